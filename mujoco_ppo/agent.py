@@ -1,0 +1,92 @@
+"""MujocoAgent: how PARL's MuJoCo PPO feeds its algorithm (examples/PPO/mujoco_agent.py).
+
+- ``policy_learn``: freeze a copy of the policy, take ``policy_learn_times`` (20) Adam steps on the
+  full batch, and, for KLPEN, adapt beta from the KL of the last step (``adapt_beta``).
+- ``value_learn``: fit the value net on this batch plus the previous one (pat-coady's replay of
+  one batch), ``value_learn_times`` (10) epochs of shuffled minibatches of ``value_batch_size``
+  (256), each epoch stopping once the start index reaches the size of the *current* batch.
+"""
+import numpy as np
+import paddle
+import parl
+
+from .algorithm import KLPEN, LOSS_TYPES
+
+
+def adapt_beta(beta, kl, kl_targ):
+    """The adaptive KL rule: x1.5 above 2*kl_targ, /1.5 below kl_targ/2, unchanged between."""
+    if kl > 2.0 * kl_targ:
+        return beta * 1.5
+    if kl < kl_targ / 2.0:
+        return beta / 1.5
+    return beta
+
+
+def value_minibatches(current_size, combined_size, batch_size, rng):
+    """Index arrays of one value epoch: a shuffle of the combined set, cut into minibatches of
+    ``batch_size`` for as long as the start index is below ``current_size``."""
+    order = rng.permutation(combined_size)
+    return [order[start:start + batch_size] for start in range(0, current_size, batch_size)]
+
+
+def _tensor(array):
+    return paddle.to_tensor(np.asarray(array, dtype="float32"))
+
+
+class MujocoAgent(parl.Agent):
+    def __init__(self, algorithm, kl_targ=0.003, loss_type="CLIP", beta=1.0,
+                 policy_learn_times=20, value_learn_times=10, value_batch_size=256, rng=None):
+        if loss_type not in LOSS_TYPES:
+            raise ValueError(f"loss_type must be one of {LOSS_TYPES}, not {loss_type!r}")
+        super().__init__(algorithm)
+        self.loss_type = loss_type
+        self.kl_targ = kl_targ
+        self.beta = beta
+        self.policy_learn_times = policy_learn_times
+        self.value_learn_times = value_learn_times
+        self.value_batch_size = value_batch_size
+        self.value_learn_buffer = None  # (obs, targets) of the previous batch
+        self.rng = rng if rng is not None else np.random.default_rng()
+
+    @paddle.no_grad()
+    def policy_sample(self, obs):
+        return self.alg.sample(_tensor(obs)).numpy()
+
+    @paddle.no_grad()
+    def policy_predict(self, obs):
+        return self.alg.predict(_tensor(obs)).numpy()
+
+    @paddle.no_grad()
+    def value_predict(self, obs):
+        return self.alg.value_predict(_tensor(obs)).numpy()
+
+    def policy_learn(self, obs, actions, advantages):
+        """Returns (mean loss, mean KL, mean clip fraction) over the policy steps."""
+        self.alg.sync_old_policy()
+        obs, actions, advantages = _tensor(obs), _tensor(actions), _tensor(advantages)
+        beta = self.beta if self.loss_type == KLPEN else None
+        stats = np.array([self.alg.policy_learn(obs, actions, advantages, beta)
+                          for _ in range(self.policy_learn_times)])
+        if self.loss_type == KLPEN:
+            last_kl = stats[-1, 1]
+            self.beta = adapt_beta(self.beta, last_kl, self.kl_targ)
+        loss, kl, clip_fraction = stats.mean(axis=0)
+        return float(loss), float(kl), float(clip_fraction)
+
+    def value_learn(self, obs, targets):
+        """Returns the mean minibatch loss."""
+        current_size = obs.shape[0]
+        if self.value_learn_buffer is None:
+            train_obs, train_targets = obs, targets
+        else:
+            train_obs = np.concatenate([obs, self.value_learn_buffer[0]])
+            train_targets = np.concatenate([targets, self.value_learn_buffer[1]])
+        self.value_learn_buffer = (obs, targets)
+        obs_t, targets_t = _tensor(train_obs), _tensor(train_targets)
+        losses = []
+        for _ in range(self.value_learn_times):
+            for ids in value_minibatches(current_size, len(train_obs), self.value_batch_size,
+                                         self.rng):
+                ids_t = paddle.to_tensor(ids)
+                losses.append(self.alg.value_learn(obs_t[ids_t], targets_t[ids_t]))
+        return float(np.mean(losses))

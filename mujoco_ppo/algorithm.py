@@ -1,0 +1,110 @@
+"""PPO: the algorithm of PARL 1.x (parl/algorithms/fluid/ppo.py), written for Paddle's dynamic graph.
+
+Two surrogate objectives (Schulman et al. 2017, arXiv:1707.06347, eqs. 7 and 8):
+
+    CLIP:   L = -mean( min(A*r, A*clip(r, 1-eps, 1+eps)) ),     r = exp(logp - logp_old)
+    KLPEN:  L = -mean( A*r ) + beta * mean( KL(old || new) )
+
+Each ``policy_learn`` call is one Adam step on the whole batch; the agent makes 20 of them.
+"""
+import copy
+
+import paddle
+import parl
+
+CLIP, KLPEN = "CLIP", "KLPEN"
+LOSS_TYPES = (CLIP, KLPEN)
+
+
+def gaussian_logprob(actions, means, logvars):
+    """log N(a; mu, diag(exp(logvars))) without the constant -0.5*act_dim*log(2*pi), which
+    cancels in every ratio and difference the algorithm takes. Shape [N]."""
+    squared = paddle.square(actions - means) / paddle.exp(logvars)
+    return -0.5 * paddle.sum(logvars) - 0.5 * paddle.sum(squared, axis=1)
+
+
+def gaussian_kl(old_means, old_logvars, means, logvars):
+    """KL(old || new) between diagonal Gaussians, per sample (shape [N]):
+    0.5 * ( sum (mu - mu_old)^2 / var + sum logvar - sum logvar_old + sum var_old / var - k )."""
+    act_dim = means.shape[-1]
+    mean_term = paddle.sum(paddle.square(means - old_means) / paddle.exp(logvars), axis=1)
+    log_det_term = paddle.sum(logvars) - paddle.sum(old_logvars)
+    trace_term = paddle.sum(paddle.exp(old_logvars - logvars))
+    return 0.5 * (mean_term + log_det_term + trace_term - act_dim)
+
+
+def clip_objective(ratio, advantages, epsilon):
+    """-mean(min(A*r, A*clip(r, 1-eps, 1+eps))): no gradient through samples whose ratio has
+    left the clip range on the side that the advantage favours."""
+    clipped = paddle.clip(ratio, 1.0 - epsilon, 1.0 + epsilon)
+    return -paddle.mean(paddle.minimum(advantages * ratio, advantages * clipped))
+
+
+def klpen_objective(ratio, advantages, kl, beta):
+    """-mean(A*r) + beta*KL, with KL already averaged over the batch."""
+    return -paddle.mean(advantages * ratio) + beta * kl
+
+
+class PPO(parl.Algorithm):
+    def __init__(self, model, act_dim, policy_lr, value_lr, epsilon=0.2):
+        """model: a MujocoModel; epsilon: the clip range of the CLIP objective."""
+        super().__init__(model)
+        self.act_dim = act_dim
+        self.epsilon = epsilon
+        # The frozen copy that gives logp_old and the KL's reference distribution.
+        self.old_policy_model = copy.deepcopy(model.policy_model)
+        for param in self.old_policy_model.parameters():
+            param.stop_gradient = True
+        self.policy_optimizer = paddle.optimizer.Adam(
+            learning_rate=policy_lr, parameters=model.policy_model.parameters())
+        self.value_optimizer = paddle.optimizer.Adam(
+            learning_rate=value_lr, parameters=model.value_model.parameters())
+
+    def predict(self, obs):
+        """Deterministic action: the policy mean."""
+        means, _ = self.model.policy(obs)
+        return means
+
+    def sample(self, obs):
+        return self.model.policy_sample(obs)
+
+    def value_predict(self, obs):
+        return self.model.value(obs)
+
+    def sync_old_policy(self):
+        self.model.policy_model.sync_weights_to(self.old_policy_model)
+
+    def policy_loss(self, obs, actions, advantages, beta=None):
+        """The surrogate loss (CLIP if beta is None, else KLPEN), with its batch-mean KL and
+        the fraction of samples whose ratio lies outside [1-eps, 1+eps]. Nothing is updated."""
+        with paddle.no_grad():
+            old_means, old_logvars = self.old_policy_model.policy(obs)
+            old_logprob = gaussian_logprob(actions, old_means, old_logvars)
+        means, logvars = self.model.policy(obs)
+        ratio = paddle.exp(gaussian_logprob(actions, means, logvars) - old_logprob)
+        kl = paddle.mean(gaussian_kl(old_means, old_logvars, means, logvars))
+        if beta is None:
+            loss = clip_objective(ratio, advantages, self.epsilon)
+        else:
+            loss = klpen_objective(ratio, advantages, kl, beta)
+        with paddle.no_grad():
+            clip_fraction = paddle.mean(
+                (paddle.abs(ratio - 1.0) > self.epsilon).astype("float32"))
+        return loss, kl, clip_fraction
+
+    def policy_learn(self, obs, actions, advantages, beta=None):
+        """One Adam step on the surrogate loss. Returns (loss, kl, clip_fraction) of the forward
+        pass before the step, as PARL's fetch list did."""
+        loss, kl, clip_fraction = self.policy_loss(obs, actions, advantages, beta)
+        self.policy_optimizer.clear_grad()
+        loss.backward()
+        self.policy_optimizer.step()
+        return float(loss), float(kl), float(clip_fraction)
+
+    def value_learn(self, obs, targets):
+        """One Adam step on the mean squared error to the discounted-return targets."""
+        loss = paddle.mean(paddle.square(self.model.value(obs) - targets))
+        self.value_optimizer.clear_grad()
+        loss.backward()
+        self.value_optimizer.step()
+        return float(loss)

@@ -1,0 +1,90 @@
+"""Every flag of train.py in one place: PARL's eight, with PARL's defaults, then this package's."""
+import argparse
+import math
+
+from .algorithm import LOSS_TYPES
+from .errors import UserError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad input as one sentence (no usage dump) and exits with status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}.\n")
+
+
+def _count(text):
+    """A whole number, also written as 1e6 or 1_000_000."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value != int(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(value)
+
+
+def _loss_type(text):
+    if text.upper() not in LOSS_TYPES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(LOSS_TYPES)}")
+    return text.upper()
+
+
+def build_parser():
+    p = _Parser(prog="train.py", description="PARL 1.x MuJoCo PPO on Paddle 3 and Gymnasium.")
+    parl = p.add_argument_group("PARL's flags (same names and defaults as examples/PPO/train.py)")
+    parl.add_argument("--env", default="HalfCheetah-v2",
+                      help="Gymnasium id; -v2/-v3 MuJoCo ids run as -v4 (default: %(default)s)")
+    parl.add_argument("--gamma", type=float, default=0.995,
+                      help="discount factor, in (0, 1] (default: %(default)s)")
+    parl.add_argument("--lam", type=float, default=0.98,
+                      help="GAE lambda, in [0, 1] (default: %(default)s)")
+    parl.add_argument("--kl_targ", type=float, default=0.003,
+                      help="KL target of the adaptive penalty, KLPEN only (default: %(default)s)")
+    parl.add_argument("--episodes_per_batch", type=_count, default=5,
+                      help="whole episodes per training batch (default: %(default)s)")
+    parl.add_argument("--loss_type", type=_loss_type, default="CLIP",
+                      help="surrogate objective: CLIP or KLPEN (default: %(default)s)")
+    parl.add_argument("--train_total_steps", type=_count, default=int(1e7),
+                      help="stop once this many env steps are trained on (default: 1e7)")
+    parl.add_argument("--test_every_steps", type=_count, default=int(1e4),
+                      help="evaluate one deterministic episode each time the step count "
+                           "crosses a multiple of this (default: 1e4)")
+    ours = p.add_argument_group("this package's flags")
+    ours.add_argument("--seed", type=_count, default=None,
+                      help="seed of Paddle, NumPy and the environments; the same seed on the "
+                           "same machine gives the same run (default: drawn at random, recorded "
+                           "in config.json)")
+    ours.add_argument("--output_dir", default=None,
+                      help="where the log, config.json and progress.csv go "
+                           "(default: runs/<env>_<loss_type>_seed<seed>_<time>)")
+    ours.add_argument("--overwrite", action="store_true",
+                      help="allow --output_dir to hold an earlier run, whose files are replaced")
+    return p
+
+
+def validate(args):
+    """Raise UserError naming the first flag whose value cannot work."""
+    checks = [
+        (0.0 < args.gamma <= 1.0, f"--gamma must be in (0, 1], got {args.gamma}"),
+        (0.0 <= args.lam <= 1.0, f"--lam must be in [0, 1], got {args.lam}"),
+        (args.kl_targ > 0.0 and math.isfinite(args.kl_targ),
+         f"--kl_targ must be a positive number, got {args.kl_targ}"),
+        (args.episodes_per_batch >= 1,
+         f"--episodes_per_batch must be at least 1, got {args.episodes_per_batch}"),
+        (args.train_total_steps >= 1,
+         f"--train_total_steps must be positive, got {args.train_total_steps}"),
+        (args.test_every_steps >= 1,
+         f"--test_every_steps must be positive, got {args.test_every_steps}"),
+        (args.seed is None or 0 <= args.seed < 2**32,
+         f"--seed must be in [0, 2**32), got {args.seed}"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise UserError(message)
+
+
+def parse_args(argv=None):
+    args = build_parser().parse_args(argv)
+    validate(args)
+    return args

@@ -1,0 +1,60 @@
+"""Environment creation: PARL's -v2 ids on Gymnasium, and clear refusals of what cannot run.
+
+mujoco-py (behind Gym's -v2/-v3 MuJoCo tasks) needs MuJoCo 2.1 binaries that cannot be installed
+here, so -v2/-v3 ids of tasks that Gymnasium has as -v4 are run as -v4: the same models and
+reward code on the official ``mujoco`` bindings. -v4 and -v5 ids are used as given.
+"""
+import difflib
+import re
+import warnings
+
+import gymnasium as gym
+import numpy as np
+
+from .errors import UserError
+
+_OLD_VERSION = re.compile(r"^(?P<base>.+)-v[23]$")
+
+
+def resolve_env_id(name):
+    """Returns (id to make, note to print or None). Raises UserError for an unknown id."""
+    match = _OLD_VERSION.match(name)
+    if match and f"{match['base']}-v4" in gym.registry:
+        resolved = f"{match['base']}-v4"
+        return resolved, (f"{name} needs mujoco-py, which cannot be installed here; "
+                          f"running {resolved} (same model and reward on the mujoco bindings) instead.")
+    if name in gym.registry:
+        return name, None
+    close = difflib.get_close_matches(name, list(gym.registry), n=3, cutoff=0.5)
+    hint = f"; closest known ids: {', '.join(close)}" if close else ""
+    raise UserError(f"unknown environment id {name!r}{hint}.")
+
+
+def make_env(env_id, seed=None):
+    """gym.make(env_id), checked for a continuous action space and a flat observation, and
+    reset once with ``seed`` so that later unseeded resets continue a seeded stream."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Gymnasium's "v4 is out of date" notice
+            env = gym.make(env_id)
+    except gym.error.Error as exc:  # missing optional dependency and the like
+        raise UserError(f"cannot create {env_id}: {exc}") from None
+    if not isinstance(env.action_space, gym.spaces.Box):
+        kind = type(env.action_space).__name__
+        env.close()
+        raise UserError(f"{env_id} has a {kind} action space; this PPO needs a continuous "
+                        f"(Box) action space, as the MuJoCo tasks have.")
+    if not np.all(np.isfinite(env.action_space.low)) or not np.all(np.isfinite(env.action_space.high)):
+        env.close()
+        raise UserError(f"{env_id} has an unbounded action space; actions are mapped from "
+                        f"[-1, 1] onto [low, high], which needs finite bounds.")
+    if not isinstance(env.observation_space, gym.spaces.Box) or len(env.observation_space.shape) != 1:
+        env.close()
+        raise UserError(f"{env_id} does not have a flat (1-D Box) observation space.")
+    env.reset(seed=seed)
+    return env
+
+
+def map_action(action, low, high):
+    """Linear map of an action in [-1, 1] onto [low, high] (PARL's ActionMappingWrapper), clipped."""
+    return np.clip(low + (action + 1.0) * 0.5 * (high - low), low, high)
