@@ -104,7 +104,8 @@ if __name__ == "__main__":
     try:
         main()
     except UserError as exc:
-        sys.exit(f"train.py: error: {exc}")
+        print(f"train.py: error: {exc}", file=sys.stderr)
+        sys.exit(2)
     except TrainingDiverged as exc:
         print(f"train.py: training diverged: {exc}", file=sys.stderr)
         sys.exit(1)

@@ -10,7 +10,7 @@ import numpy as np
 import paddle
 import parl
 
-from .algorithm import KLPEN, LOSS_TYPES
+from .config import KLPEN, LOSS_TYPES
 
 
 def adapt_beta(beta, kl, kl_targ):

@@ -12,9 +12,6 @@ import copy
 import paddle
 import parl
 
-CLIP, KLPEN = "CLIP", "KLPEN"
-LOSS_TYPES = (CLIP, KLPEN)
-
 
 def gaussian_logprob(actions, means, logvars):
     """log N(a; mu, diag(exp(logvars))) without the constant -0.5*act_dim*log(2*pi), which

@@ -2,8 +2,12 @@
 import argparse
 import math
 
-from .algorithm import LOSS_TYPES
 from .errors import UserError
+
+# The surrogate objectives that mujoco_ppo.algorithm implements (named here so that flags are
+# checked before Paddle is imported).
+CLIP, KLPEN = "CLIP", "KLPEN"
+LOSS_TYPES = (CLIP, KLPEN)
 
 
 class _Parser(argparse.ArgumentParser):

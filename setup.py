@@ -1,0 +1,19 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="mujoco_ppo",
+    version="0.1.0",
+    description="PARL 1.x's MuJoCo PPO (CLIP and KLPEN) on Paddle 3, PARL 2.2.1 and Gymnasium",
+    packages=find_packages(include=["mujoco_ppo", "mujoco_ppo.*"]),
+    python_requires=">=3.9",
+    # parl==2.2.1 is not listed: its pinned dependencies conflict with Paddle 3, so it is
+    # installed with `pip install --no-deps parl==2.2.1` (the Makefile does this).
+    install_requires=[
+        "paddlepaddle>=3.0,<4",
+        "gymnasium[mujoco]>=1.0",
+        "numpy",
+        "scipy",
+        "six", "termcolor", "psutil", "pyzmq", "cloudpickle", "grpcio", "pynvml",
+        "flask", "flask-cors", "click", "requests", "tensorboardX",
+    ],
+)

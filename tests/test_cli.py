@@ -1,0 +1,115 @@
+"""train.py end to end on real MuJoCo: its files, its log lines, its determinism, its refusals."""
+import json
+import os
+import re
+
+import pytest
+
+from helpers import read_progress, run_train
+
+TRAIN_LINE = re.compile(r"Steps (\d+), Train reward: (\S+), Policy loss: (\S+), KL: (\S+), "
+                        r"Value loss: (\S+)$")
+EVAL_LINE = re.compile(r"Steps (\d+), Evaluate reward: (\S+)$")
+SHORT_RUN = ["--env", "InvertedPendulum-v2", "--train_total_steps", 1500,
+             "--test_every_steps", 500, "--seed", 3, "--episodes_per_batch", 3]
+
+
+@pytest.fixture(scope="module")
+def short_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "out"
+    proc = run_train(*SHORT_RUN, "--output_dir", out)
+    assert proc.returncode == 0, proc.stderr
+    return out, proc
+
+
+def test_parl_log_lines(short_run):
+    out, proc = short_run
+    log = (out / "train.log").read_text()
+    train = [TRAIN_LINE.search(line) for line in log.splitlines()]
+    evals = [EVAL_LINE.search(line) for line in log.splitlines()]
+    train, evals = [m for m in train if m], [m for m in evals if m]
+    rows = read_progress(out)
+    assert len(train) == len(rows) >= 3
+    assert [int(m[1]) for m in train] == [int(r["steps"]) for r in rows]
+    for m, row in zip(train, rows):
+        assert float(m[2]) == pytest.approx(float(row["train_reward"]))
+        assert float(m[4]) == pytest.approx(float(row["kl"]))
+    # Evaluations: the first iteration, then each time the steps cross a multiple of 500.
+    eval_steps = [int(m[1]) for m in evals]
+    expected, flag = [], 0
+    for steps in (int(r["steps"]) for r in rows):
+        if steps // 500 >= flag:
+            flag = steps // 500 + 1
+            expected.append(steps)
+    assert eval_steps == expected
+    assert "running InvertedPendulum-v4" in proc.stdout  # the one line about v2 -> v4
+    assert sum(bool(TRAIN_LINE.search(line)) for line in proc.stdout.splitlines()) == len(rows)
+
+
+def test_progress_csv_and_config_json(short_run):
+    out, _ = short_run
+    rows = read_progress(out)
+    for column in ("steps", "episodes", "train_reward", "eval_reward", "policy_loss", "kl",
+                   "beta", "value_loss", "wall_time", "clip_fraction", "sps"):
+        assert column in rows[0]
+    steps = [int(r["steps"]) for r in rows]
+    assert steps == sorted(steps) and steps[-1] >= 1500 and steps[-2] < 1500
+    assert [int(r["episodes"]) for r in rows] == [3 * (i + 1) for i in range(len(rows))]
+    assert rows[0]["eval_reward"] != "" and any(r["eval_reward"] == "" for r in rows)
+    config = json.loads((out / "config.json").read_text())
+    assert config["env_id"] == "InvertedPendulum-v4"
+    assert config["args"]["env"] == "InvertedPendulum-v2"
+    assert config["args"]["gamma"] == 0.995 and config["args"]["lam"] == 0.98
+    assert config["args"]["kl_targ"] == 0.003 and config["args"]["loss_type"] == "CLIP"
+    assert config["seed"] == 3 and config["obs_dim"] == 5 and config["act_dim"] == 1
+    for package in ("paddlepaddle", "parl", "gymnasium", "mujoco", "numpy"):
+        assert config["versions"][package]
+    assert config["versions"]["parl"] == "2.2.1"
+
+
+def test_same_seed_same_run(short_run, tmp_path):
+    out, _ = short_run
+    again = tmp_path / "again"
+    proc = run_train(*SHORT_RUN, "--output_dir", again)
+    assert proc.returncode == 0, proc.stderr
+
+    def without_timing(rows):
+        return [{k: v for k, v in r.items() if k not in ("sps", "wall_time")} for r in rows]
+
+    assert without_timing(read_progress(again)) == without_timing(read_progress(out))
+    def parl_lines(run_dir):
+        log = (run_dir / "train.log").read_text().splitlines()
+        return [re.sub(r"^\[[^\]]*\] ", "", line) for line in log if "Steps" in line]
+
+    assert parl_lines(again) == parl_lines(out)
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--env", "HalfCheeta-v4"], "closest known ids: HalfCheetah-v4"),
+    (["--env", "CartPole-v1"], "Discrete action space"),
+    (["--gamma", "1.5"], "--gamma must be in (0, 1]"),
+    (["--gamma", "0"], "--gamma must be in (0, 1]"),
+    (["--train_total_steps", "-5"], "--train_total_steps must be positive"),
+    (["--train_total_steps", "lots"], "is not a number"),
+    (["--episodes_per_batch", "0"], "--episodes_per_batch must be at least 1"),
+    (["--loss_type", "PPO2"], "is not one of CLIP, KLPEN"),
+    (["--kl_targ", "-0.1"], "--kl_targ must be a positive number"),
+    (["--no_such_flag"], "unrecognized arguments"),
+])
+def test_bad_input_is_one_sentence_and_a_nonzero_exit(args, phrase, tmp_path):
+    out = tmp_path / "out"
+    proc = run_train(*args, "--output_dir", out)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    errors = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and phrase in errors[0], proc.stderr
+    assert not os.path.exists(out / "progress.csv")
+
+
+def test_an_output_dir_holding_a_run_is_not_overwritten(short_run):
+    out, _ = short_run
+    before = (out / "progress.csv").read_bytes()
+    proc = run_train(*SHORT_RUN, "--output_dir", out)
+    assert proc.returncode == 2 and "already holds a run" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert (out / "progress.csv").read_bytes() == before
