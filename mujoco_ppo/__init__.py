@@ -1,14 +1,34 @@
 """mujoco_ppo: PARL 1.x's MuJoCo PPO (examples/PPO) on Paddle 3, PARL 2.2.1 and Gymnasium.
 
-PARL 2.2.1 needs two environment variables to import on Paddle 3 (its backend detection
-imports ``paddle.fluid``, and its generated protobuf code predates protobuf 4). They are set
-here, before anything imports ``parl``, unless the user has set them already.
+Importing this package sets, before anything imports ``parl`` or ``paddle`` (each only where the
+user has not set it already):
+- ``PARL_BACKEND=paddle``: PARL 2.2.1's backend detection imports ``paddle.fluid``, which Paddle 3
+  no longer has;
+- ``PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python``: PARL's generated protobuf code predates
+  protobuf 4;
+- on AMD CPUs, ``MKL_DEBUG_CPU_TYPE=5``: the MKL inside Paddle's wheel otherwise takes a generic
+  code path on non-Intel CPUs, and its matrix products run about 3x slower (scripts/bench.py).
 """
 import os
 import warnings
 
 os.environ.setdefault("PARL_BACKEND", "paddle")
 os.environ.setdefault("PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION", "python")
+
+
+def _cpu_vendor():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("vendor_id"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+if _cpu_vendor() == "AuthenticAMD":
+    os.environ.setdefault("MKL_DEBUG_CPU_TYPE", "5")
 
 # Import-time notices of Paddle and of the pynvml that PARL imports, irrelevant to a CPU run.
 warnings.filterwarnings("ignore", message="No ccache found")

@@ -11,6 +11,7 @@ import paddle
 import parl
 
 from .config import KLPEN, LOSS_TYPES
+from .sampling import NumpyPolicy
 
 
 def adapt_beta(beta, kl, kl_targ):
@@ -47,14 +48,25 @@ class MujocoAgent(parl.Agent):
         self.value_batch_size = value_batch_size
         self.value_learn_buffer = None  # (obs, targets) of the previous batch
         self.rng = rng if rng is not None else np.random.default_rng()
+        self._numpy_policy = None  # taken after each policy update, used while sampling
 
-    @paddle.no_grad()
+    def numpy_policy(self):
+        """A NumPy copy of the current policy (NumpyPolicy), which sampling workers run."""
+        if self._numpy_policy is None:
+            self._numpy_policy = NumpyPolicy(self.alg.model.policy_model)
+        return self._numpy_policy
+
     def policy_sample(self, obs):
-        return self.alg.sample(_tensor(obs)).numpy()
+        """Actions for a batch of scaled observations: mean + exp(logvars/2) * N(0, I)."""
+        return self.numpy_policy().sample(obs, self.rng)
 
-    @paddle.no_grad()
     def policy_predict(self, obs):
-        return self.alg.predict(_tensor(obs)).numpy()
+        """The policy means: the deterministic actions of evaluation."""
+        return self.numpy_policy().means(obs)
+
+    def restore(self, save_path, model=None):
+        super().restore(save_path, model)
+        self._numpy_policy = None
 
     @paddle.no_grad()
     def value_predict(self, obs):
@@ -63,6 +75,7 @@ class MujocoAgent(parl.Agent):
     def policy_learn(self, obs, actions, advantages):
         """Returns (mean loss, mean KL, mean clip fraction) over the policy steps."""
         self.alg.sync_old_policy()
+        self._numpy_policy = None
         obs, actions, advantages = _tensor(obs), _tensor(actions), _tensor(advantages)
         beta = self.beta if self.loss_type == KLPEN else None
         stats = np.array([self.alg.policy_learn(obs, actions, advantages, beta)

@@ -52,6 +52,7 @@ class PPO(parl.Algorithm):
         self.old_policy_model = copy.deepcopy(model.policy_model)
         for param in self.old_policy_model.parameters():
             param.stop_gradient = True
+        self._old_outputs = None  # the frozen policy's outputs on the current batch
         self.policy_optimizer = paddle.optimizer.Adam(
             learning_rate=policy_lr, parameters=model.policy_model.parameters())
         self.value_optimizer = paddle.optimizer.Adam(
@@ -62,21 +63,28 @@ class PPO(parl.Algorithm):
         means, _ = self.model.policy(obs)
         return means
 
-    def sample(self, obs):
-        return self.model.policy_sample(obs)
-
     def value_predict(self, obs):
         return self.model.value(obs)
 
     def sync_old_policy(self):
         self.model.policy_model.sync_weights_to(self.old_policy_model)
+        self._old_outputs = None
+
+    def _old_policy_outputs(self, obs, actions):
+        """(means, logvars, logprob) of the frozen policy. It does not change between syncs, so
+        the 20 steps on one batch compute it once (PARL's graph recomputed it every step)."""
+        cached = self._old_outputs
+        if cached is None or cached[0] is not obs or cached[1] is not actions:
+            with paddle.no_grad():
+                old_means, old_logvars = self.old_policy_model.policy(obs)
+                old_logprob = gaussian_logprob(actions, old_means, old_logvars)
+            cached = self._old_outputs = (obs, actions, old_means, old_logvars, old_logprob)
+        return cached[2:]
 
     def policy_loss(self, obs, actions, advantages, beta=None):
         """The surrogate loss (CLIP if beta is None, else KLPEN), with its batch-mean KL and
         the fraction of samples whose ratio lies outside [1-eps, 1+eps]. Nothing is updated."""
-        with paddle.no_grad():
-            old_means, old_logvars = self.old_policy_model.policy(obs)
-            old_logprob = gaussian_logprob(actions, old_means, old_logvars)
+        old_means, old_logvars, old_logprob = self._old_policy_outputs(obs, actions)
         means, logvars = self.model.policy(obs)
         ratio = paddle.exp(gaussian_logprob(actions, means, logvars) - old_logprob)
         kl = paddle.mean(gaussian_kl(old_means, old_logvars, means, logvars))

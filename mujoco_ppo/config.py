@@ -1,6 +1,7 @@
 """Every flag of train.py in one place: PARL's eight, with PARL's defaults, then this package's."""
 import argparse
 import math
+import os
 
 from .errors import UserError
 
@@ -59,6 +60,10 @@ def build_parser():
                       help="seed of Paddle, NumPy and the environments; the same seed on the "
                            "same machine gives the same run (default: drawn at random, recorded "
                            "in config.json)")
+    ours.add_argument("--num_workers", type=_count, default=None,
+                      help="environments sampling a batch's episodes in parallel, one per "
+                           "process; 1 is PARL's serial loop (default: the fewest workers, at least "
+                           "one per CPU core, that share --episodes_per_batch evenly)")
     ours.add_argument("--output_dir", default=None,
                       help="where the log, config.json and progress.csv go "
                            "(default: runs/<env>_<loss_type>_seed<seed>_<time>)")
@@ -80,6 +85,8 @@ def validate(args):
          f"--train_total_steps must be positive, got {args.train_total_steps}"),
         (args.test_every_steps >= 1,
          f"--test_every_steps must be positive, got {args.test_every_steps}"),
+        (args.num_workers is None or args.num_workers >= 1,
+         f"--num_workers must be at least 1, got {args.num_workers}"),
         (args.seed is None or 0 <= args.seed < 2**32,
          f"--seed must be in [0, 2**32), got {args.seed}"),
     ]
@@ -91,4 +98,13 @@ def validate(args):
 def parse_args(argv=None):
     args = build_parser().parse_args(argv)
     validate(args)
+    if args.num_workers is None:
+        args.num_workers = default_num_workers(os.cpu_count() or 1, args.episodes_per_batch)
     return args
+
+
+def default_num_workers(cores, episodes):
+    """The fewest workers, at least one per core (up to one per episode), that share the
+    episodes evenly: 5 episodes on 2 cores take 5 workers (3 + 2 would leave a core idle for
+    a whole episode), 10 episodes on 2 cores take 2."""
+    return next(w for w in range(min(cores, episodes), episodes + 1) if episodes % w == 0)

@@ -57,4 +57,4 @@ def make_env(env_id, seed=None):
 
 def map_action(action, low, high):
     """Linear map of an action in [-1, 1] onto [low, high] (PARL's ActionMappingWrapper), clipped."""
-    return np.clip(low + (action + 1.0) * 0.5 * (high - low), low, high)
+    return np.minimum(np.maximum(low + (action + 1.0) * 0.5 * (high - low), low), high)

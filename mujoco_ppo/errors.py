@@ -7,3 +7,7 @@ class UserError(Exception):
 
 class TrainingDiverged(Exception):
     """A loss, KL or reward became NaN or infinite (exit status 1)."""
+
+
+class SamplingError(Exception):
+    """A sampling worker failed or died (exit status 1)."""

@@ -61,10 +61,6 @@ class PolicyModel(parl.Model):
         hidden = paddle.tanh(self.fc3(hidden))
         return paddle.tanh(self.fc4(hidden)), self.logvars
 
-    def sample(self, obs):
-        """a = mean + exp(logvars / 2) * N(0, I)."""
-        means, logvars = self.policy(obs)
-        return means + paddle.exp(logvars / 2.0) * paddle.randn(means.shape, dtype=means.dtype)
 
 
 class ValueModel(parl.Model):
@@ -98,9 +94,6 @@ class MujocoModel(parl.Model):
 
     def policy(self, obs):
         return self.policy_model.policy(obs)
-
-    def policy_sample(self, obs):
-        return self.policy_model.sample(obs)
 
     def value(self, obs):
         return self.value_model.value(obs)

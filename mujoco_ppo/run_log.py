@@ -11,7 +11,8 @@ from importlib import metadata
 from .errors import UserError
 
 PROGRESS_COLUMNS = ["iteration", "steps", "episodes", "train_reward", "eval_reward",
-                    "policy_loss", "kl", "clip_fraction", "beta", "value_loss", "sps", "wall_time"]
+                    "policy_loss", "kl", "clip_fraction", "beta", "value_loss", "sps", "wall_time",
+                    "sample_time", "policy_time", "value_time"]
 RUN_FILES = ("progress.csv", "config.json", "train.log")
 
 

@@ -1,57 +1,182 @@
 """Running episodes (PARL examples/PPO/train.py: run_train_episode, run_evaluate_episode,
-collect_trajectories).
+collect_trajectories), with the episodes of a batch spread over parallel workers.
 
 Every observation gets a time-step feature appended (0, 1e-3, 2e-3, ... within the episode),
-then is centred and scaled with the scaler's current statistics. Sampled actions are clipped to
-[-1, 1] (the policy mean is tanh-bounded but the Gaussian noise is not) and mapped linearly onto
-the environment's bounds.
+then is centred and scaled with the scaler's statistics from before this batch. Sampled actions
+are clipped to [-1, 1] (the policy mean is tanh-bounded but the Gaussian noise is not) and mapped
+linearly onto the environment's bounds.
+
+Workers: worker w owns one environment (its own seed) and runs episodes w, w+W, w+2W, ... of the
+batch, each whole and back to back, with a NumPy copy of the current policy and the scaler's
+current (scale, offset); a worker whose share is done waits for the others. Worker 0 runs in
+this process with the agent's own random stream, so one worker is exactly PARL's serial loop;
+the others are child processes, each with a random stream of its own. A worker exchanges two
+messages per batch (the policy out, its trajectories back) rather than two per step: on this
+machine a per-step exchange, as in Gymnasium's AsyncVectorEnv, costs more than the MuJoCo step
+it carries (scripts/bench.py measures both).
 """
+import multiprocessing as mp
+
 import numpy as np
 
-from .envs import map_action
+from .envs import make_env, map_action
+from .errors import SamplingError
 
 TIME_STEP = 1e-3
 
 
-def _run_episode(env, act, scaler):
-    """One episode with act(scaled_obs [1, obs_dim]) -> action in [-1, 1], shape [1, act_dim].
-    Returns the per-step arrays of scaled obs, actions, rewards and unscaled obs."""
-    scale, offset = scaler.get()
+class NumpyPolicy:
+    """A NumPy copy of a PolicyModel's weights, for the one-row forward passes of sampling: the
+    same float32 computation as ``PolicyModel.policy`` without a Paddle call per env step."""
+
+    def __init__(self, policy_model):
+        self.layers = [(fc.weight.numpy(), fc.bias.numpy()) for fc in
+                       (policy_model.fc1, policy_model.fc2, policy_model.fc3, policy_model.fc4)]
+        self.std = np.exp(policy_model.logvars.numpy() / 2.0).astype(np.float32)
+
+    def means(self, obs):
+        hidden = np.asarray(obs, dtype=np.float32)
+        for weight, bias in self.layers:
+            hidden = hidden @ weight
+            hidden += bias
+            np.tanh(hidden, out=hidden)
+        return hidden
+
+    def sample(self, obs, rng):
+        """a = mean + exp(logvars / 2) * N(0, I)."""
+        means = self.means(obs)
+        means += self.std * rng.standard_normal(means.shape, dtype=np.float32)
+        return means
+
+
+
+def run_episode(env, act, scale, offset):
+    """One whole episode; ``act(scaled_obs [1, obs_dim]) -> action in [-1, 1], shape [1, k]``.
+    Returns the per-step arrays obs (scaled, float32), actions, rewards and unscaled_obs."""
     low, high = env.action_space.low, env.action_space.high
     observes, actions, rewards, unscaled = [], [], [], []
     obs, _ = env.reset()
-    time_feature = 0.0
-    while True:
-        raw = np.append(obs, time_feature)[None, :]
-        unscaled.append(raw)
+    time_feature, done = 0.0, False
+    while not done:
+        raw = np.empty(len(obs) + 1)
+        raw[:-1], raw[-1] = obs, time_feature
         scaled = ((raw - offset) * scale).astype("float32")
+        action = act(scaled[None, :])[0]
+        obs, reward, terminated, truncated, _ = env.step(map_action(action, low, high))
+        unscaled.append(raw)
         observes.append(scaled)
-        action = act(scaled)
         actions.append(action)
-        obs, reward, terminated, truncated, _ = env.step(map_action(action[0], low, high))
         rewards.append(reward)
         time_feature += TIME_STEP
-        if terminated or truncated:
-            break
-    return {
-        "obs": np.concatenate(observes),
-        "actions": np.concatenate(actions).astype("float32"),
-        "rewards": np.asarray(rewards, dtype="float64"),
-        "unscaled_obs": np.concatenate(unscaled),
-    }
+        done = terminated or truncated
+    return {"obs": np.stack(observes), "actions": np.stack(actions).astype("float32"),
+            "rewards": np.asarray(rewards, dtype="float64"), "unscaled_obs": np.stack(unscaled)}
 
 
-def run_train_episode(env, agent, scaler):
-    return _run_episode(env, lambda obs: np.clip(agent.policy_sample(obs), -1.0, 1.0), scaler)
+def run_train_episodes(env, policy, rng, scale, offset, count):
+    """``count`` episodes with actions sampled from ``policy`` (a NumpyPolicy), clipped."""
+    act = lambda obs: np.minimum(np.maximum(policy.sample(obs, rng), -1.0), 1.0)  # noqa: E731
+    return [run_episode(env, act, scale, offset) for _ in range(count)]
 
 
 def run_evaluate_episode(env, agent, scaler):
     """Undiscounted return of one episode with the deterministic (mean) action."""
-    return float(np.sum(_run_episode(env, agent.policy_predict, scaler)["rewards"]))
+    scale, offset = scaler.get()
+    return float(np.sum(run_episode(env, agent.policy_predict, scale, offset)["rewards"]))
 
 
-def collect_trajectories(env, agent, scaler, episodes):
-    """``episodes`` whole episodes, then one scaler update from all their unscaled observations."""
-    trajectories = [run_train_episode(env, agent, scaler) for _ in range(episodes)]
-    scaler.update(np.concatenate([t.pop("unscaled_obs") for t in trajectories]))
-    return trajectories
+def _worker_loop(conn, env_id, seed):
+    """Child process: owns one environment and a random stream; runs the episodes it is sent."""
+    try:
+        env = make_env(env_id, seed)
+        rng = np.random.default_rng(seed)
+        conn.send(("ready", None))
+        while True:
+            message = conn.recv()
+            if message is None:
+                break
+            conn.send(("ok", run_train_episodes(env, *message[:1], rng, *message[1:])))
+        env.close()
+    except KeyboardInterrupt:
+        pass
+    except Exception as exc:  # reported to the parent, which raises it with context
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+class _ChildWorker:
+    def __init__(self, env_id, seed, context):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_loop, args=(child, env_id, seed),
+                                       daemon=True)
+        self.process.start()
+        child.close()
+        self.receive()  # "ready", or the error of make_env in the child
+
+    def send(self, message):
+        try:
+            self.conn.send(message)
+        except (BrokenPipeError, ConnectionResetError):
+            raise self._died() from None
+
+    def receive(self):
+        try:
+            status, payload = self.conn.recv()
+        except (EOFError, ConnectionResetError):
+            raise self._died() from None
+        if status == "error":
+            raise SamplingError(f"sampling worker failed: {payload}")
+        return payload
+
+    def _died(self):
+        self.process.join(timeout=1)
+        return SamplingError(f"sampling worker (pid {self.process.pid}) died "
+                             f"(exit code {self.process.exitcode})")
+
+    def close(self):
+        try:
+            self.conn.send(None)
+        except (BrokenPipeError, OSError):
+            pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+        self.conn.close()
+
+
+class EpisodeSampler:
+    """Samples a batch of whole episodes with ``len(seeds)`` workers, one environment each."""
+
+    def __init__(self, env_id, seeds):
+        self.env = make_env(env_id, seeds[0])  # worker 0, in this process
+        context = mp.get_context("spawn")  # no fork of a process that runs Paddle's threads
+        self.children = []
+        try:
+            for seed in seeds[1:]:
+                self.children.append(_ChildWorker(env_id, seed, context))
+        except BaseException:
+            self.close()
+            raise
+
+    def collect(self, agent, scaler, episodes):
+        """``episodes`` whole episodes, in episode order, then one scaler update from all their
+        unscaled observations. Each trajectory: obs (scaled, float32), actions, rewards."""
+        policy = agent.numpy_policy()
+        scale, offset = scaler.get()
+        n_workers = 1 + len(self.children)
+        shares = [len(range(w, episodes, n_workers)) for w in range(n_workers)]
+        for child, share in zip(self.children, shares[1:]):
+            if share:
+                child.send((policy, scale, offset, share))
+        per_worker = [run_train_episodes(self.env, policy, agent.rng, scale, offset, shares[0])]
+        per_worker += [child.receive() if share else []
+                       for child, share in zip(self.children, shares[1:])]
+        ordered = [per_worker[e % n_workers][e // n_workers] for e in range(episodes)]
+        scaler.update(np.concatenate([t.pop("unscaled_obs") for t in ordered]))
+        return ordered
+
+    def close(self):
+        self.env.close()
+        for child in self.children:
+            child.close()

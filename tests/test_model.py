@@ -5,6 +5,7 @@ import paddle
 import pytest
 
 from mujoco_ppo.model import MujocoModel
+from mujoco_ppo.sampling import NumpyPolicy
 
 
 def layer_widths(net):
@@ -52,10 +53,17 @@ def test_biases_start_at_zero_and_weights_are_xavier_uniform():
     assert np.abs(weights).max() > 0.9 * limit  # uniform over the whole range
 
 
+def test_numpy_policy_is_the_paddle_forward_pass():
+    model = MujocoModel(18, 6)
+    obs = np.random.default_rng(0).normal(size=(7, 18)).astype("float32")
+    expected = model.policy(paddle.to_tensor(obs))[0].numpy()
+    np.testing.assert_allclose(NumpyPolicy(model.policy_model).means(obs), expected, atol=1e-6)
+
+
 def test_sampling_is_mean_plus_exp_half_logvar_noise():
     model = MujocoModel(5, 2)
-    obs = paddle.to_tensor(np.tile(np.linspace(-1, 1, 5, dtype="float32"), (20000, 1)))
-    samples = model.policy_sample(obs).numpy()
-    means = model.policy(obs[:1])[0].numpy()[0]
-    np.testing.assert_allclose(samples.mean(axis=0), means, atol=0.02)
+    policy = NumpyPolicy(model.policy_model)
+    obs = np.tile(np.linspace(-1, 1, 5, dtype="float32"), (20000, 1))
+    samples = policy.sample(obs, np.random.default_rng(0))
+    np.testing.assert_allclose(samples.mean(axis=0), policy.means(obs[:1])[0], atol=0.02)
     np.testing.assert_allclose(samples.std(axis=0), math.exp(-0.5), rtol=0.03)
