@@ -15,6 +15,9 @@ $(STAMP): requirements.txt requirements-dev.txt setup.py
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	$(PY) -m pip install --quiet --no-deps parl==2.2.1
 	$(PY) -m pip install --quiet --no-deps -e .
+	@# evaluate.py --video renders headless through EGL: Debian's libegl1 and libgl1-mesa-dri.
+	@if command -v dpkg >/dev/null && ! dpkg -s libegl1 libgl1-mesa-dri >/dev/null 2>&1; then \
+		apt-get update -qq && apt-get install -y -qq libegl1 libgl1-mesa-dri; fi
 	touch $(STAMP)
 
 train: $(STAMP)

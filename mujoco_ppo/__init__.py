@@ -16,18 +16,19 @@ os.environ.setdefault("PARL_BACKEND", "paddle")
 os.environ.setdefault("PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION", "python")
 
 
-def _cpu_vendor():
+def cpu_info(field):
+    """A field of /proc/cpuinfo ('vendor_id', 'model name'), or None where there is none."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("vendor_id"):
+                if line.startswith(field):
                     return line.split(":", 1)[1].strip()
     except OSError:
         pass
     return None
 
 
-if _cpu_vendor() == "AuthenticAMD":
+if cpu_info("vendor_id") == "AuthenticAMD":
     os.environ.setdefault("MKL_DEBUG_CPU_TYPE", "5")
 
 # Import-time notices of Paddle and of the pynvml that PARL imports, irrelevant to a CPU run.

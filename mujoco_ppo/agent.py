@@ -64,9 +64,13 @@ class MujocoAgent(parl.Agent):
         """The policy means: the deterministic actions of evaluation."""
         return self.numpy_policy().means(obs)
 
+    def forget_numpy_policy(self):
+        """Call after the policy's weights change outside policy_learn."""
+        self._numpy_policy = None
+
     def restore(self, save_path, model=None):
         super().restore(save_path, model)
-        self._numpy_policy = None
+        self.forget_numpy_policy()
 
     @paddle.no_grad()
     def value_predict(self, obs):
@@ -75,7 +79,7 @@ class MujocoAgent(parl.Agent):
     def policy_learn(self, obs, actions, advantages):
         """Returns (mean loss, mean KL, mean clip fraction) over the policy steps."""
         self.alg.sync_old_policy()
-        self._numpy_policy = None
+        self.forget_numpy_policy()
         obs, actions, advantages = _tensor(obs), _tensor(actions), _tensor(advantages)
         beta = self.beta if self.loss_type == KLPEN else None
         stats = np.array([self.alg.policy_learn(obs, actions, advantages, beta)

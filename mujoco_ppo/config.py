@@ -1,5 +1,6 @@
 """Every flag of train.py in one place: PARL's eight, with PARL's defaults, then this package's."""
 import argparse
+import json
 import math
 import os
 
@@ -69,6 +70,12 @@ def build_parser():
                            "(default: runs/<env>_<loss_type>_seed<seed>_<time>)")
     ours.add_argument("--overwrite", action="store_true",
                       help="allow --output_dir to hold an earlier run, whose files are replaced")
+    ours.add_argument("--checkpoint_every", type=_count, default=20,
+                      help="iterations between checkpoints; one is also saved at the end and "
+                           "on SIGINT/SIGTERM (default: %(default)s)")
+    ours.add_argument("--resume", metavar="DIR", default=None,
+                      help="continue the run in DIR from its last checkpoint, with its settings; "
+                           "only --train_total_steps and --checkpoint_every may change")
     return p
 
 
@@ -85,6 +92,8 @@ def validate(args):
          f"--train_total_steps must be positive, got {args.train_total_steps}"),
         (args.test_every_steps >= 1,
          f"--test_every_steps must be positive, got {args.test_every_steps}"),
+        (args.checkpoint_every >= 1,
+         f"--checkpoint_every must be at least 1, got {args.checkpoint_every}"),
         (args.num_workers is None or args.num_workers >= 1,
          f"--num_workers must be at least 1, got {args.num_workers}"),
         (args.seed is None or 0 <= args.seed < 2**32,
@@ -96,11 +105,57 @@ def validate(args):
 
 
 def parse_args(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     validate(args)
+    if args.resume is not None:
+        return _resumed_args(parser, args, argv)
     if args.num_workers is None:
         args.num_workers = default_num_workers(os.cpu_count() or 1, args.episodes_per_batch)
     return args
+
+
+RESUMABLE_CHANGES = ("train_total_steps", "checkpoint_every", "resume")
+
+
+def _resumed_args(parser, args, argv):
+    """The settings of the run in args.resume, with the flags a resume may change; UserError
+    naming every other flag given with a value that differs from the run's."""
+    path = os.path.join(args.resume, "config.json")
+    try:
+        with open(path) as f:
+            saved = json.load(f)
+        run_args = saved["args"]
+    except FileNotFoundError:
+        raise UserError(f"cannot resume {args.resume}: it has no config.json.") from None
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise UserError(f"cannot resume {args.resume}: config.json is unreadable ({exc}).") from None
+    explicit = vars(_explicit_parser(parser).parse_args(argv))
+    differ = [f"--{name} {value} (the run has {run_args.get(name)})"
+              for name, value in sorted(explicit.items())
+              if name not in RESUMABLE_CHANGES and value != run_args.get(name)
+              and not (name == "seed" and value == saved.get("seed"))]
+    if differ:
+        raise UserError(f"--resume keeps the run's settings, but these differ: {'; '.join(differ)}.")
+    resumed = argparse.Namespace(**{**run_args, **{k: explicit[k] for k in explicit
+                                                   if k in RESUMABLE_CHANGES}})
+    resumed.seed, resumed.output_dir, resumed.resume = saved["seed"], args.resume, args.resume
+    return resumed
+
+
+def _explicit_parser(parser):
+    """A copy of the parser whose flags have no defaults: it returns only what was given."""
+    explicit = _Parser(prog=parser.prog, argument_default=argparse.SUPPRESS)
+    for action in parser._actions:
+        if action.option_strings and action.dest != "help":
+            kwargs = {"dest": action.dest, "default": argparse.SUPPRESS}
+            if action.nargs == 0:
+                kwargs["action"] = "store_const"
+                kwargs["const"] = action.const
+            else:
+                kwargs["type"] = action.type
+            explicit.add_argument(*action.option_strings, **kwargs)
+    return explicit
 
 
 def default_num_workers(cores, episodes):

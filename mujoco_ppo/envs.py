@@ -5,6 +5,7 @@ here, so -v2/-v3 ids of tasks that Gymnasium has as -v4 are run as -v4: the same
 reward code on the official ``mujoco`` bindings. -v4 and -v5 ids are used as given.
 """
 import difflib
+import importlib
 import re
 import warnings
 
@@ -17,7 +18,17 @@ _OLD_VERSION = re.compile(r"^(?P<base>.+)-v[23]$")
 
 
 def resolve_env_id(name):
-    """Returns (id to make, note to print or None). Raises UserError for an unknown id."""
+    """Returns (id to make, note to print or None). Raises UserError for an unknown id.
+    ``module:EnvId`` (Gymnasium's syntax) first imports the module that registers EnvId."""
+    if ":" in name:
+        module, _, env_name = name.partition(":")
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise UserError(f"cannot import {module!r} for {name!r}: {exc}.") from None
+        if env_name not in gym.registry:
+            raise UserError(f"importing {module!r} did not register {env_name!r}.")
+        return name, None
     match = _OLD_VERSION.match(name)
     if match and f"{match['base']}-v4" in gym.registry:
         resolved = f"{match['base']}-v4"
@@ -30,13 +41,14 @@ def resolve_env_id(name):
     raise UserError(f"unknown environment id {name!r}{hint}.")
 
 
-def make_env(env_id, seed=None):
-    """gym.make(env_id), checked for a continuous action space and a flat observation, and
-    reset once with ``seed`` so that later unseeded resets continue a seeded stream."""
+def make_env(env_id, seed=None, **make_kwargs):
+    """gym.make(env_id, **make_kwargs), checked for a continuous action space and a flat
+    observation, and reset once with ``seed`` so that later unseeded resets continue a seeded
+    stream."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Gymnasium's "v4 is out of date" notice
-            env = gym.make(env_id)
+            env = gym.make(env_id, **make_kwargs)
     except gym.error.Error as exc:  # missing optional dependency and the like
         raise UserError(f"cannot create {env_id}: {exc}") from None
     if not isinstance(env.action_space, gym.spaces.Box):

@@ -32,8 +32,8 @@ def load_run(run_dir):
     return {
         "dir": run_dir,
         "config": config,
-        "steps": np.array([int(r["steps"]) for r in rows]),
         "train_reward": np.array([float(r["train_reward"]) for r in rows]),
+        "train_steps": np.array([int(r["steps"]) for r in rows]),
         "eval_steps": np.array([int(r["steps"]) for r in evals]),
         "eval_reward": np.array([float(r["eval_reward"]) for r in evals]),
     }
@@ -57,3 +57,41 @@ def smooth_at(steps, rewards, grid, window):
         if near.any():
             out[i] = rewards[near].mean()
     return out
+
+
+# The flags that make two runs different settings (seed, paths and speed flags do not).
+SETTING_FLAGS = ("loss_type", "gamma", "lam", "kl_targ", "episodes_per_batch")
+
+
+def setting_of(run):
+    config = run["config"]
+    return (config["env_id"],) + tuple(config["args"].get(flag) for flag in SETTING_FLAGS)
+
+
+def group_by_setting(runs):
+    """{setting tuple: [runs]} and a short label per setting naming only what varies."""
+    groups = defaultdict(list)
+    for run in runs:
+        groups[setting_of(run)].append(run)
+    varying = [i for i in range(1, 1 + len(SETTING_FLAGS))
+               if len({key[i] for key in groups}) > 1 or i == 1]
+    labels = {key: " ".join([key[0]] + [f"{SETTING_FLAGS[i - 1]}={key[i]}" if i > 1 else str(key[i])
+                                        for i in varying]) for key in groups}
+    return dict(groups), labels
+
+
+def draw_band(ax, runs, steps_key, values_key, window, colour, label):
+    """Mean over runs of the moving average (``window`` steps) of a column, with a min-max band
+    over runs when there are several, or the raw points of a single run."""
+    last = min(r[steps_key][-1] for r in runs)
+    grid = np.arange(0, last + 1, max(window // 5, 1))
+    curves = np.array([smooth_at(r[steps_key], r[values_key], grid, window) for r in runs])
+    with np.errstate(all="ignore"):
+        ax.plot(grid, np.nanmean(curves, axis=0), color=colour, lw=2,
+                label=f"{label} ({len(runs)} seed{'s' if len(runs) > 1 else ''})")
+        if len(runs) > 1:
+            ax.fill_between(grid, np.nanmin(curves, axis=0), np.nanmax(curves, axis=0),
+                            color=colour, alpha=0.15)
+        else:
+            ax.plot(runs[0][steps_key], runs[0][values_key], color=colour, lw=0.5, alpha=0.35)
+    return last

@@ -16,6 +16,7 @@ machine a per-step exchange, as in Gymnasium's AsyncVectorEnv, costs more than t
 it carries (scripts/bench.py measures both).
 """
 import multiprocessing as mp
+import signal
 
 import numpy as np
 
@@ -85,20 +86,41 @@ def run_evaluate_episode(env, agent, scaler):
     return float(np.sum(run_episode(env, agent.policy_predict, scale, offset)["rewards"]))
 
 
+def _rng_state(env, rng=None):
+    state = {"env_rng": env.unwrapped.np_random.bit_generator.state}
+    if rng is not None:
+        state["rng"] = rng.bit_generator.state
+    return state
+
+
+def _set_rng_state(env, state, rng=None):
+    env.unwrapped.np_random.bit_generator.state = state["env_rng"]
+    if rng is not None:
+        rng.bit_generator.state = state["rng"]
+
+
 def _worker_loop(conn, env_id, seed):
-    """Child process: owns one environment and a random stream; runs the episodes it is sent."""
+    """Child process: owns one environment and a random stream; runs the episodes it is sent,
+    and reports or sets its random states (for checkpoints)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
         env = make_env(env_id, seed)
         rng = np.random.default_rng(seed)
         conn.send(("ready", None))
         while True:
-            message = conn.recv()
-            if message is None:
+            command, *args = conn.recv()
+            if command == "close":
                 break
-            conn.send(("ok", run_train_episodes(env, *message[:1], rng, *message[1:])))
+            if command == "run":
+                reply = run_train_episodes(env, args[0], rng, *args[1:])
+            elif command == "get_state":
+                reply = _rng_state(env, rng)
+            else:
+                reply = _set_rng_state(env, args[0], rng)
+            conn.send(("ok", reply))
         env.close()
-    except KeyboardInterrupt:
-        pass
+    except EOFError:
+        pass  # the parent is gone (killed): nothing to report to
     except Exception as exc:  # reported to the parent, which raises it with context
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -136,7 +158,7 @@ class _ChildWorker:
 
     def close(self):
         try:
-            self.conn.send(None)
+            self.conn.send(("close",))
         except (BrokenPipeError, OSError):
             pass
         self.process.join(timeout=5)
@@ -168,13 +190,27 @@ class EpisodeSampler:
         shares = [len(range(w, episodes, n_workers)) for w in range(n_workers)]
         for child, share in zip(self.children, shares[1:]):
             if share:
-                child.send((policy, scale, offset, share))
+                child.send(("run", policy, scale, offset, share))
         per_worker = [run_train_episodes(self.env, policy, agent.rng, scale, offset, shares[0])]
         per_worker += [child.receive() if share else []
                        for child, share in zip(self.children, shares[1:])]
         ordered = [per_worker[e % n_workers][e // n_workers] for e in range(episodes)]
         scaler.update(np.concatenate([t.pop("unscaled_obs") for t in ordered]))
         return ordered
+
+    def get_state(self):
+        """The random states of every worker's environment and stream (worker 0's stream is
+        the agent's, saved with the agent)."""
+        for child in self.children:
+            child.send(("get_state",))
+        return [_rng_state(self.env)] + [child.receive() for child in self.children]
+
+    def set_state(self, states):
+        _set_rng_state(self.env, states[0])
+        for child, state in zip(self.children, states[1:]):
+            child.send(("set_state", state))
+        for child in self.children:
+            child.receive()
 
     def close(self):
         self.env.close()

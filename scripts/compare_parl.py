@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mujoco_ppo.errors import UserError  # noqa: E402
-from mujoco_ppo.results import (REFERENCE_CSV, env_family, load_reference, load_run,  # noqa: E402
-                                smooth_at)
+from mujoco_ppo.results import (REFERENCE_CSV, draw_band, env_family, load_reference,  # noqa: E402
+                                load_run, smooth_at)
 
 COLOURS = {"CLIP": "tab:red", "KLPEN": "tab:blue"}  # PARL's figures: red CLIP, blue KLPEN
 
@@ -48,19 +48,8 @@ def main(argv=None):
         for loss_type in sorted({lt for fam, lt in groups if fam == family}):
             runs = groups[(family, loss_type)]
             colour = COLOURS.get(loss_type)
-            last = min(r["eval_steps"][-1] for r in runs)
-            grid = np.arange(0, last + 1, args.window // 5)
-            curves = np.array([smooth_at(r["eval_steps"], r["eval_reward"], grid, args.window)
-                               for r in runs])
-            label = f"ours {loss_type} ({runs[0]['config']['env_id']}, {len(runs)} seed"
-            label += "s)" if len(runs) > 1 else ")"
-            ax.plot(grid, np.nanmean(curves, axis=0), color=colour, lw=2, label=label)
-            if len(runs) > 1:
-                ax.fill_between(grid, np.nanmin(curves, axis=0), np.nanmax(curves, axis=0),
-                                color=colour, alpha=0.15)
-            else:
-                ax.plot(runs[0]["eval_steps"], runs[0]["eval_reward"], color=colour, lw=0.5,
-                        alpha=0.35)
+            last = draw_band(ax, runs, "eval_steps", "eval_reward", args.window, colour,
+                             f"ours {loss_type} ({runs[0]['config']['env_id']})")
             ref = reference.get((family, loss_type))
             if ref is not None:
                 shown = ref[0] <= 1.1 * last

@@ -95,6 +95,9 @@ def test_same_seed_same_run(short_run, tmp_path):
     (["--loss_type", "PPO2"], "is not one of CLIP, KLPEN"),
     (["--kl_targ", "-0.1"], "--kl_targ must be a positive number"),
     (["--no_such_flag"], "unrecognized arguments"),
+    (["--checkpoint_every", "0"], "--checkpoint_every must be at least 1"),
+    (["--num_workers", "0"], "--num_workers must be at least 1"),
+    (["--env", "no_such_module:Thing-v0"], "cannot import 'no_such_module'"),
 ])
 def test_bad_input_is_one_sentence_and_a_nonzero_exit(args, phrase, tmp_path):
     out = tmp_path / "out"

@@ -1,0 +1,195 @@
+"""Throughput and memory of the training loop, next to the physical floor of this machine.
+
+    python scripts/bench.py [--env HalfCheetah-v4] [--steps 100000]
+
+Measures, in one run, on one environment:
+  (a) env-only stepping rate with random actions, one process (the floor every other rate is
+      compared with), and, for reference, Gymnasium's AsyncVectorEnv with 2 and 5 envs;
+  (b) sampling rate with the real (untrained) policy, one worker and the default workers;
+  (c) the whole training loop (train.py at PARL's defaults) in env steps per second, with one
+      worker and with the default workers;
+  (d) time per iteration in sampling, policy_learn and value_learn (from progress.csv);
+  (e) peak memory of the training run: the resident memory of train.py and its workers, summed.
+Prints a table and writes results/bench_<env>.json. Ratios (b)/(a) and (c)/(a) are the figures
+to compare across machines.
+"""
+import argparse
+import csv
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import mujoco_ppo  # noqa: E402  (sets environment variables before Paddle loads)
+import numpy as np  # noqa: E402
+import psutil  # noqa: E402
+
+from mujoco_ppo.config import default_num_workers  # noqa: E402
+from mujoco_ppo.envs import make_env  # noqa: E402
+from mujoco_ppo.run_log import package_versions  # noqa: E402
+
+
+def env_only_rate(env_id, steps):
+    env = make_env(env_id, 0)
+    actions = np.random.default_rng(0).uniform(-1, 1, (steps,) + env.action_space.shape)
+    actions = actions.astype(env.action_space.dtype)
+    env.reset()
+    start = time.perf_counter()
+    for action in actions:
+        _, _, terminated, truncated, _ = env.step(action)
+        if terminated or truncated:
+            env.reset()
+    return steps / (time.perf_counter() - start)
+
+
+def async_vector_rate(env_id, num_envs, rounds):
+    import gymnasium as gym
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        envs = gym.vector.AsyncVectorEnv([lambda: gym.make(env_id)] * num_envs)
+    try:
+        envs.reset(seed=0)
+        actions = np.random.default_rng(0).uniform(-1, 1, (rounds,) + envs.action_space.shape)
+        start = time.perf_counter()
+        for action in actions.astype(np.float32):
+            envs.step(action)
+        return rounds * num_envs / (time.perf_counter() - start)
+    finally:
+        envs.close()
+
+
+def sampling_rate(env_id, num_workers, batches, episodes=5):
+    import paddle
+    from mujoco_ppo.agent import MujocoAgent
+    from mujoco_ppo.algorithm import PPO
+    from mujoco_ppo.model import MujocoModel
+    from mujoco_ppo.sampling import EpisodeSampler
+    from mujoco_ppo.scaler import Scaler
+
+    probe = make_env(env_id, 0)
+    obs_dim, act_dim = probe.observation_space.shape[0] + 1, probe.action_space.shape[0]
+    paddle.seed(0)
+    model = MujocoModel(obs_dim, act_dim)
+    agent = MujocoAgent(PPO(model, act_dim, model.policy_lr, model.value_lr),
+                        rng=np.random.default_rng(0))
+    scaler = Scaler(obs_dim)
+    sampler = EpisodeSampler(env_id, list(range(num_workers)))
+    try:
+        sampler.collect(agent, scaler, episodes)
+        start, steps = time.perf_counter(), 0
+        for _ in range(batches):
+            steps += sum(len(t["rewards"]) for t in sampler.collect(agent, scaler, episodes))
+        return steps / (time.perf_counter() - start)
+    finally:
+        sampler.close()
+
+
+def process_tree_rss(process):
+    total = 0
+    for proc in [process] + process.children(recursive=True):
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def training_run(env_id, steps, num_workers):
+    """train.py at PARL's defaults; returns throughput, mean phase times and peak memory."""
+    with tempfile.TemporaryDirectory() as out:
+        command = [sys.executable, os.path.join(ROOT, "train.py"), "--env", env_id,
+                   "--train_total_steps", str(steps), "--seed", "0", "--output_dir", out]
+        if num_workers is not None:
+            command += ["--num_workers", str(num_workers)]
+        proc = psutil.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+        peak = [0]
+
+        def watch():
+            while proc.poll() is None:
+                peak[0] = max(peak[0], process_tree_rss(proc))
+                time.sleep(0.05)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        _, stderr = proc.communicate()
+        watcher.join()
+        if proc.returncode != 0:
+            sys.exit(f"bench.py: train.py failed: {stderr.decode().strip().splitlines()[-1]}")
+        with open(os.path.join(out, "progress.csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+    steady = rows[len(rows) // 5:]  # leave out the first iterations (start-up, caches)
+    seconds = float(steady[-1]["wall_time"]) - float(rows[len(rows) // 5 - 1]["wall_time"])
+    env_steps = int(steady[-1]["steps"]) - int(rows[len(rows) // 5 - 1]["steps"])
+    phase = {name: float(np.mean([float(r[name]) for r in steady]))
+             for name in ("sample_time", "policy_time", "value_time")}
+    return {"steps_per_second": env_steps / seconds,
+            "iteration_seconds": seconds / len(steady),
+            **{f"{k}_per_iteration": v for k, v in phase.items()},
+            "peak_rss_mb": peak[0] / 2**20}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Throughput and memory of mujoco_ppo's training loop.")
+    p.add_argument("--env", default="HalfCheetah-v4", help="Gymnasium id (default: %(default)s)")
+    p.add_argument("--steps", type=int, default=100000,
+                   help="env steps of each training run (default: %(default)s)")
+    p.add_argument("--out", default=None, help="JSON to write (default: results/bench_<env>.json)")
+    args = p.parse_args(argv)
+    cores = os.cpu_count() or 1
+    workers = default_num_workers(cores, 5)
+
+    print(f"Benchmarking {args.env} on {cores} cores; default workers for 5 episodes: {workers}")
+    report = {"env": args.env, "machine": {
+        "cpu": mujoco_ppo.cpu_info("model name") or platform.machine(), "cores": cores,
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(), "versions": package_versions()},
+        "default_workers": workers}
+    rates = {
+        "a_env_only_1_process": env_only_rate(args.env, 20000),
+        "a_async_vector_env_2": async_vector_rate(args.env, 2, 3000),
+        "a_async_vector_env_5": async_vector_rate(args.env, 5, 1500),
+        "b_sampling_1_worker": sampling_rate(args.env, 1, 3),
+        f"b_sampling_{workers}_workers": sampling_rate(args.env, workers, 3),
+    }
+    report["rates_steps_per_second"] = rates
+    report["training_1_worker"] = training_run(args.env, args.steps, 1)
+    report["training_default_workers"] = training_run(args.env, args.steps, None)
+    floor = rates["a_env_only_1_process"]
+    report["ratios_to_env_only"] = {
+        **{k: v / floor for k, v in rates.items() if not k.startswith("a_env_only")},
+        "c_training_1_worker": report["training_1_worker"]["steps_per_second"] / floor,
+        "c_training_default_workers":
+            report["training_default_workers"]["steps_per_second"] / floor,
+    }
+
+    print(f"\n{'measure':<44}{'steps/s':>10}{'x env-only':>12}")
+    for name, rate in rates.items():
+        print(f"{name:<44}{rate:>10.0f}{rate / floor:>12.2f}")
+    for name in ("training_1_worker", "training_default_workers"):
+        run = report[name]
+        print(f"{'c_' + name:<44}{run['steps_per_second']:>10.0f}"
+              f"{run['steps_per_second'] / floor:>12.2f}")
+    print(f"\n{'per iteration (s)':<26}{'sample':>8}{'policy':>8}{'value':>8}{'total':>8}"
+          f"{'peak MB':>9}")
+    for name in ("training_1_worker", "training_default_workers"):
+        run = report[name]
+        print(f"{name:<26}{run['sample_time_per_iteration']:>8.3f}"
+              f"{run['policy_time_per_iteration']:>8.3f}{run['value_time_per_iteration']:>8.3f}"
+              f"{run['iteration_seconds']:>8.3f}{run['peak_rss_mb']:>9.0f}")
+    out = args.out or os.path.join(ROOT, "results", f"bench_{args.env}.json")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        json.dump(report, f, indent=2)
+    print(f"\nwrote {out}")
+
+
+if __name__ == "__main__":
+    main()

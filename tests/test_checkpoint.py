@@ -1,0 +1,145 @@
+"""Checkpoints, --resume, signals and failures of train.py, on real MuJoCo (InvertedPendulum)."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from helpers import ROOT, read_progress, run_train
+
+RUN = ["--env", "InvertedPendulum-v4", "--seed", 4, "--test_every_steps", 500,
+       "--num_workers", 2, "--checkpoint_every", 3]
+
+
+def algorithm_columns(rows):
+    """Rows without the timing columns, which differ between any two runs."""
+    return [{k: v for k, v in r.items() if k != "sps" and not k.endswith("_time")} for r in rows]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """An uninterrupted run of 3000 steps."""
+    out = tmp_path_factory.mktemp("reference") / "run"
+    proc = run_train(*RUN, "--train_total_steps", 3000, "--output_dir", out)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def latest_iteration(run_dir):
+    try:
+        with open(os.path.join(run_dir, "checkpoints", "latest")) as f:
+            return int(f.read().strip().split("_")[1])
+    except (FileNotFoundError, IndexError, ValueError):
+        return 0
+
+
+def test_stop_and_resume_gives_the_uninterrupted_run(reference, tmp_path):
+    out = tmp_path / "run"
+    assert run_train(*RUN, "--train_total_steps", 1500, "--output_dir", out).returncode == 0
+    proc = run_train("--resume", out, "--train_total_steps", 3000)
+    assert proc.returncode == 0, proc.stderr
+    assert algorithm_columns(read_progress(out)) == algorithm_columns(read_progress(reference))
+    assert "Resumed" in (out / "train.log").read_text()
+
+
+def test_kill_9_after_a_checkpoint_then_resume(reference, tmp_path):
+    out = tmp_path / "run"
+    command = [sys.executable, os.path.join(ROOT, "train.py"), *map(str, RUN),
+               "--train_total_steps", 3000, "--output_dir", str(out)]
+    proc = subprocess.Popen(list(map(str, command)), cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=dict(os.environ, OMP_NUM_THREADS="1"))
+    deadline = time.time() + 120
+    while latest_iteration(out) < 6 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    saved = latest_iteration(out)
+    assert saved >= 6, "no checkpoint before the kill"
+    before = read_progress(out)
+    assert len(before) >= saved  # rows past the checkpoint may exist; resume drops them
+
+    resumed = run_train("--resume", out)
+    assert resumed.returncode == 0, resumed.stderr
+    after = read_progress(out)
+    assert after[:saved] == before[:saved]  # the history up to the checkpoint, untouched
+    assert f"from iteration {saved}," in (out / "train.log").read_text()
+    assert algorithm_columns(after) == algorithm_columns(read_progress(reference))
+
+
+def test_sigterm_saves_a_checkpoint_and_exits_cleanly(tmp_path):
+    out = tmp_path / "run"
+    command = [sys.executable, os.path.join(ROOT, "train.py"), *map(str, RUN),
+               "--train_total_steps", 200000, "--output_dir", str(out)]
+    proc = subprocess.Popen(list(map(str, command)), cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (out / "progress.csv").exists() or len(read_progress(out)) < 2:
+        assert time.time() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert "Traceback" not in stderr
+    rows = read_progress(out)
+    assert latest_iteration(out) == int(rows[-1]["iteration"])
+    assert f"--resume {out}" in stdout
+
+
+def test_resume_refusals(reference, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "config.json").write_text((reference / "config.json").read_text())
+    cases = [
+        (["--resume", tmp_path / "missing"], "has no config.json"),
+        (["--resume", empty], "no checkpoint"),
+        (["--resume", reference], "already finished at"),
+        (["--resume", reference, "--train_total_steps", 9000, "--gamma", 0.9, "--lam", 0.5],
+         "--gamma 0.9 (the run has 0.995); --lam 0.5 (the run has 0.98)"),
+        (["--resume", reference, "--train_total_steps", 9000, "--num_workers", 3],
+         "--num_workers 3 (the run has 2)"),
+    ]
+    for args, phrase in cases:
+        proc = run_train(*args)
+        assert proc.returncode == 2 and phrase in proc.stderr, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
+        assert len([line for line in proc.stderr.splitlines() if line.strip()]) == 1
+
+
+def test_corrupt_checkpoint_is_refused_and_left_alone(reference, tmp_path):
+    out = tmp_path / "copy"
+    subprocess.run(["cp", "-r", str(reference), str(out)], check=True)
+    latest = latest_iteration(out)
+    arrays = out / "checkpoints" / f"iter_{latest:06d}" / "arrays.safetensors"
+    arrays.write_bytes(b"not a checkpoint")
+    proc = run_train("--resume", out, "--train_total_steps", 9000)
+    assert proc.returncode == 2 and "is unreadable" in proc.stderr
+    assert arrays.read_bytes() == b"not a checkpoint"
+
+
+def test_checkpoints_hold_no_pickles(reference):
+    latest = latest_iteration(reference)
+    folder = reference / "checkpoints" / f"iter_{latest:06d}"
+    assert sorted(os.listdir(folder)) == ["arrays.safetensors", "state.json"]
+    state = json.loads((folder / "state.json").read_text())
+    assert state["counters"]["iteration"] == latest
+    assert len(state["workers"]) == 2
+    assert len([d for d in os.listdir(reference / "checkpoints") if d.startswith("iter_")]) == 2
+
+
+def test_nan_reward_stops_with_the_iteration_named_and_keeps_the_last_checkpoint(tmp_path):
+    out = tmp_path / "nan"
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "tests"))
+    proc = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "train.py"), "--env", "faulty_envs:NaNRewardPendulum-v0",
+         "--num_workers", "1", "--checkpoint_every", "1", "--train_total_steps", "5000",
+         "--seed", "1", "--output_dir", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    failed = int(proc.stderr.split("iteration ")[1].split()[0])
+    assert "training diverged" in proc.stderr and "non-finite" in proc.stderr
+    assert latest_iteration(out) == failed - 1
+    assert int(read_progress(out)[-1]["iteration"]) == failed - 1

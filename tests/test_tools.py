@@ -1,0 +1,100 @@
+"""evaluate.py, scripts/plot.py, scripts/compare_parl.py and the TensorBoard files, on real runs."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from helpers import ROOT, run_train
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tools") / "run"
+    proc = run_train("--env", "InvertedPendulum-v4", "--train_total_steps", 1500, "--seed", 2,
+                     "--test_every_steps", 500, "--output_dir", out)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def run_script(*args):
+    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_evaluate_prints_mean_and_std_and_writes_a_playable_video(finished_run, tmp_path):
+    video = tmp_path / "episode.mp4"
+    proc = run_script(os.path.join(ROOT, "evaluate.py"), "--checkpoint", finished_run,
+                      "--episodes", 3, "--seed", 5, "--video", video)
+    assert proc.returncode == 0, proc.stderr
+    returns = [float(line.split("return ")[1]) for line in proc.stdout.splitlines()
+               if line.startswith("episode ")]
+    assert len(returns) == 3
+    summary = proc.stdout.splitlines()[-2]
+    assert "over 3 episodes" in summary and "±" in summary
+    import imageio.v2 as imageio
+    import numpy as np
+    reader = imageio.get_reader(str(video))
+    count = reader.count_frames()
+    assert count == returns[0] + 1  # InvertedPendulum: reward 1 per step; + the reset frame
+    assert np.asarray(reader.get_data(count // 2)).std() > 5  # a picture, not a blank frame
+    again = run_script(os.path.join(ROOT, "evaluate.py"), "--checkpoint", finished_run,
+                       "--episodes", 3, "--seed", 5)
+    assert again.stdout.splitlines()[-1] == summary  # deterministic
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--checkpoint", "/nonexistent/run"], "does not exist"),
+    (["--checkpoint", "."], "no checkpoint"),
+    (["--checkpoint", ".", "--episodes", "0"], "--episodes must be at least 1"),
+])
+def test_evaluate_refusals(args, phrase):
+    proc = run_script(os.path.join(ROOT, "evaluate.py"), *args)
+    assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_tensorboard_scalars_are_written(finished_run):
+    folder = finished_run / "tensorboard"
+    events = [f for f in os.listdir(folder) if f.startswith("events.out.tfevents")]
+    assert events
+    data = (folder / events[0]).read_bytes()
+    for tag in (b"train/eval_reward", b"train/policy_loss", b"train/kl", b"train/beta",
+                b"train/sps"):
+        assert tag in data
+
+
+def test_plot_and_compare_parl(finished_run, tmp_path):
+    png = tmp_path / "curves.png"
+    proc = run_script(os.path.join(ROOT, "scripts", "plot.py"), finished_run, finished_run,
+                      "--out", png, "--window", 1000)
+    assert proc.returncode == 0, proc.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png2 = tmp_path / "parl.png"
+    proc = run_script(os.path.join(ROOT, "scripts", "compare_parl.py"), finished_run,
+                      "--out", png2, "--window", 1000)
+    assert proc.returncode == 0, proc.stderr
+    assert png2.exists()
+
+
+def test_a_progress_bar_on_a_terminal_only(tmp_path):
+    import pty
+    leader, follower = pty.openpty()
+    proc = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "train.py"), "--env", "InvertedPendulum-v4",
+         "--train_total_steps", "600", "--seed", "1", "--output_dir", str(tmp_path / "run")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=follower, text=True, timeout=300)
+    os.close(follower)
+    terminal = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        terminal += chunk
+    os.close(leader)
+    assert proc.returncode == 0
+    assert b"step/s" in terminal and b"100%" in terminal  # the bar, with rate, on the terminal
+    assert "step/s" not in proc.stdout and "Steps " in proc.stdout  # the log stays plain
