@@ -61,8 +61,9 @@ def main(argv=None):
     obs_dim = eval_env.observation_space.shape[0] + 1  # + the time-step feature
     act_dim = eval_env.action_space.shape[0]
     model = MujocoModel(obs_dim, act_dim)
-    alg = PPO(model, act_dim=act_dim, policy_lr=model.policy_lr, value_lr=model.value_lr)
-    agent = MujocoAgent(alg, kl_targ=args.kl_targ, loss_type=args.loss_type,
+    alg = PPO(model, act_dim=act_dim, policy_lr=model.policy_lr, value_lr=model.value_lr,
+              epsilon=args.clip_epsilon)
+    agent = MujocoAgent(alg, kl_targ=args.kl_targ, loss_type=args.loss_type, beta=args.beta,
                         rng=np.random.default_rng(seed))
     scaler = Scaler(obs_dim)
     if not args.resume:

@@ -1,7 +1,9 @@
 """MujocoAgent: how PARL's MuJoCo PPO feeds its algorithm (examples/PPO/mujoco_agent.py).
 
 - ``policy_learn``: freeze a copy of the policy, take ``policy_learn_times`` (20) Adam steps on the
-  full batch, and, for KLPEN, adapt beta from the KL of the last step (``adapt_beta``).
+  full batch, and, for KLPEN, adapt beta from the KL of the last step (``adapt_beta``). Beyond
+  PARL: KLFIXED keeps beta as given, and NONE is the penalty objective with beta 0, i.e. the plain
+  ratio objective -mean(A*r).
 - ``value_learn``: fit the value net on this batch plus the previous one (pat-coady's replay of
   one batch), ``value_learn_times`` (10) epochs of shuffled minibatches of ``value_batch_size``
   (256), each epoch stopping once the start index reaches the size of the *current* batch.
@@ -10,7 +12,7 @@ import numpy as np
 import paddle
 import parl
 
-from .config import KLPEN, LOSS_TYPES
+from .config import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE
 from .sampling import NumpyPolicy
 
 
@@ -81,7 +83,7 @@ class MujocoAgent(parl.Agent):
         self.alg.sync_old_policy()
         self.forget_numpy_policy()
         obs, actions, advantages = _tensor(obs), _tensor(actions), _tensor(advantages)
-        beta = self.beta if self.loss_type == KLPEN else None
+        beta = {CLIP: None, KLPEN: self.beta, KLFIXED: self.beta, NONE: 0.0}[self.loss_type]
         stats = np.array([self.alg.policy_learn(obs, actions, advantages, beta)
                           for _ in range(self.policy_learn_times)])
         if self.loss_type == KLPEN:

@@ -5,7 +5,9 @@ Two surrogate objectives (Schulman et al. 2017, arXiv:1707.06347, eqs. 7 and 8):
     CLIP:   L = -mean( min(A*r, A*clip(r, 1-eps, 1+eps)) ),     r = exp(logp - logp_old)
     KLPEN:  L = -mean( A*r ) + beta * mean( KL(old || new) )
 
-Each ``policy_learn`` call is one Adam step on the whole batch; the agent makes 20 of them.
+Each ``policy_learn`` call is one Adam step on the whole batch; the agent makes 20 of them. As in
+PARL, ``beta=None`` selects CLIP and a number selects the penalty objective with that beta (the
+agent's KLFIXED and NONE options pass a fixed beta and 0).
 """
 import copy
 

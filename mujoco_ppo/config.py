@@ -6,10 +6,11 @@ import os
 
 from .errors import UserError
 
-# The surrogate objectives that mujoco_ppo.algorithm implements (named here so that flags are
-# checked before Paddle is imported).
-CLIP, KLPEN = "CLIP", "KLPEN"
-LOSS_TYPES = (CLIP, KLPEN)
+# The surrogate objectives (named here so that flags are checked before Paddle is imported):
+# PARL's two, and the two other rows of the PPO paper's comparison of objectives (its Table 1).
+CLIP, KLPEN = "CLIP", "KLPEN"  # clipped ratio; KL penalty with PARL's adaptive beta
+KLFIXED, NONE = "KLFIXED", "NONE"  # KL penalty with beta held at --beta; no clip, no penalty
+LOSS_TYPES = (CLIP, KLPEN, KLFIXED, NONE)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,13 +51,20 @@ def build_parser():
     parl.add_argument("--episodes_per_batch", type=_count, default=5,
                       help="whole episodes per training batch (default: %(default)s)")
     parl.add_argument("--loss_type", type=_loss_type, default="CLIP",
-                      help="surrogate objective: CLIP or KLPEN (default: %(default)s)")
+                      help="surrogate objective: CLIP or KLPEN (PARL's), or KLFIXED (KL penalty "
+                           "with beta fixed at --beta) or NONE (the plain ratio objective, no "
+                           "clip and no penalty) (default: %(default)s)")
     parl.add_argument("--train_total_steps", type=_count, default=int(1e7),
                       help="stop once this many env steps are trained on (default: 1e7)")
     parl.add_argument("--test_every_steps", type=_count, default=int(1e4),
                       help="evaluate one deterministic episode each time the step count "
                            "crosses a multiple of this (default: 1e4)")
     ours = p.add_argument_group("this package's flags")
+    ours.add_argument("--clip_epsilon", type=float, default=0.2,
+                      help="clip range of the CLIP objective, PARL's 0.2 (default: %(default)s)")
+    ours.add_argument("--beta", type=float, default=1.0,
+                      help="initial KL coefficient of KLPEN (PARL's 1.0), or the fixed one of "
+                           "KLFIXED (default: %(default)s)")
     ours.add_argument("--seed", type=_count, default=None,
                       help="seed of Paddle, NumPy and the environments; the same seed on the "
                            "same machine gives the same run (default: drawn at random, recorded "
@@ -86,6 +94,10 @@ def validate(args):
         (0.0 <= args.lam <= 1.0, f"--lam must be in [0, 1], got {args.lam}"),
         (args.kl_targ > 0.0 and math.isfinite(args.kl_targ),
          f"--kl_targ must be a positive number, got {args.kl_targ}"),
+        (0.0 < args.clip_epsilon < 1.0 and math.isfinite(args.clip_epsilon),
+         f"--clip_epsilon must be in (0, 1), got {args.clip_epsilon}"),
+        (args.beta >= 0.0 and math.isfinite(args.beta),
+         f"--beta must be a non-negative number, got {args.beta}"),
         (args.episodes_per_batch >= 1,
          f"--episodes_per_batch must be at least 1, got {args.episodes_per_batch}"),
         (args.train_total_steps >= 1,

@@ -60,12 +60,18 @@ def smooth_at(steps, rewards, grid, window):
 
 
 # The flags that make two runs different settings (seed, paths and speed flags do not).
-SETTING_FLAGS = ("loss_type", "gamma", "lam", "kl_targ", "episodes_per_batch")
+SETTING_FLAGS = ("loss_type", "gamma", "lam", "kl_targ", "clip_epsilon", "beta",
+                 "episodes_per_batch")
 
 
 def setting_of(run):
-    config = run["config"]
-    return (config["env_id"],) + tuple(config["args"].get(flag) for flag in SETTING_FLAGS)
+    """(env id, values of SETTING_FLAGS); a flag missing from an older run's config.json takes
+    its default, which is what that run used."""
+    from .config import build_parser
+    defaults = build_parser()
+    args = run["config"]["args"]
+    return (run["config"]["env_id"],) + tuple(args.get(flag, defaults.get_default(flag))
+                                              for flag in SETTING_FLAGS)
 
 
 def group_by_setting(runs):

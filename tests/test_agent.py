@@ -119,3 +119,16 @@ def test_unknown_loss_type_is_refused():
     alg = PPO(model, act_dim=2, policy_lr=1e-3, value_lr=1e-3)
     with pytest.raises(ValueError, match="loss_type"):
         MujocoAgent(alg, loss_type="PPO2")
+
+
+@pytest.mark.parametrize("loss_type, betas", [("KLFIXED", {3.0}), ("NONE", {0.0}),
+                                               ("CLIP", {None})])
+def test_the_other_objectives_pass_a_fixed_beta(loss_type, betas):
+    paddle.seed(5)
+    model = MujocoModel(4, 2)
+    alg = RecordingPPO(model, act_dim=2, policy_lr=model.policy_lr, value_lr=model.value_lr)
+    agent = MujocoAgent(alg, kl_targ=1e-9, loss_type=loss_type, beta=3.0)
+    for _ in range(2):
+        agent.policy_learn(*policy_batch())
+    assert {beta for beta, _ in alg.policy_calls} == betas
+    assert agent.beta == 3.0  # only KLPEN adapts it (kl_targ 1e-9 would have raised it)
