@@ -56,7 +56,7 @@ def main(argv=None):
         logger.info(env_note)
 
     paddle.set_device("cpu")
-    paddle.base.core.set_num_threads(os.cpu_count() or 1)  # the learning phases use every core
+    paddle.base.core.set_num_threads(args.learner_threads or os.cpu_count() or 1)
     paddle.seed(seed)
     obs_dim = eval_env.observation_space.shape[0] + 1  # + the time-step feature
     act_dim = eval_env.action_space.shape[0]

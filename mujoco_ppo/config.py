@@ -73,6 +73,9 @@ def build_parser():
                       help="environments sampling a batch's episodes in parallel, one per "
                            "process; 1 is PARL's serial loop (default: the fewest workers, at least "
                            "one per CPU core, that share --episodes_per_batch evenly)")
+    ours.add_argument("--learner_threads", type=_count, default=None,
+                      help="threads of Paddle's CPU kernels in policy_learn and value_learn "
+                           "(default: the number of CPU cores)")
     ours.add_argument("--output_dir", default=None,
                       help="where the log, config.json and progress.csv go "
                            "(default: runs/<env>_<loss_type>_seed<seed>_<time>)")
@@ -83,7 +86,8 @@ def build_parser():
                            "on SIGINT/SIGTERM (default: %(default)s)")
     ours.add_argument("--resume", metavar="DIR", default=None,
                       help="continue the run in DIR from its last checkpoint, with its settings; "
-                           "only --train_total_steps and --checkpoint_every may change")
+                           "only --train_total_steps, --checkpoint_every and --learner_threads "
+                           "may change")
     return p
 
 
@@ -104,6 +108,8 @@ def validate(args):
          f"--train_total_steps must be positive, got {args.train_total_steps}"),
         (args.test_every_steps >= 1,
          f"--test_every_steps must be positive, got {args.test_every_steps}"),
+        (args.learner_threads is None or args.learner_threads >= 1,
+         f"--learner_threads must be at least 1, got {args.learner_threads}"),
         (args.checkpoint_every >= 1,
          f"--checkpoint_every must be at least 1, got {args.checkpoint_every}"),
         (args.num_workers is None or args.num_workers >= 1,
@@ -127,7 +133,7 @@ def parse_args(argv=None):
     return args
 
 
-RESUMABLE_CHANGES = ("train_total_steps", "checkpoint_every", "resume")
+RESUMABLE_CHANGES = ("train_total_steps", "checkpoint_every", "learner_threads", "resume")
 
 
 def _resumed_args(parser, args, argv):

@@ -74,15 +74,25 @@ def setting_of(run):
                                               for flag in SETTING_FLAGS)
 
 
+# Flags that only matter to some objectives (the others ignore them).
+ONLY_FOR = {"kl_targ": ("KLPEN",), "clip_epsilon": ("CLIP",), "beta": ("KLPEN", "KLFIXED")}
+
+
 def group_by_setting(runs):
-    """{setting tuple: [runs]} and a short label per setting naming only what varies."""
+    """{setting tuple: [runs]} and a label per setting: the environment, the loss type, and
+    those flags that vary between the settings and matter to that loss type."""
     groups = defaultdict(list)
     for run in runs:
         groups[setting_of(run)].append(run)
-    varying = [i for i in range(1, 1 + len(SETTING_FLAGS))
-               if len({key[i] for key in groups}) > 1 or i == 1]
-    labels = {key: " ".join([key[0]] + [f"{SETTING_FLAGS[i - 1]}={key[i]}" if i > 1 else str(key[i])
-                                        for i in varying]) for key in groups}
+    varying = [i for i, flag in enumerate(SETTING_FLAGS, start=1)
+               if flag != "loss_type" and len({key[i] for key in groups}) > 1]
+    labels = {}
+    for key in groups:
+        loss_type = key[1]
+        parts = [key[0], loss_type] + [
+            f"{SETTING_FLAGS[i - 1]}={key[i]:g}" for i in varying
+            if loss_type in ONLY_FOR.get(SETTING_FLAGS[i - 1], (loss_type,))]
+        labels[key] = " ".join(parts)
     return dict(groups), labels
 
 
