@@ -13,7 +13,7 @@ import os
 import numpy as np
 
 from .errors import UserError
-from .results import draw_band, group_by_setting, load_run
+from .results import draw_band, finish_axes, group_by_setting, load_run, save_figure
 
 
 def final_score(run, fraction=0.1):
@@ -122,13 +122,6 @@ def aggregate(grid_dir, window=50000):
         for i, key in enumerate(sorted(k for k in groups if k[0] == env_id)):
             draw_band(ax, groups[key], "eval_steps", "eval_reward", window, colours(i % 10),
                       labels[key].split(" ", 1)[1])
-        ax.set_title(env_id)
-        ax.set_xlabel("environment steps")
-        ax.set_ylabel(f"evaluation reward ({window // 1000}k-step moving average)")
-        ax.grid(alpha=0.3)
-        ax.legend(loc="upper left", fontsize=8)
-        fig.tight_layout()
-        out = os.path.join(grid_dir, f"curves_{env_id}.png")
-        fig.savefig(out, dpi=110)
+        finish_axes(ax, env_id, window)
+        save_figure(fig, os.path.join(grid_dir, f"curves_{env_id}.png"))
         plt.close(fig)
-        print(f"wrote {out}")

@@ -111,3 +111,17 @@ def draw_band(ax, runs, steps_key, values_key, window, colour, label):
         else:
             ax.plot(runs[0][steps_key], runs[0][values_key], color=colour, lw=0.5, alpha=0.35)
     return last
+
+
+def finish_axes(ax, title, window, kind="evaluation"):
+    ax.set_title(title)
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel(f"{kind} reward ({window // 1000}k-step moving average)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+
+
+def save_figure(fig, path):
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"wrote {path}")

@@ -28,8 +28,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mujoco_ppo.errors import UserError  # noqa: E402
-from mujoco_ppo.results import (REFERENCE_CSV, draw_band, env_family, load_reference,  # noqa: E402
-                                load_run, smooth_at)
+from mujoco_ppo.results import (REFERENCE_CSV, draw_band, env_family, finish_axes,  # noqa: E402
+                                load_reference, load_run, save_figure, smooth_at)
 
 COLOURS = {"CLIP": "tab:red", "KLPEN": "tab:blue"}  # PARL's figures: red CLIP, blue KLPEN
 EVAL_LINE = re.compile(r"Steps (\d+), Evaluate reward: ([-+0-9.eEnaif]+)")
@@ -118,14 +118,8 @@ def main(argv=None):
                 print(f"{family:<13}{loss_type:<7}{mark:>9}"
                       f"{f'{np.nanmean(ours):,.0f} [{low:,.0f}, {high:,.0f}]':>34}"
                       f"{theirs:>8,.0f}  {verdict}")
-        ax.set_title(family)
-        ax.set_xlabel("environment steps")
-        ax.set_ylabel(f"evaluation reward ({args.window // 1000}k-step moving average)")
-        ax.grid(alpha=0.3)
-        ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(args.out, dpi=110)
-    print(f"wrote {args.out}")
+        finish_axes(ax, family, args.window)
+    save_figure(fig, args.out)
 
 
 if __name__ == "__main__":

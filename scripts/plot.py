@@ -18,7 +18,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from mujoco_ppo.errors import UserError  # noqa: E402
-from mujoco_ppo.results import draw_band, group_by_setting, load_run  # noqa: E402
+from mujoco_ppo.results import (draw_band, finish_axes, group_by_setting, load_run,  # noqa: E402
+                                save_figure)
 
 
 def main(argv=None):
@@ -41,14 +42,8 @@ def main(argv=None):
             for i, key in enumerate(sorted(k for k in groups if k[0] == env_id)):
                 draw_band(ax, groups[key], steps_key, values_key, args.window, colours(i % 10),
                           labels[key])
-            ax.set_title(f"{env_id}: {kind} reward")
-            ax.set_xlabel("environment steps")
-            ax.set_ylabel(f"{kind} reward ({args.window // 1000}k-step moving average)")
-            ax.grid(alpha=0.3)
-            ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(args.out, dpi=110)
-    print(f"wrote {args.out}")
+            finish_axes(ax, f"{env_id}: {kind} reward", args.window, kind)
+    save_figure(fig, args.out)
 
 
 if __name__ == "__main__":
