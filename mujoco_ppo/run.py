@@ -1,0 +1,150 @@
+"""TrainingRun: the bookkeeping around train.py's loop, so that the loop reads as the algorithm.
+
+It owns the output directory (log, config.json, progress.csv, TensorBoard files, checkpoints),
+the counters (iterations, steps, episodes, PARL's evaluation flag, wall time), the per-phase
+timers, the terminal progress bar, and SIGINT/SIGTERM; it starts a run fresh (the scaler's five
+warm-up episodes) or from its last checkpoint.
+"""
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+from . import checkpoint
+from .errors import TrainingDiverged, UserError
+from .run_log import (ProgressCSV, Scalars, StopRequest, make_logger, package_versions,
+                      prepare_output_dir, progress_bar_handler, write_json_atomic)
+
+WARMUP_EPISODES = 5  # PARL's episodes that initialise the scaler, not counted as training
+
+
+class TrainingRun:
+    def __init__(self, args, output_dir, env_note):
+        """Check and prepare ``output_dir`` (or the checkpoint to resume), and open the log."""
+        self.args, self.output_dir = args, output_dir
+        self.checkpoints = checkpoint.Checkpointer(os.path.join(output_dir, "checkpoints"))
+        self.saved = checkpoint.load(self.checkpoints.latest()) if args.resume else None
+        if self.saved and self.saved[1]["counters"]["steps"] >= args.train_total_steps:
+            raise UserError(f"the run in {output_dir} already finished at "
+                            f"{self.saved[1]['counters']['steps']} steps; pass a larger "
+                            f"--train_total_steps to continue it.")
+        if not args.resume:
+            prepare_output_dir(output_dir, args.overwrite)
+        start_steps = self.saved[1]["counters"]["steps"] if self.saved else 0
+        self.bar, bar_handler = progress_bar_handler(args.train_total_steps, start_steps)
+        self.logger = make_logger(os.path.join(output_dir, "train.log"), bar_handler)
+        if env_note:
+            self.logger.info(env_note)
+        self.progress = self.scalars = self.stop = None
+        self.row = {}
+
+    def write_config(self, config):
+        if not self.args.resume:
+            write_json_atomic(os.path.join(self.output_dir, "config.json"), {
+                "args": vars(self.args), **config, "versions": package_versions(),
+                "command": sys.argv})
+
+    def start(self, agent, scaler, sampler, eval_env):
+        """Restore the checkpoint, or sample the warm-up episodes; then open the run's files."""
+        self.parts = (agent, scaler, sampler, eval_env)
+        if self.saved:
+            self.counters = checkpoint.restore(*self.parts, *self.saved)
+            self.logger.info(f"Resumed {self.output_dir} from iteration "
+                             f"{self.counters['iteration']}, step {self.counters['steps']}")
+        else:
+            sampler.collect(agent, scaler, episodes=WARMUP_EPISODES)
+            self.counters = {"iteration": 0, "steps": 0, "episodes": 0, "test_flag": 0,
+                             "wall_time": 0.0}
+            self.logger.info(f"Output in {self.output_dir}")
+        resumed = self.counters["iteration"] if self.saved else None
+        self.progress = ProgressCSV(os.path.join(self.output_dir, "progress.csv"), resumed)
+        self.scalars = Scalars(os.path.join(self.output_dir, "tensorboard"),
+                               purge_step=self.counters["steps"] + 1 if self.saved else None)
+        self.stop = StopRequest()
+        self._start = time.perf_counter() - self.counters["wall_time"]
+
+    @property
+    def steps(self):
+        return self.counters["steps"]
+
+    @property
+    def stop_requested(self):
+        return self.stop.signal is not None
+
+    def timer(self, phase=None):
+        """Start the iteration's clock (no phase), or record the time since the last call."""
+        now = time.perf_counter()
+        if phase is not None:
+            self.row[phase] = round(now - self._tic, 4)
+        self._tic = now
+
+    def log_iteration(self, trajectories, policy_loss, kl, clip_fraction, beta, value_loss):
+        """Count the batch, print PARL's training line, and stop on a non-finite number."""
+        c = self.counters
+        c["iteration"] += 1
+        c["episodes"] += len(trajectories)
+        c["steps"] += sum(len(t["rewards"]) for t in trajectories)
+        train_reward = float(np.mean([np.sum(t["rewards"]) for t in trajectories]))
+        self.logger.info(f"Steps {c['steps']}, Train reward: {train_reward}, Policy loss: "
+                         f"{policy_loss}, KL: {kl}, Value loss: {value_loss}")
+        if not all(np.isfinite(t["obs"]).all() for t in trajectories):
+            raise TrainingDiverged(f"iteration {c['iteration']} (step {c['steps']}): the "
+                                   f"environment returned a NaN or infinite observation")
+        if not all(map(math.isfinite, (train_reward, policy_loss, kl, value_loss))):
+            raise TrainingDiverged(f"iteration {c['iteration']} (step {c['steps']}) produced a "
+                                   f"non-finite reward, loss or KL")
+        self.row.update(iteration=c["iteration"], steps=c["steps"], episodes=c["episodes"],
+                        train_reward=train_reward, eval_reward=None, policy_loss=policy_loss,
+                        kl=kl, clip_fraction=clip_fraction, beta=beta, value_loss=value_loss)
+
+    def evaluation_due(self):
+        """PARL's rule: once each time the step count crosses a multiple of test_every_steps
+        (and after the first iteration)."""
+        due = self.steps // self.args.test_every_steps >= self.counters["test_flag"]
+        if due:
+            self.counters["test_flag"] = self.steps // self.args.test_every_steps + 1
+        return due
+
+    def log_evaluation(self, eval_reward):
+        self.logger.info(f"Steps {self.steps}, Evaluate reward: {eval_reward}")
+        self.row["eval_reward"] = eval_reward
+
+    def end_iteration(self):
+        """Write the iteration's row (progress.csv, TensorBoard), and a checkpoint when due."""
+        wall_time = self.counters["wall_time"] = time.perf_counter() - self._start
+        row = {**self.row, "sps": round(self.steps / wall_time, 1),
+               "wall_time": round(wall_time, 3)}
+        self.progress.write(row)
+        self.scalars.write(row)
+        if self.bar is not None:
+            self.bar.update(min(self.steps, self.bar.total) - self.bar.n)
+            self.bar.set_postfix(train=f"{row['train_reward']:.0f}", refresh=False)
+        if self.counters["iteration"] % self.args.checkpoint_every == 0:
+            self.save_checkpoint()
+        self.row = {}
+
+    def save_checkpoint(self):
+        self.checkpoints.save(self.counters["iteration"],
+                              *checkpoint.capture(*self.parts, self.counters))
+
+    def finish(self):
+        """Save the final checkpoint (unless just saved) and say how the run ended; returns the
+        exit status: 0, or 128 + the signal that stopped it."""
+        if self.counters["iteration"] % self.args.checkpoint_every:
+            self.save_checkpoint()
+        if self.stop_requested:
+            self.logger.info(f"Stopped by signal {self.stop.signal} at step {self.steps}; "
+                             f"continue with: python train.py --resume {self.output_dir}")
+            return 128 + self.stop.signal
+        self.logger.info(f"Done: {self.steps} steps in {self.counters['wall_time']:.0f} s; "
+                         f"results in {self.output_dir}")
+        return 0
+
+    def close(self):
+        if self.stop is not None:
+            self.stop.restore()
+        for closable in (self.progress, self.scalars, self.bar):
+            if closable is not None:
+                closable.close()
