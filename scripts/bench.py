@@ -93,8 +93,12 @@ def sampling_rate(env_id, num_workers, batches, episodes=5):
 
 
 def process_tree_rss(process):
+    try:
+        tree = [process] + process.children(recursive=True)
+    except psutil.NoSuchProcess:  # it has just exited
+        return 0
     total = 0
-    for proc in [process] + process.children(recursive=True):
+    for proc in tree:
         try:
             total += proc.memory_info().rss
         except psutil.NoSuchProcess:
