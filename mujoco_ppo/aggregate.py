@@ -50,6 +50,10 @@ def random_policy_score(env_id, episodes=10, seed=0):
     return float(np.mean(returns))
 
 
+def _interval(low, high):
+    return "— (one seed)" if np.isnan(low) else f"[{low:,.0f}, {high:,.0f}]"
+
+
 def find_runs(grid_dir):
     root = os.path.join(grid_dir, "runs")
     found = sorted(folder for folder, _, files in os.walk(root)
@@ -107,7 +111,7 @@ def aggregate(grid_dir, window=50000):
     for r in rows:
         lines.append(f"| {r['env']} | {r['setting']} | {r['seeds']} | {r['steps']:,} | "
                      f"{r['final_mean']:,.0f} ± {r['final_std']:,.0f} | "
-                     f"[{r['ci95_low']:,.0f}, {r['ci95_high']:,.0f}] | {r['normalised']:.2f} |")
+                     f"{_interval(r['ci95_low'], r['ci95_high'])} | {r['normalised']:.2f} |")
     lines += ["", "| setting | normalised score, mean over environments |", "|---|---:|"]
     lines += [f"| {s} | {v:.2f} |" for s, v in sorted(averages.items(), key=lambda kv: -kv[1])]
     lines += ["", "Random-policy returns (score 0): " + ", ".join(
