@@ -81,7 +81,9 @@ def main(argv=None):
     scaler.count = state["scaler_count"]
 
     returns = []
-    render = {"render_mode": "rgb_array"} if args.video else {}
+    # "track" follows the body on the tasks that define it (HalfCheetah, Hopper, Walker2d, ...);
+    # where a model has no such camera MuJoCo's renderer keeps its default view.
+    render = {"render_mode": "rgb_array", "camera_name": "track"} if args.video else {}
     env = make_env(env_id, args.seed, **render)
     frames = []
     if args.video:
