@@ -14,14 +14,14 @@ from mujoco_ppo.errors import UserError
 
 
 def parse_args(argv=None):
-    from mujoco_ppo.config import _count, _Parser
+    from mujoco_ppo.config import OneLineErrorParser, whole_number
 
-    p = _Parser(prog="evaluate.py", description=__doc__.splitlines()[0])
+    p = OneLineErrorParser(prog="evaluate.py", description=__doc__.splitlines()[0])
     p.add_argument("--checkpoint", required=True, metavar="DIR",
                    help="a run's output directory, or one of its checkpoint directories")
-    p.add_argument("--episodes", type=_count, default=10,
+    p.add_argument("--episodes", type=whole_number, default=10,
                    help="deterministic episodes to run (default: %(default)s)")
-    p.add_argument("--seed", type=_count, default=0,
+    p.add_argument("--seed", type=whole_number, default=0,
                    help="seed of the evaluation environment (default: %(default)s)")
     p.add_argument("--video", metavar="FILE", default=None,
                    help="write the first episode as a video (.mp4, .gif, ...)")

@@ -13,14 +13,14 @@ KLFIXED, NONE = "KLFIXED", "NONE"  # KL penalty with beta held at --beta; no cli
 LOSS_TYPES = (CLIP, KLPEN, KLFIXED, NONE)
 
 
-class _Parser(argparse.ArgumentParser):
+class OneLineErrorParser(argparse.ArgumentParser):
     """argparse that reports bad input as one sentence (no usage dump) and exits with status 2."""
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}.\n")
 
 
-def _count(text):
+def whole_number(text):
     """A whole number, also written as 1e6 or 1_000_000."""
     try:
         value = float(text.replace("_", ""))
@@ -38,7 +38,7 @@ def _loss_type(text):
 
 
 def build_parser():
-    p = _Parser(prog="train.py", description="PARL 1.x MuJoCo PPO on Paddle 3 and Gymnasium.")
+    p = OneLineErrorParser(prog="train.py", description="PARL 1.x MuJoCo PPO on Paddle 3 and Gymnasium.")
     parl = p.add_argument_group("PARL's flags (same names and defaults as examples/PPO/train.py)")
     parl.add_argument("--env", default="HalfCheetah-v2",
                       help="Gymnasium id; -v2/-v3 MuJoCo ids run as -v4 (default: %(default)s)")
@@ -48,15 +48,15 @@ def build_parser():
                       help="GAE lambda, in [0, 1] (default: %(default)s)")
     parl.add_argument("--kl_targ", type=float, default=0.003,
                       help="KL target of the adaptive penalty, KLPEN only (default: %(default)s)")
-    parl.add_argument("--episodes_per_batch", type=_count, default=5,
+    parl.add_argument("--episodes_per_batch", type=whole_number, default=5,
                       help="whole episodes per training batch (default: %(default)s)")
     parl.add_argument("--loss_type", type=_loss_type, default="CLIP",
                       help="surrogate objective: CLIP or KLPEN (PARL's), or KLFIXED (KL penalty "
                            "with beta fixed at --beta) or NONE (the plain ratio objective, no "
                            "clip and no penalty) (default: %(default)s)")
-    parl.add_argument("--train_total_steps", type=_count, default=int(1e7),
+    parl.add_argument("--train_total_steps", type=whole_number, default=int(1e7),
                       help="stop once this many env steps are trained on (default: 1e7)")
-    parl.add_argument("--test_every_steps", type=_count, default=int(1e4),
+    parl.add_argument("--test_every_steps", type=whole_number, default=int(1e4),
                       help="evaluate one deterministic episode each time the step count "
                            "crosses a multiple of this (default: 1e4)")
     ours = p.add_argument_group("this package's flags")
@@ -65,15 +65,15 @@ def build_parser():
     ours.add_argument("--beta", type=float, default=1.0,
                       help="initial KL coefficient of KLPEN (PARL's 1.0), or the fixed one of "
                            "KLFIXED (default: %(default)s)")
-    ours.add_argument("--seed", type=_count, default=None,
+    ours.add_argument("--seed", type=whole_number, default=None,
                       help="seed of Paddle, NumPy and the environments; the same seed on the "
                            "same machine gives the same run (default: drawn at random, recorded "
                            "in config.json)")
-    ours.add_argument("--num_workers", type=_count, default=None,
+    ours.add_argument("--num_workers", type=whole_number, default=None,
                       help="environments sampling a batch's episodes in parallel, one per "
                            "process; 1 is PARL's serial loop (default: the fewest workers, at least "
                            "one per CPU core, that share --episodes_per_batch evenly)")
-    ours.add_argument("--learner_threads", type=_count, default=None,
+    ours.add_argument("--learner_threads", type=whole_number, default=None,
                       help="threads of Paddle's CPU kernels in policy_learn and value_learn "
                            "(default: the number of CPU cores)")
     ours.add_argument("--output_dir", default=None,
@@ -81,7 +81,7 @@ def build_parser():
                            "(default: runs/<env>_<loss_type>_seed<seed>_<time>)")
     ours.add_argument("--overwrite", action="store_true",
                       help="allow --output_dir to hold an earlier run, whose files are replaced")
-    ours.add_argument("--checkpoint_every", type=_count, default=20,
+    ours.add_argument("--checkpoint_every", type=whole_number, default=20,
                       help="iterations between checkpoints; one is also saved at the end and "
                            "on SIGINT/SIGTERM (default: %(default)s)")
     ours.add_argument("--resume", metavar="DIR", default=None,
@@ -163,7 +163,7 @@ def _resumed_args(parser, args, argv):
 
 def _explicit_parser(parser):
     """A copy of the parser whose flags have no defaults: it returns only what was given."""
-    explicit = _Parser(prog=parser.prog, argument_default=argparse.SUPPRESS)
+    explicit = OneLineErrorParser(prog=parser.prog, argument_default=argparse.SUPPRESS)
     for action in parser._actions:
         if action.option_strings and action.dest != "help":
             kwargs = {"dest": action.dest, "default": argparse.SUPPRESS}

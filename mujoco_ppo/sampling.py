@@ -50,7 +50,6 @@ class NumpyPolicy:
         return means
 
 
-
 def run_episode(env, act, scale, offset):
     """One whole episode; ``act(scaled_obs [1, obs_dim]) -> action in [-1, 1], shape [1, k]``.
     Returns the per-step arrays obs (scaled, float32), actions, rewards and unscaled_obs."""
