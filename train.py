@@ -27,15 +27,23 @@ def main(argv=None):
     from mujoco_ppo.run import TrainingRun
     from mujoco_ppo.sampling import EpisodeSampler, run_evaluate_episode
     from mujoco_ppo.scaler import Scaler
+    from mujoco_ppo.xparl_sampling import XparlSampler
 
     env_id, env_note = resolve_env_id(args.env)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     output_dir = args.output_dir or os.path.join(
         "runs", f"{env_id}_{args.loss_type}_seed{seed}_{time.strftime('%Y%m%d-%H%M%S')}")
     eval_seed, *worker_seeds = np.random.SeedSequence(seed).generate_state(
-        1 + args.num_workers).tolist()
+        1 + (args.actor_num if args.xparl_addr else args.num_workers)).tolist()
     eval_env = make_env(env_id, eval_seed)
-    run = TrainingRun(args, output_dir, env_note)
+    # the sampler before the run's files: a cluster that is not there stops it before it writes
+    sampler = (XparlSampler(args.xparl_addr, env_id, worker_seeds, args.xparl_timeout)
+               if args.xparl_addr else EpisodeSampler(env_id, worker_seeds))
+    try:
+        run = TrainingRun(args, output_dir, env_note)
+    except BaseException:
+        sampler.close()
+        raise
 
     paddle.set_device("cpu")
     paddle.base.core.set_num_threads(args.learner_threads or os.cpu_count() or 1)
@@ -51,7 +59,6 @@ def main(argv=None):
     run.write_config({"seed": seed, "env_id": env_id, "obs_dim": obs_dim, "act_dim": act_dim,
                       "policy_lr": model.policy_lr, "value_lr": model.value_lr})
 
-    sampler = EpisodeSampler(env_id, worker_seeds)
     try:
         run.start(agent, scaler, sampler, eval_env)  # the scaler's warm-up, or a checkpoint
         while run.steps < args.train_total_steps and not run.stop_requested:

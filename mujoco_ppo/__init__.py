@@ -34,5 +34,6 @@ if cpu_info("vendor_id") == "AuthenticAMD":
 # Import-time notices of Paddle and of the pynvml that PARL imports, irrelevant to a CPU run.
 warnings.filterwarnings("ignore", message="No ccache found")
 warnings.filterwarnings("ignore", message="The pynvml package is deprecated")
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated")  # PARL's xparl
 
 __version__ = "0.1.0"

@@ -84,10 +84,19 @@ def build_parser():
     ours.add_argument("--checkpoint_every", type=whole_number, default=20,
                       help="iterations between checkpoints; one is also saved at the end and "
                            "on SIGINT/SIGTERM (default: %(default)s)")
+    ours.add_argument("--xparl_addr", metavar="HOST:PORT", default=None,
+                      help="sample on the xparl cluster whose master is at HOST:PORT instead of "
+                           "local workers (see the README's 'Sampling on an xparl cluster')")
+    ours.add_argument("--actor_num", type=whole_number, default=None,
+                      help="xparl actors, one CPU of the cluster each, sharing a batch's episodes "
+                           "(default: --episodes_per_batch)")
+    ours.add_argument("--xparl_timeout", type=float, default=300.0,
+                      help="seconds the xparl actors have for one batch before the run stops "
+                           "with an error (default: %(default)s)")
     ours.add_argument("--resume", metavar="DIR", default=None,
                       help="continue the run in DIR from its last checkpoint, with its settings; "
-                           "only --train_total_steps, --checkpoint_every and --learner_threads "
-                           "may change")
+                           "only --train_total_steps, --checkpoint_every, --learner_threads and, "
+                           "for a run on xparl, --xparl_addr and --xparl_timeout may change")
     return p
 
 
@@ -116,10 +125,23 @@ def validate(args):
          f"--num_workers must be at least 1, got {args.num_workers}"),
         (args.seed is None or 0 <= args.seed < 2**32,
          f"--seed must be in [0, 2**32), got {args.seed}"),
+        (args.xparl_addr is None or _is_address(args.xparl_addr),
+         f"--xparl_addr must be HOST:PORT (e.g. 127.0.0.1:8010), got {args.xparl_addr!r}"),
+        (args.actor_num is None or args.xparl_addr is not None,
+         "--actor_num needs --xparl_addr (local sampling is set with --num_workers)"),
+        (args.actor_num is None or args.actor_num >= 1,
+         f"--actor_num must be at least 1, got {args.actor_num}"),
+        (args.xparl_timeout > 0.0 and math.isfinite(args.xparl_timeout),
+         f"--xparl_timeout must be a positive number of seconds, got {args.xparl_timeout}"),
     ]
     for ok, message in checks:
         if not ok:
             raise UserError(message)
+
+
+def _is_address(text):
+    host, _, port = text.rpartition(":")
+    return bool(host) and port.isdigit() and 0 < int(port) < 65536
 
 
 def parse_args(argv=None):
@@ -130,10 +152,13 @@ def parse_args(argv=None):
         return _resumed_args(parser, args, argv)
     if args.num_workers is None:
         args.num_workers = default_num_workers(os.cpu_count() or 1, args.episodes_per_batch)
+    if args.xparl_addr is not None and args.actor_num is None:
+        args.actor_num = args.episodes_per_batch
     return args
 
 
-RESUMABLE_CHANGES = ("train_total_steps", "checkpoint_every", "learner_threads", "resume")
+RESUMABLE_CHANGES = ("train_total_steps", "checkpoint_every", "learner_threads", "resume",
+                     "xparl_addr", "xparl_timeout")
 
 
 def _resumed_args(parser, args, argv):
@@ -155,8 +180,12 @@ def _resumed_args(parser, args, argv):
               and not (name == "seed" and value == saved.get("seed"))]
     if differ:
         raise UserError(f"--resume keeps the run's settings, but these differ: {'; '.join(differ)}.")
-    resumed = argparse.Namespace(**{**run_args, **{k: explicit[k] for k in explicit
-                                                   if k in RESUMABLE_CHANGES}})
+    if explicit.get("xparl_addr") is not None and run_args.get("xparl_addr") is None:
+        raise UserError(f"--resume keeps where the run samples, and {args.resume} sampled with "
+                        f"local workers: drop --xparl_addr.")
+    # flags newer than the run's config.json take their defaults
+    resumed = argparse.Namespace(**{**vars(parser.parse_args([])), **run_args,
+                                    **{k: explicit[k] for k in explicit if k in RESUMABLE_CHANGES}})
     resumed.seed, resumed.output_dir, resumed.resume = saved["seed"], args.resume, args.resume
     return resumed
 

@@ -85,39 +85,68 @@ def run_evaluate_episode(env, agent, scaler):
     return float(np.sum(run_episode(env, agent.policy_predict, scale, offset)["rewards"]))
 
 
-def _rng_state(env, rng=None):
+def rng_state(env, rng=None):
+    """The random states of an environment and, if given, of a NumPy stream."""
     state = {"env_rng": env.unwrapped.np_random.bit_generator.state}
     if rng is not None:
         state["rng"] = rng.bit_generator.state
     return state
 
 
-def _set_rng_state(env, state, rng=None):
+def set_rng_state(env, state, rng=None):
     env.unwrapped.np_random.bit_generator.state = state["env_rng"]
     if rng is not None:
         rng.bit_generator.state = state["rng"]
 
 
+class EpisodeWorker:
+    """One environment and one random stream, running the episodes it is given: the sampling
+    worker of a child process here, and the actor of an xparl cluster (mujoco_ppo/xparl_sampling.py)."""
+
+    def __init__(self, env_id, seed):
+        self.env = make_env(env_id, seed)
+        self.rng = np.random.default_rng(seed)
+
+    def run(self, policy, scale, offset, count):
+        return run_train_episodes(self.env, policy, self.rng, scale, offset, count)
+
+    def get_state(self):
+        return rng_state(self.env, self.rng)
+
+    def set_state(self, state):
+        set_rng_state(self.env, state, self.rng)
+
+    def close(self):
+        self.env.close()
+
+
+def episode_shares(episodes, n_workers):
+    """How many of a batch's episodes each worker runs: worker w runs episodes w, w+W, ..."""
+    return [len(range(w, episodes, n_workers)) for w in range(n_workers)]
+
+
+def merge_batch(per_worker, scaler):
+    """The workers' episodes back in episode order, then one scaler update from all their
+    unscaled observations."""
+    n_workers, episodes = len(per_worker), sum(len(share) for share in per_worker)
+    ordered = [per_worker[e % n_workers][e // n_workers] for e in range(episodes)]
+    scaler.update(np.concatenate([t.pop("unscaled_obs") for t in ordered]))
+    return ordered
+
+
 def _worker_loop(conn, env_id, seed):
-    """Child process: owns one environment and a random stream; runs the episodes it is sent,
-    and reports or sets its random states (for checkpoints)."""
+    """Child process: an EpisodeWorker serving the parent's requests ("run", "get_state",
+    "set_state") until "close"."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
-        env = make_env(env_id, seed)
-        rng = np.random.default_rng(seed)
+        worker = EpisodeWorker(env_id, seed)
         conn.send(("ready", None))
         while True:
             command, *args = conn.recv()
             if command == "close":
                 break
-            if command == "run":
-                reply = run_train_episodes(env, args[0], rng, *args[1:])
-            elif command == "get_state":
-                reply = _rng_state(env, rng)
-            else:
-                reply = _set_rng_state(env, args[0], rng)
-            conn.send(("ok", reply))
-        env.close()
+            conn.send(("ok", getattr(worker, command)(*args)))
+        worker.close()
     except EOFError:
         pass  # the parent is gone (killed): nothing to report to
     except Exception as exc:  # reported to the parent, which raises it with context
@@ -185,27 +214,24 @@ class EpisodeSampler:
         unscaled observations. Each trajectory: obs (scaled, float32), actions, rewards."""
         policy = agent.numpy_policy()
         scale, offset = scaler.get()
-        n_workers = 1 + len(self.children)
-        shares = [len(range(w, episodes, n_workers)) for w in range(n_workers)]
+        shares = episode_shares(episodes, 1 + len(self.children))
         for child, share in zip(self.children, shares[1:]):
             if share:
                 child.send(("run", policy, scale, offset, share))
         per_worker = [run_train_episodes(self.env, policy, agent.rng, scale, offset, shares[0])]
         per_worker += [child.receive() if share else []
                        for child, share in zip(self.children, shares[1:])]
-        ordered = [per_worker[e % n_workers][e // n_workers] for e in range(episodes)]
-        scaler.update(np.concatenate([t.pop("unscaled_obs") for t in ordered]))
-        return ordered
+        return merge_batch(per_worker, scaler)
 
     def get_state(self):
         """The random states of every worker's environment and stream (worker 0's stream is
         the agent's, saved with the agent)."""
         for child in self.children:
             child.send(("get_state",))
-        return [_rng_state(self.env)] + [child.receive() for child in self.children]
+        return [rng_state(self.env)] + [child.receive() for child in self.children]
 
     def set_state(self, states):
-        _set_rng_state(self.env, states[0])
+        set_rng_state(self.env, states[0])
         for child, state in zip(self.children, states[1:]):
             child.send(("set_state", state))
         for child in self.children:

@@ -1,0 +1,117 @@
+"""xparl on one machine over loopback only: ``python -m mujoco_ppo.xparl_local start --port 8010``.
+
+Takes the same arguments as PARL's ``xparl`` command (start, stop, status, connect) and runs it
+with one change: every address PARL announces for this machine is 127.0.0.1.
+
+Why: PARL 2.2.1 learns the address to announce (master, worker, log server, jobs, and the client
+in train.py) from ``parl.utils.get_ip_address()``, which asks the routing table for a way out
+(a UDP ``connect`` to 8.8.8.8) and returns None when the only address is 127.0.0.1, which it
+treats as a failure. On a machine with no network but loopback (an offline laptop, a private
+network namespace as in tests/test_xparl.py) the cluster then announces "None": ``xparl start``
+prints "Fail to start the log server" and the worker dies. PARL asks the user to "set ip address
+manually" but has no setting for it.
+
+How: the address function is replaced in this process before PARL's command runs, and
+``XPARL_PYTHON`` (PARL's documented setting for the interpreter that runs the cluster's
+processes) is set to ``python -m mujoco_ppo.xparl_local``, so the master, worker, log server and
+every job go through the same replacement. Nothing else in PARL changes. A cluster started this
+way is reachable from this machine only; for several machines use PARL's ``xparl`` itself.
+"""
+import contextlib
+import fcntl
+import os
+import runpy
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+LOOPBACK = "127.0.0.1"
+
+
+def _loopback_address():
+    return LOOPBACK
+
+
+def use_loopback():
+    """Make PARL announce 127.0.0.1 for this machine, in this process and in the processes PARL
+    starts from it. Call before ``import parl`` where possible (XPARL_PYTHON is read then)."""
+    os.environ["XPARL_PYTHON"] = f"{sys.executable} -m mujoco_ppo.xparl_local"
+    import parl.utils
+    import parl.utils.machine_info
+
+    original = parl.utils.machine_info.get_ip_address
+    # PARL's modules import the function by name: replace every copy already imported, and the
+    # two that modules imported later will copy.
+    for module in list(sys.modules.values()):
+        if (getattr(module, "__name__", "").startswith("parl")
+                and getattr(module, "get_ip_address", None) is original):
+            module.get_ip_address = _loopback_address
+
+
+def private_network_command(argv):
+    """``argv`` run in fresh network and process namespaces: the network has only a loopback
+    device (down until bring_loopback_up), and every process started inside is killed when
+    ``argv`` ends. None where this machine cannot create them (unshare(1) missing, or not
+    permitted), with the reason as second value."""
+    command = ["unshare", "--net", "--pid", "--fork", "--mount-proc", *argv]
+    if shutil.which("unshare") is None:
+        return None, "unshare(1) is not installed"
+    probe = subprocess.run(command[:-len(argv)] + ["true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        return None, f"unshare cannot create the namespaces: {probe.stderr.strip()}"
+    return command, None
+
+
+def bring_loopback_up():
+    """``ip link set lo up``, without needing iproute2: a new network namespace starts with its
+    loopback device down."""
+    siocgifflags, siocsifflags, iff_up = 0x8913, 0x8914, 0x1
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH14s", b"lo", 0, b"")
+        flags = struct.unpack("16sH14s", fcntl.ioctl(sock, siocgifflags, request))[1]
+        fcntl.ioctl(sock, siocsifflags, struct.pack("16sH14s", b"lo", flags | iff_up, b""))
+
+
+@contextlib.contextmanager
+def local_cluster(port, cpu_num, log_file, timeout_s=120.0):
+    """An xparl cluster on 127.0.0.1:``port`` with ``cpu_num`` CPUs for the duration of the
+    block (its processes write to ``log_file``); ``xparl stop`` afterwards."""
+    from .xparl_sampling import cluster_cpus
+
+    address = f"{LOOPBACK}:{port}"
+    xparl = [sys.executable, "-m", "mujoco_ppo.xparl_local"]
+    subprocess.run([*xparl, "start", "--port", str(port), "--cpu_num", str(cpu_num)],
+                   stdout=log_file, stderr=subprocess.STDOUT, timeout=timeout_s, check=True)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while cluster_cpus(address)[1] < cpu_num:  # the worker registers after the master
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the xparl cluster at {address} did not offer {cpu_num} CPUs")
+            time.sleep(0.5)
+        yield address
+    finally:
+        subprocess.run([*xparl, "stop"], stdout=log_file, stderr=subprocess.STDOUT,
+                       timeout=timeout_s)
+
+
+def main(argv):
+    # The cluster's processes need PARL's networking only, not its Paddle core; a job even
+    # refuses to start once Paddle is imported (it sets this variable itself, first thing).
+    os.environ["XPARL_igonre_core"] = "true"  # sic: PARL's spelling
+    use_loopback()
+    del os.environ["XPARL_igonre_core"]
+    if argv and argv[0].endswith(".py"):  # a process of the cluster, as `python SCRIPT ARGS`
+        sys.argv = list(argv)
+        sys.path[0] = os.path.dirname(os.path.abspath(argv[0]))
+        runpy.run_path(argv[0], run_name="__main__")
+    else:  # the xparl command
+        from parl.remote.scripts import main as xparl
+        sys.argv = ["xparl", *argv]
+        xparl()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

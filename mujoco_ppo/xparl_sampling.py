@@ -1,0 +1,131 @@
+"""Sampling on an xparl cluster (train.py --xparl_addr HOST:PORT --actor_num N).
+
+Each of the N actors is an EpisodeWorker (mujoco_ppo/sampling.py) made a ``@parl.remote_class``:
+it owns one environment and one random stream on the cluster, receives the current policy (a
+NumPy copy of its weights) and the scaler's (scale, offset) with every batch, and returns its
+whole episodes with their unscaled observations. Actor a runs episodes a, a+N, a+2N, ... of a
+batch, as a local worker does; the scaler update, policy_learn and value_learn stay in the
+learner. One batch is still ``episodes_per_batch`` whole episodes.
+
+Failures end the run with one sentence (SamplingError, or UserError for a wrong address or too
+small a cluster) rather than a hang: the cluster is asked for its free CPUs before any actor is
+created, and every batch has a deadline (--xparl_timeout).
+"""
+import time
+
+import zmq
+
+from .errors import SamplingError, UserError
+from .sampling import EpisodeWorker, episode_shares, merge_batch
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+
+def cluster_cpus(address, timeout_s=5.0):
+    """(used, free) CPUs of the xparl cluster whose master listens at ``address`` (the answer that
+    ``xparl status`` prints), or UserError when no master answers there within ``timeout_s``."""
+    context = zmq.Context()
+    socket = context.socket(zmq.REQ)
+    socket.linger = 0
+    socket.setsockopt(zmq.RCVTIMEO, int(timeout_s * 1000))
+    try:
+        socket.connect(f"tcp://{address}")
+        socket.send_multipart([b"[STATUS]"])  # parl.remote.remote_constants.STATUS_TAG
+        reply = socket.recv_multipart()
+    except zmq.error.Again:
+        raise UserError(f"no xparl cluster answers at {address} (start one with `xparl start "
+                        f"--port PORT`, see the README)") from None
+    except zmq.error.ZMQError as exc:
+        raise UserError(f"cannot reach an xparl cluster at {address}: {exc}") from None
+    finally:
+        socket.close(0)
+        context.term()
+    # "has 0 used cpus, 2 vacant cpus, 0 used_gpus, 0 vacant_gpus."
+    words = reply[-1].decode().split()
+    return int(words[words.index("used") - 1]), int(words[words.index("vacant") - 1])
+
+
+def _shippable(cls):
+    """A subclass of ``cls`` that PARL sends to the cluster as a pickled class.
+
+    PARL ships a remote class in one of two ways: as the source file of its module, which the job
+    re-imports as a top-level module (this package's relative imports then fail, and the file is
+    looked up relative to the working directory), or, for a class whose module has no file (one
+    defined in a notebook), as the class itself, pickled. A subclass made here, outside any file,
+    takes the second way: the job unpickles it and imports ``cls`` from the mujoco_ppo installed
+    where the cluster runs."""
+    return type(cls.__name__, (cls,), {"__module__": "mujoco_ppo_xparl_actor",
+                                        "__doc__": cls.__doc__})
+
+
+class XparlSampler:
+    """Same contract as sampling.EpisodeSampler, with the episodes run by xparl actors."""
+
+    def __init__(self, address, env_id, seeds, timeout_s):
+        if address.rsplit(":", 1)[0] in LOOPBACK_HOSTS:
+            # A cluster on loopback reaches this process on loopback only (see xparl_local).
+            from .xparl_local import use_loopback
+            use_loopback()
+        self._wait_for_cpus(address, len(seeds), timeout_s)
+        import parl
+        from parl.remote.exceptions import FutureObjectEmpty
+
+        self.address, self.timeout_s, self.empty = address, timeout_s, FutureObjectEmpty
+        parl.connect(address)
+        remote_worker = parl.remote_class(wait=False)(_shippable(EpisodeWorker))
+        self.actors = [remote_worker(env_id, seed) for seed in seeds]
+        self._call_all("starting", "get_state", [()] * len(self.actors))
+
+    @staticmethod
+    def _wait_for_cpus(address, needed, timeout_s):
+        """Return once the cluster has ``needed`` free CPUs. CPUs in use may be those of a run
+        that has just ended (the cluster frees them a few seconds later): wait for them up to
+        ``timeout_s``; a cluster too small altogether is an error at once."""
+        deadline = time.monotonic() + timeout_s
+        used, free = cluster_cpus(address)
+        while free < needed and used + free >= needed and time.monotonic() < deadline:
+            time.sleep(1.0)
+            used, free = cluster_cpus(address)
+        if free < needed:
+            raise UserError(f"the xparl cluster at {address} has {free} free CPUs ({used} more "
+                            f"in use) but --actor_num is {needed}: add CPUs (`xparl connect "
+                            f"--address {address}` on another machine) or lower --actor_num")
+
+    def _call_all(self, doing, method, args):
+        """Call ``method`` on the first len(args) actors at once, actor i with args[i], and
+        return their results; SamplingError once an actor fails or the deadline passes."""
+        index = 0
+        try:
+            futures = [getattr(actor, method)(*a) for actor, a in zip(self.actors, args)]
+            results = []
+            for index, future in enumerate(futures):
+                results.append(future.get(timeout=self.timeout_s))
+            return results
+        except self.empty:
+            raise SamplingError(f"xparl actor {index} at {self.address} did not finish {doing} "
+                                f"within --xparl_timeout {self.timeout_s:g} s (its process died, "
+                                f"or the cluster is that slow)") from None
+        except Exception as exc:  # PARL's RemoteError and kin: the actor failed or died
+            raise SamplingError(f"xparl actor {index} at {self.address} failed while {doing}: "
+                                f"{type(exc).__name__}: {exc}") from None
+
+    def collect(self, agent, scaler, episodes):
+        policy = agent.numpy_policy()
+        scale, offset = scaler.get()
+        shares = [share for share in episode_shares(episodes, len(self.actors)) if share]
+        per_actor = self._call_all("sampling", "run",
+                                   [(policy, scale, offset, share) for share in shares])
+        return merge_batch(per_actor + [[]] * (len(self.actors) - len(shares)), scaler)
+
+    def get_state(self):
+        return self._call_all("saving its state", "get_state", [()] * len(self.actors))
+
+    def set_state(self, states):
+        self._call_all("restoring its state", "set_state", [(state,) for state in states])
+
+    def close(self):
+        # Only the actors: PARL's disconnect() destroys the connection's ZeroMQ context under
+        # threads that may still wait on it (after a failed batch), which aborts the process;
+        # its own threads and heartbeat process end with this process.
+        for actor in getattr(self, "actors", []):
+            actor.destroy()

@@ -1,0 +1,94 @@
+"""Run inside fresh network and process namespaces by tests/test_xparl.py:
+
+    python tests/xparl_session.py OUT_DIR
+
+Brings loopback up, starts an xparl cluster on 127.0.0.1 with 2 CPUs, runs train.py against it
+(a short training, then the three failures a user can meet: too many actors, no cluster at the
+address, actors killed mid-run), stops the cluster, and writes OUT_DIR/session.json with each
+run's exit status and error line and the cluster processes still alive after `xparl stop`.
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from helpers import ROOT, read_progress, run_train  # noqa: E402
+
+from mujoco_ppo.xparl_local import bring_loopback_up, local_cluster  # noqa: E402
+
+PORT = 8010
+SHORT_RUN = ["--env", "InvertedPendulum-v4", "--train_total_steps", 3000,
+             "--test_every_steps", 1000, "--seed", 3]
+
+
+def outcome(proc):
+    lines = proc.stderr.strip().splitlines()
+    return {"rc": proc.returncode, "last_line": lines[-1] if lines else ""}
+
+
+def cluster_processes():
+    ps = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    return [line.strip() for line in ps.splitlines() if "parl/remote/" in line]
+
+
+def kill_actors_mid_run(address, out):
+    """A long run whose actors' processes are killed once it has trained a few iterations."""
+    output_dir = os.path.join(out, "killed")
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "train.py"), *map(str, SHORT_RUN),
+         "--train_total_steps", "10000000", "--xparl_addr", address, "--actor_num", "2",
+         "--xparl_timeout", "30", "--output_dir", output_dir],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        progress = os.path.join(output_dir, "progress.csv")
+        if os.path.exists(progress) and len(read_progress(output_dir)) >= 3:
+            break
+        time.sleep(0.2)
+    for line in cluster_processes():
+        if "remote/job.py" in line:
+            subprocess.run(["kill", "-9", line.split()[0]])
+    try:
+        _, stderr = proc.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, stderr = proc.communicate()
+    with open(os.path.join(out, "killed.log"), "w") as f:
+        f.write(stderr)
+    lines = [line for line in stderr.splitlines() if line.startswith("train.py: ")]
+    return {"rc": proc.returncode, "last_line": lines[-1] if lines else "",
+            "iterations": len(read_progress(output_dir))}
+
+
+def main(out):
+    bring_loopback_up()
+    session = {}
+    with open(os.path.join(out, "cluster.log"), "w") as log:
+        with local_cluster(PORT, 2, log) as address:
+            session["address"] = address
+            output_dir = os.path.join(out, "run")
+            proc = run_train(*SHORT_RUN, "--xparl_addr", address, "--actor_num", 2,
+                             "--output_dir", output_dir)
+            with open(os.path.join(out, "train.log"), "w") as f:
+                f.write(proc.stdout + proc.stderr)
+            session["train"] = outcome(proc)
+            session["too_many_actors"] = outcome(run_train(
+                *SHORT_RUN, "--xparl_addr", address, "--actor_num", 3,
+                "--output_dir", os.path.join(out, "too_many")))
+            session["no_cluster"] = outcome(run_train(
+                *SHORT_RUN, "--xparl_addr", f"127.0.0.1:{PORT + 1}",
+                "--output_dir", os.path.join(out, "no_cluster")))
+            session["actors_killed"] = kill_actors_mid_run(address, out)
+        time.sleep(2)
+        session["left_after_stop"] = cluster_processes()
+    session["output_dirs"] = sorted(os.path.basename(d) for d in glob.glob(os.path.join(out, "*"))
+                                    if os.path.isdir(d))
+    with open(os.path.join(out, "session.json"), "w") as f:
+        json.dump(session, f, indent=2)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
