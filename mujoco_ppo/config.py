@@ -141,7 +141,7 @@ def validate(args):
 
 def _is_address(text):
     host, _, port = text.rpartition(":")
-    return bool(host) and port.isdigit() and 0 < int(port) < 65536
+    return bool(host) and ":" not in host and port.isdigit() and 0 < int(port) < 65536
 
 
 def parse_args(argv=None):

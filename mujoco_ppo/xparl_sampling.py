@@ -63,8 +63,8 @@ class XparlSampler:
 
     def __init__(self, address, env_id, seeds, timeout_s):
         if address.rsplit(":", 1)[0] in LOOPBACK_HOSTS:
-            # A cluster on loopback reaches this process on loopback only (see xparl_local).
-            from .xparl_local import use_loopback
+            # A cluster on loopback reaches this process on loopback only (see mujoco_ppo/xparl.py).
+            from .xparl import use_loopback
             use_loopback()
         self._wait_for_cpus(address, len(seeds), timeout_s)
         import parl

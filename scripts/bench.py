@@ -5,7 +5,9 @@
 Measures, in one run, on one environment:
   (a) env-only stepping rate with random actions, one process (the floor every other rate is
       compared with), and, for reference, Gymnasium's AsyncVectorEnv with 2 and 5 envs;
-  (b) sampling rate with the real (untrained) policy, one worker and the default workers;
+  (b) sampling rate with the real (untrained) policy, one worker and the default workers, and
+      with 1 and 2 actors on an xparl cluster of this machine (started on 127.0.0.1 inside
+      private network and process namespaces, as tests/test_xparl.py does);
   (c) the whole training loop (train.py at PARL's defaults) in env steps per second, with one
       worker and with the default workers;
   (d) time per iteration in sampling, policy_learn and value_learn (from progress.csv);
@@ -66,12 +68,13 @@ def async_vector_rate(env_id, num_envs, rounds):
         envs.close()
 
 
-def sampling_rate(env_id, num_workers, batches, episodes=5):
+def sampling_rate(env_id, make_sampler, batches, episodes=5):
+    """Env steps per second of ``batches`` batches from ``make_sampler()``, after one untimed
+    batch (the scaler's warm-up)."""
     import paddle
     from mujoco_ppo.agent import MujocoAgent
     from mujoco_ppo.algorithm import PPO
     from mujoco_ppo.model import MujocoModel
-    from mujoco_ppo.sampling import EpisodeSampler
     from mujoco_ppo.scaler import Scaler
 
     probe = make_env(env_id, 0)
@@ -81,7 +84,7 @@ def sampling_rate(env_id, num_workers, batches, episodes=5):
     agent = MujocoAgent(PPO(model, act_dim, model.policy_lr, model.value_lr),
                         rng=np.random.default_rng(0))
     scaler = Scaler(obs_dim)
-    sampler = EpisodeSampler(env_id, list(range(num_workers)))
+    sampler = make_sampler()
     try:
         sampler.collect(agent, scaler, episodes)
         start, steps = time.perf_counter(), 0
@@ -90,6 +93,47 @@ def sampling_rate(env_id, num_workers, batches, episodes=5):
         return steps / (time.perf_counter() - start)
     finally:
         sampler.close()
+
+
+def local_sampling_rate(env_id, num_workers, batches):
+    from mujoco_ppo.sampling import EpisodeSampler
+
+    return sampling_rate(env_id, lambda: EpisodeSampler(env_id, list(range(num_workers))),
+                         batches)
+
+
+def xparl_sampling_rates(env_id, batches):
+    """(b) with 1 and 2 xparl actors: this script again, with --xparl_rows, in private network
+    and process namespaces (only loopback there, and nothing outlives it)."""
+    from mujoco_ppo.xparl import private_network_command
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "xparl.json")
+        command, reason = private_network_command(
+            [sys.executable, os.path.abspath(__file__), "--env", env_id, "--xparl_rows", out,
+             "--xparl_batches", str(batches)])
+        if command is None:
+            print(f"xparl rows skipped: {reason}")
+            return {}
+        subprocess.run(command, check=True, timeout=1800)
+        with open(out) as f:
+            return json.load(f)
+
+
+def xparl_rows(env_id, batches, out):
+    """Inside the namespaces: loopback up, a 2-CPU cluster on 127.0.0.1, the two rates."""
+    from mujoco_ppo.xparl import bring_loopback_up, local_cluster
+    from mujoco_ppo.xparl_sampling import XparlSampler
+
+    bring_loopback_up()
+    rates = {}
+    with open(os.devnull, "w") as log, local_cluster(8010, 2, log) as address:
+        for actors in (1, 2):
+            rates[f"b_sampling_{actors}_xparl_actor{'s' * (actors > 1)}"] = sampling_rate(
+                env_id, lambda: XparlSampler(address, env_id, list(range(actors)), 300.0),
+                batches)
+    with open(out, "w") as f:
+        json.dump(rates, f)
 
 
 def process_tree_rss(process):
@@ -146,7 +190,11 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=100000,
                    help="env steps of each training run (default: %(default)s)")
     p.add_argument("--out", default=None, help="JSON to write (default: results/bench_<env>.json)")
+    p.add_argument("--xparl_rows", metavar="JSON", help=argparse.SUPPRESS)  # internal, see above
+    p.add_argument("--xparl_batches", type=int, default=3, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.xparl_rows:
+        return xparl_rows(args.env, args.xparl_batches, args.xparl_rows)
     cores = os.cpu_count() or 1
     workers = default_num_workers(cores, 5)
 
@@ -160,8 +208,9 @@ def main(argv=None):
         "a_env_only_1_process": env_only_rate(args.env, 20000),
         "a_async_vector_env_2": async_vector_rate(args.env, 2, 3000),
         "a_async_vector_env_5": async_vector_rate(args.env, 5, 1500),
-        "b_sampling_1_worker": sampling_rate(args.env, 1, 3),
-        f"b_sampling_{workers}_workers": sampling_rate(args.env, workers, 3),
+        "b_sampling_1_worker": local_sampling_rate(args.env, 1, 3),
+        f"b_sampling_{workers}_workers": local_sampling_rate(args.env, workers, 3),
+        **xparl_sampling_rates(args.env, 3),
     }
     report["rates_steps_per_second"] = rates
     report["training_1_worker"] = training_run(args.env, args.steps, 1)

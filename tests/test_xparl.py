@@ -10,7 +10,7 @@ import psutil
 import pytest
 
 from helpers import ROOT, eval_rewards, read_progress
-from mujoco_ppo.xparl_local import private_network_command
+from mujoco_ppo.xparl import private_network_command
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +61,13 @@ def test_actors_killed_mid_run_end_it_with_a_message_and_keep_the_progress(sessi
     assert result["rc"] == 1
     assert "xparl actor" in result["last_line"], result["last_line"]
     assert result["iterations"] >= 3
+
+
+def test_the_interrupted_run_resumes_on_the_cluster(session):
+    result = session["resumed"]
+    assert result["rc"] == 0, result["last_line"]
+    assert result["steps_after"] >= result["steps_before"] + 2000
+    assert "Resumed" in (session["out"] / "killed" / "train.log").read_text()
 
 
 def test_the_cluster_is_gone_after_the_test(session):

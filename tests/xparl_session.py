@@ -4,7 +4,7 @@
 
 Brings loopback up, starts an xparl cluster on 127.0.0.1 with 2 CPUs, runs train.py against it
 (a short training, then the three failures a user can meet: too many actors, no cluster at the
-address, actors killed mid-run), stops the cluster, and writes OUT_DIR/session.json with each
+address, actors killed mid-run, then that run resumed), stops the cluster, and writes OUT_DIR/session.json with each
 run's exit status and error line and the cluster processes still alive after `xparl stop`.
 """
 import glob
@@ -17,7 +17,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from helpers import ROOT, read_progress, run_train  # noqa: E402
 
-from mujoco_ppo.xparl_local import bring_loopback_up, local_cluster  # noqa: E402
+from mujoco_ppo.xparl import bring_loopback_up, local_cluster  # noqa: E402
 
 PORT = 8010
 SHORT_RUN = ["--env", "InvertedPendulum-v4", "--train_total_steps", 3000,
@@ -82,6 +82,11 @@ def main(out):
                 *SHORT_RUN, "--xparl_addr", f"127.0.0.1:{PORT + 1}",
                 "--output_dir", os.path.join(out, "no_cluster")))
             session["actors_killed"] = kill_actors_mid_run(address, out)
+            killed = os.path.join(out, "killed")
+            done = int(read_progress(killed)[-1]["steps"])
+            resumed = run_train("--resume", killed, "--train_total_steps", done + 2000)
+            session["resumed"] = {**outcome(resumed), "steps_before": done,
+                                  "steps_after": int(read_progress(killed)[-1]["steps"])}
         time.sleep(2)
         session["left_after_stop"] = cluster_processes()
     session["output_dirs"] = sorted(os.path.basename(d) for d in glob.glob(os.path.join(out, "*"))

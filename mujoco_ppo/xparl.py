@@ -1,21 +1,19 @@
-"""xparl on one machine over loopback only: ``python -m mujoco_ppo.xparl_local start --port 8010``.
+"""PARL's ``xparl`` command for this package: ``python -m mujoco_ppo.xparl [--loopback] ARGS``.
 
-Takes the same arguments as PARL's ``xparl`` command (start, stop, status, connect) and runs it
-with one change: every address PARL announces for this machine is 127.0.0.1.
+ARGS are those of ``xparl`` (start, connect, status, stop). PARL's own ``xparl`` does not start on
+Paddle 3 (its backend detection imports ``paddle.fluid``); run through this module it gets the
+environment that ``import mujoco_ppo`` sets (PARL_BACKEND=paddle, ...), and so do the master,
+worker and jobs it starts, which inherit it.
 
-Why: PARL 2.2.1 learns the address to announce (master, worker, log server, jobs, and the client
-in train.py) from ``parl.utils.get_ip_address()``, which asks the routing table for a way out
-(a UDP ``connect`` to 8.8.8.8) and returns None when the only address is 127.0.0.1, which it
-treats as a failure. On a machine with no network but loopback (an offline laptop, a private
-network namespace as in tests/test_xparl.py) the cluster then announces "None": ``xparl start``
-prints "Fail to start the log server" and the worker dies. PARL asks the user to "set ip address
-manually" but has no setting for it.
-
-How: the address function is replaced in this process before PARL's command runs, and
-``XPARL_PYTHON`` (PARL's documented setting for the interpreter that runs the cluster's
-processes) is set to ``python -m mujoco_ppo.xparl_local``, so the master, worker, log server and
-every job go through the same replacement. Nothing else in PARL changes. A cluster started this
-way is reachable from this machine only; for several machines use PARL's ``xparl`` itself.
+``--loopback`` is for a machine whose only address is 127.0.0.1 (offline, or a private network
+namespace as in tests/test_xparl.py). PARL 2.2.1 learns the address it announces for this machine
+(master, worker, log server, jobs, and the client in train.py) from ``get_ip_address()``, which
+returns None when the only address is 127.0.0.1 (it treats that as a failure): the cluster then
+announces "None", ``xparl start`` prints "Fail to start the log server" and the worker dies. PARL's
+warning asks to "set ip address manually", but it has no setting for that. With ``--loopback``
+that function answers 127.0.0.1 without looking, in this process and, through ``XPARL_PYTHON``
+(PARL's documented setting for the interpreter that runs the cluster's processes), in every
+process the cluster starts. Such a cluster is reachable from this machine only.
 """
 import contextlib
 import fcntl
@@ -38,7 +36,7 @@ def _loopback_address():
 def use_loopback():
     """Make PARL announce 127.0.0.1 for this machine, in this process and in the processes PARL
     starts from it. Call before ``import parl`` where possible (XPARL_PYTHON is read then)."""
-    os.environ["XPARL_PYTHON"] = f"{sys.executable} -m mujoco_ppo.xparl_local"
+    os.environ["XPARL_PYTHON"] = f"{sys.executable} -m mujoco_ppo.xparl --loopback"
     import parl.utils
     import parl.utils.machine_info
 
@@ -82,7 +80,7 @@ def local_cluster(port, cpu_num, log_file, timeout_s=120.0):
     from .xparl_sampling import cluster_cpus
 
     address = f"{LOOPBACK}:{port}"
-    xparl = [sys.executable, "-m", "mujoco_ppo.xparl_local"]
+    xparl = [sys.executable, "-m", "mujoco_ppo.xparl", "--loopback"]
     subprocess.run([*xparl, "start", "--port", str(port), "--cpu_num", str(cpu_num)],
                    stdout=log_file, stderr=subprocess.STDOUT, timeout=timeout_s, check=True)
     try:
@@ -98,11 +96,13 @@ def local_cluster(port, cpu_num, log_file, timeout_s=120.0):
 
 
 def main(argv):
-    # The cluster's processes need PARL's networking only, not its Paddle core; a job even
-    # refuses to start once Paddle is imported (it sets this variable itself, first thing).
-    os.environ["XPARL_igonre_core"] = "true"  # sic: PARL's spelling
-    use_loopback()
-    del os.environ["XPARL_igonre_core"]
+    if argv[:1] == ["--loopback"]:
+        argv = argv[1:]
+        # The cluster's processes need PARL's networking only, not its Paddle core; a job even
+        # refuses to start once Paddle is imported (it sets this variable itself, first thing).
+        os.environ["XPARL_igonre_core"] = "true"  # sic: PARL's spelling
+        use_loopback()
+        del os.environ["XPARL_igonre_core"]
     if argv and argv[0].endswith(".py"):  # a process of the cluster, as `python SCRIPT ARGS`
         sys.argv = list(argv)
         sys.path[0] = os.path.dirname(os.path.abspath(argv[0]))
