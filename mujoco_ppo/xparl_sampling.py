@@ -33,8 +33,8 @@ def cluster_cpus(address, timeout_s=5.0):
         socket.send_multipart([b"[STATUS]"])  # parl.remote.remote_constants.STATUS_TAG
         reply = socket.recv_multipart()
     except zmq.error.Again:
-        raise UserError(f"no xparl cluster answers at {address} (start one with `xparl start "
-                        f"--port PORT`, see the README)") from None
+        raise UserError(f"no xparl cluster answers at {address} (start one with `python -m "
+                        f"mujoco_ppo.xparl start --port PORT`, see the README)") from None
     except zmq.error.ZMQError as exc:
         raise UserError(f"cannot reach an xparl cluster at {address}: {exc}") from None
     finally:
@@ -56,6 +56,14 @@ def _shippable(cls):
     where the cluster runs."""
     return type(cls.__name__, (cls,), {"__module__": "mujoco_ppo_xparl_actor",
                                         "__doc__": cls.__doc__})
+
+
+def _first_line(exc):
+    """The message of a PARL remote exception without its header and traceback lines."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].startswith("[Error occured in xparl"):  # sic
+        return lines[1]
+    return lines[0] if lines else "no message"
 
 
 class XparlSampler:
@@ -107,7 +115,7 @@ class XparlSampler:
                                 f"or the cluster is that slow)") from None
         except Exception as exc:  # PARL's RemoteError and kin: the actor failed or died
             raise SamplingError(f"xparl actor {index} at {self.address} failed while {doing}: "
-                                f"{type(exc).__name__}: {exc}") from None
+                                f"{type(exc).__name__}: {_first_line(exc)}") from None
 
     def collect(self, agent, scaler, episodes):
         policy = agent.numpy_policy()

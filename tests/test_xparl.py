@@ -76,3 +76,14 @@ def test_the_cluster_is_gone_after_the_test(session):
                  if p.info["create_time"] >= session["started"]
                  and any("parl/remote/" in part for part in p.info["cmdline"] or [])]
     assert leftovers == []
+
+
+def test_a_remote_error_is_reported_by_its_message_line():
+    from parl.remote.exceptions import FutureFunctionError, RemoteError
+
+    from mujoco_ppo.xparl_sampling import _first_line
+
+    remote = RemoteError("run", "ValueError: bad action\ntraceback:\n  File x, line 1")
+    assert _first_line(remote) == "ValueError: bad action"
+    assert _first_line(FutureFunctionError("__init__")).startswith(
+        "There is an error raised when calling the future function `__init__`")
