@@ -10,11 +10,22 @@ import re
 import warnings
 
 import gymnasium as gym
+import mujoco
 import numpy as np
 
 from .errors import UserError
 
 _OLD_VERSION = re.compile(r"^(?P<base>.+)-v[23]$")
+
+
+def _mujoco_warning(message):
+    warnings.warn(f"MuJoCo: {message}", RuntimeWarning, stacklevel=2)
+
+
+# MuJoCo's own handler prints each warning and appends it to MUJOCO_LOG.TXT in the working
+# directory; MuJoCo 4 warns at every model load that Gymnasium's models use the deprecated
+# `settotalmass`. As Python warnings they show once per process and leave no file behind.
+mujoco.set_mju_user_warning(_mujoco_warning)
 
 
 def resolve_env_id(name):

@@ -145,3 +145,14 @@ def test_evaluation_uses_the_policy_mean():
         env.reset(seed=3)
         returns.append(run_evaluate_episode(env, agent, scaler))
     assert returns[0] == returns[1]  # no sampling noise
+
+
+def test_mujoco_warnings_become_python_warnings_and_write_no_log_file(tmp_path, monkeypatch):
+    import mujoco
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.warns(RuntimeWarning, match="MuJoCo: compiler attribute 'settotalmass'"):
+        mujoco.MjModel.from_xml_string(
+            '<mujoco><compiler settotalmass="2"/><worldbody><body><freejoint/>'
+            '<geom size=".1"/></body></worldbody></mujoco>')
+    assert list(tmp_path.iterdir()) == []
