@@ -100,6 +100,12 @@ def test_same_seed_same_run(short_run, tmp_path):
     (["--checkpoint_every", "0"], "--checkpoint_every must be at least 1"),
     (["--num_workers", "0"], "--num_workers must be at least 1"),
     (["--env", "no_such_module:Thing-v0"], "cannot import 'no_such_module'"),
+    (["--xparl_addr", "localhost"], "--xparl_addr must be HOST:PORT"),
+    (["--xparl_addr", "127.0.0.1:99999"], "--xparl_addr must be HOST:PORT"),
+    (["--actor_num", "2"], "--actor_num needs --xparl_addr"),
+    (["--xparl_addr", "127.0.0.1:8010", "--actor_num", "0"], "--actor_num must be at least 1"),
+    (["--xparl_addr", "127.0.0.1:8010", "--xparl_timeout", "0"],
+     "--xparl_timeout must be a positive number of seconds"),
 ])
 def test_bad_input_is_one_sentence_and_a_nonzero_exit(args, phrase, tmp_path):
     out = tmp_path / "out"
