@@ -24,9 +24,14 @@ SHORT_RUN = ["--env", "InvertedPendulum-v4", "--train_total_steps", 3000,
              "--test_every_steps", 1000, "--seed", 3]
 
 
+def error_line(stderr):
+    """train.py's own last message (PARL's threads may print after it)."""
+    lines = [line for line in stderr.splitlines() if line.startswith("train.py: ")]
+    return lines[-1] if lines else ""
+
+
 def outcome(proc):
-    lines = proc.stderr.strip().splitlines()
-    return {"rc": proc.returncode, "last_line": lines[-1] if lines else ""}
+    return {"rc": proc.returncode, "last_line": error_line(proc.stderr)}
 
 
 def cluster_processes():
@@ -58,8 +63,7 @@ def kill_actors_mid_run(address, out):
         _, stderr = proc.communicate()
     with open(os.path.join(out, "killed.log"), "w") as f:
         f.write(stderr)
-    lines = [line for line in stderr.splitlines() if line.startswith("train.py: ")]
-    return {"rc": proc.returncode, "last_line": lines[-1] if lines else "",
+    return {"rc": proc.returncode, "last_line": error_line(stderr),
             "iterations": len(read_progress(output_dir))}
 
 
