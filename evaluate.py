@@ -14,7 +14,7 @@ from mujoco_ppo.errors import UserError
 
 
 def parse_args(argv=None):
-    from mujoco_ppo.config import OneLineErrorParser, whole_number
+    from mujoco_ppo.run.config import OneLineErrorParser, whole_number
 
     p = OneLineErrorParser(prog="evaluate.py", description=__doc__.splitlines()[0])
     p.add_argument("--checkpoint", required=True, metavar="DIR",
@@ -33,7 +33,7 @@ def parse_args(argv=None):
 
 def locate(path):
     """(run directory, checkpoint directory) for a run dir or a checkpoint dir."""
-    from mujoco_ppo.checkpoint import Checkpointer
+    from mujoco_ppo.run.checkpoint import Checkpointer
 
     if os.path.isfile(os.path.join(path, "state.json")):
         return os.path.dirname(os.path.dirname(os.path.abspath(path))), path
@@ -52,13 +52,13 @@ def main(argv=None):
     import numpy as np
     import paddle
 
-    from mujoco_ppo import checkpoint
-    from mujoco_ppo.agent import MujocoAgent
-    from mujoco_ppo.algorithm import PPO
-    from mujoco_ppo.envs import make_env
-    from mujoco_ppo.model import MujocoModel
-    from mujoco_ppo.sampling import run_evaluate_episode
-    from mujoco_ppo.scaler import Scaler
+    from mujoco_ppo.run import checkpoint
+    from mujoco_ppo.core.agent import MujocoAgent
+    from mujoco_ppo.core.algorithm import PPO
+    from mujoco_ppo.sampling.envs import make_env
+    from mujoco_ppo.core.model import MujocoModel
+    from mujoco_ppo.sampling.episodes import run_evaluate_episode
+    from mujoco_ppo.core.scaler import Scaler
 
     run_dir, checkpoint_dir = locate(args.checkpoint)
     try:

@@ -5,6 +5,7 @@ setup(
     version="0.1.0",
     description="PARL 1.x's MuJoCo PPO (CLIP and KLPEN) on Paddle 3, PARL 2.2.1 and Gymnasium",
     packages=find_packages(include=["mujoco_ppo", "mujoco_ppo.*"]),
+    package_data={"mujoco_ppo.analysis": ["reference/*.csv", "reference/*.md"]},
     python_requires=">=3.9",
     # parl==2.2.1 is not listed: its pinned dependencies conflict with Paddle 3, so it is
     # installed with `pip install --no-deps parl==2.2.1` (the Makefile does this).

@@ -1,7 +1,7 @@
 """Train PARL 1.x's MuJoCo PPO: python train.py --env HalfCheetah-v2 --loss_type CLIP
 
 The loop below is the algorithm; mujoco_ppo/ holds its parts (MujocoModel, PPO, MujocoAgent, the
-Scaler, GAE, the episode sampler) and the run's bookkeeping (mujoco_ppo/run.py).
+Scaler, GAE, the episode sampler) and the run's bookkeeping (mujoco_ppo/run/training_run.py).
 """
 import os
 import secrets
@@ -12,22 +12,22 @@ from mujoco_ppo.errors import SamplingError, TrainingDiverged, UserError
 
 
 def main(argv=None):
-    from mujoco_ppo.config import parse_args
+    from mujoco_ppo.run.config import parse_args
 
     args = parse_args(argv)
 
     import numpy as np
     import paddle
 
-    from mujoco_ppo.agent import MujocoAgent
-    from mujoco_ppo.algorithm import PPO
-    from mujoco_ppo.data import build_train_data
-    from mujoco_ppo.envs import make_env, resolve_env_id
-    from mujoco_ppo.model import MujocoModel
-    from mujoco_ppo.run import TrainingRun
-    from mujoco_ppo.sampling import EpisodeSampler, run_evaluate_episode
-    from mujoco_ppo.scaler import Scaler
-    from mujoco_ppo.xparl_sampling import XparlSampler
+    from mujoco_ppo.core.agent import MujocoAgent
+    from mujoco_ppo.core.algorithm import PPO
+    from mujoco_ppo.core.data import build_train_data
+    from mujoco_ppo.sampling.envs import make_env, resolve_env_id
+    from mujoco_ppo.core.model import MujocoModel
+    from mujoco_ppo.run.training_run import TrainingRun
+    from mujoco_ppo.sampling.episodes import EpisodeSampler, run_evaluate_episode
+    from mujoco_ppo.core.scaler import Scaler
+    from mujoco_ppo.sampling.xparl_actors import XparlSampler
 
     env_id, env_note = resolve_env_id(args.env)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)

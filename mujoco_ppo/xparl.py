@@ -77,7 +77,7 @@ def bring_loopback_up():
 def local_cluster(port, cpu_num, log_file, timeout_s=120.0):
     """An xparl cluster on 127.0.0.1:``port`` with ``cpu_num`` CPUs for the duration of the
     block (its processes write to ``log_file``); ``xparl stop`` afterwards."""
-    from .xparl_sampling import cluster_cpus
+    from .sampling.xparl_actors import cluster_cpus
 
     address = f"{LOOPBACK}:{port}"
     xparl = [sys.executable, "-m", "mujoco_ppo.xparl", "--loopback"]

@@ -32,7 +32,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mujoco_ppo.config import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE  # noqa: E402
+from mujoco_ppo.run.config import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE  # noqa: E402
 from mujoco_ppo.errors import UserError  # noqa: E402
 
 PARAMETER = {CLIP: "clip_epsilon", KLPEN: "kl_targ", KLFIXED: "beta", NONE: None}
@@ -175,7 +175,7 @@ def main(argv=None):
     if args.command == "run":
         run_grid(args.grid_dir, load_grid(args))
     else:
-        from mujoco_ppo.aggregate import aggregate
+        from mujoco_ppo.analysis.aggregate import aggregate
         aggregate(args.grid_dir, args.window)
 
 

@@ -34,9 +34,9 @@ import mujoco_ppo  # noqa: E402  (sets environment variables before Paddle loads
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 
-from mujoco_ppo.config import default_num_workers  # noqa: E402
-from mujoco_ppo.envs import make_env  # noqa: E402
-from mujoco_ppo.run_log import package_versions  # noqa: E402
+from mujoco_ppo.run.config import default_num_workers  # noqa: E402
+from mujoco_ppo.sampling.envs import make_env  # noqa: E402
+from mujoco_ppo.run.run_log import package_versions  # noqa: E402
 
 
 def env_only_rate(env_id, steps):
@@ -72,10 +72,10 @@ def sampling_rate(env_id, make_sampler, batches, episodes=5):
     """Env steps per second of ``batches`` batches from ``make_sampler()``, after one untimed
     batch (the scaler's warm-up)."""
     import paddle
-    from mujoco_ppo.agent import MujocoAgent
-    from mujoco_ppo.algorithm import PPO
-    from mujoco_ppo.model import MujocoModel
-    from mujoco_ppo.scaler import Scaler
+    from mujoco_ppo.core.agent import MujocoAgent
+    from mujoco_ppo.core.algorithm import PPO
+    from mujoco_ppo.core.model import MujocoModel
+    from mujoco_ppo.core.scaler import Scaler
 
     probe = make_env(env_id, 0)
     obs_dim, act_dim = probe.observation_space.shape[0] + 1, probe.action_space.shape[0]
@@ -96,7 +96,7 @@ def sampling_rate(env_id, make_sampler, batches, episodes=5):
 
 
 def local_sampling_rate(env_id, num_workers, batches):
-    from mujoco_ppo.sampling import EpisodeSampler
+    from mujoco_ppo.sampling.episodes import EpisodeSampler
 
     return sampling_rate(env_id, lambda: EpisodeSampler(env_id, list(range(num_workers))),
                          batches)
@@ -123,7 +123,7 @@ def xparl_sampling_rates(env_id, batches):
 def xparl_rows(env_id, batches, out):
     """Inside the namespaces: loopback up, a 2-CPU cluster on 127.0.0.1, the two rates."""
     from mujoco_ppo.xparl import bring_loopback_up, local_cluster
-    from mujoco_ppo.xparl_sampling import XparlSampler
+    from mujoco_ppo.sampling.xparl_actors import XparlSampler
 
     bring_loopback_up()
     rates = {}

@@ -30,11 +30,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mujoco_ppo.errors import UserError  # noqa: E402
-from mujoco_ppo.results import (REFERENCE_CSV, draw_band, env_family, finish_axes,  # noqa: E402
+from mujoco_ppo.analysis.results import (REFERENCE_CSV, draw_band, env_family, finish_axes,  # noqa: E402
                                 load_reference, load_run, save_figure, smooth_at)
 
 COLOURS = {"CLIP": "tab:red", "KLPEN": "tab:blue"}  # PARL's figures: red CLIP, blue KLPEN
-# How far a digitised point can be off from pixel size alone (mujoco_ppo/reference/README.md);
+# How far a digitised point can be off from pixel size alone (mujoco_ppo/analysis/reference/README.md);
 # the verdict widens our band by this much when comparing with the digitised curves.
 DIGITISING_ERROR = {"HalfCheetah": 60.0, "Hopper": 30.0}
 EVAL_LINE = re.compile(r"Steps (\d+), Evaluate reward: ([-+0-9.eEnaif]+)")

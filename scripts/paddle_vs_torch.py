@@ -36,15 +36,15 @@ import mujoco_ppo  # noqa: E402,F401  (PARL's environment variables, before padd
 import paddle  # noqa: E402
 import torch  # noqa: E402
 
-from mujoco_ppo.agent import MujocoAgent  # noqa: E402
-from mujoco_ppo.algorithm import PPO  # noqa: E402
-from mujoco_ppo.data import build_train_data  # noqa: E402
-from mujoco_ppo.envs import make_env, resolve_env_id  # noqa: E402
-from mujoco_ppo.model import MujocoModel  # noqa: E402
-from mujoco_ppo.results import save_figure  # noqa: E402
-from mujoco_ppo.run_log import write_json_atomic  # noqa: E402
-from mujoco_ppo.sampling import EpisodeSampler  # noqa: E402
-from mujoco_ppo.scaler import Scaler  # noqa: E402
+from mujoco_ppo.core.agent import MujocoAgent  # noqa: E402
+from mujoco_ppo.core.algorithm import PPO  # noqa: E402
+from mujoco_ppo.core.data import build_train_data  # noqa: E402
+from mujoco_ppo.sampling.envs import make_env, resolve_env_id  # noqa: E402
+from mujoco_ppo.core.model import MujocoModel  # noqa: E402
+from mujoco_ppo.analysis.results import save_figure  # noqa: E402
+from mujoco_ppo.run.run_log import write_json_atomic  # noqa: E402
+from mujoco_ppo.sampling.episodes import EpisodeSampler  # noqa: E402
+from mujoco_ppo.core.scaler import Scaler  # noqa: E402
 
 
 def paddle_layers(net):

@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from mujoco_ppo.errors import UserError  # noqa: E402
-from mujoco_ppo.results import (draw_band, finish_axes, group_by_setting, load_run,  # noqa: E402
+from mujoco_ppo.analysis.results import (draw_band, finish_axes, group_by_setting, load_run,  # noqa: E402
                                 save_figure)
 
 

@@ -2,9 +2,9 @@ import numpy as np
 import paddle
 import pytest
 
-from mujoco_ppo.agent import MujocoAgent, adapt_beta, value_minibatches
-from mujoco_ppo.algorithm import PPO
-from mujoco_ppo.model import MujocoModel
+from mujoco_ppo.core.agent import MujocoAgent, adapt_beta, value_minibatches
+from mujoco_ppo.core.algorithm import PPO
+from mujoco_ppo.core.model import MujocoModel
 
 
 @pytest.mark.parametrize("kl, expected", [

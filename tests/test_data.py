@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mujoco_ppo.data import build_train_data, trajectory_targets
+from mujoco_ppo.core.data import build_train_data, trajectory_targets
 
 
 def test_value_targets_are_discounted_sums_of_rewards_scaled_by_one_minus_gamma():

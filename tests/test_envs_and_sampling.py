@@ -2,14 +2,14 @@ import numpy as np
 import paddle
 import pytest
 
-from mujoco_ppo.agent import MujocoAgent
-from mujoco_ppo.algorithm import PPO
-from mujoco_ppo.config import default_num_workers
-from mujoco_ppo.envs import make_env, map_action, resolve_env_id
+from mujoco_ppo.core.agent import MujocoAgent
+from mujoco_ppo.core.algorithm import PPO
+from mujoco_ppo.run.config import default_num_workers
+from mujoco_ppo.sampling.envs import make_env, map_action, resolve_env_id
 from mujoco_ppo.errors import SamplingError, UserError
-from mujoco_ppo.model import MujocoModel
-from mujoco_ppo.sampling import EpisodeSampler, run_evaluate_episode
-from mujoco_ppo.scaler import Scaler
+from mujoco_ppo.core.model import MujocoModel
+from mujoco_ppo.sampling.episodes import EpisodeSampler, run_evaluate_episode
+from mujoco_ppo.core.scaler import Scaler
 
 ENV = "InvertedPendulum-v4"  # 4 obs, 1 action in [-3, 3]; episodes end when the pole falls
 

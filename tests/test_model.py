@@ -4,9 +4,9 @@ import numpy as np
 import paddle
 import pytest
 
-from mujoco_ppo.algorithm import PPO
-from mujoco_ppo.model import MujocoModel
-from mujoco_ppo.sampling import NumpyPolicy
+from mujoco_ppo.core.algorithm import PPO
+from mujoco_ppo.core.model import MujocoModel
+from mujoco_ppo.sampling.episodes import NumpyPolicy
 
 
 def layer_widths(net):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mujoco_ppo.scaler import Scaler
+from mujoco_ppo.core.scaler import Scaler
 
 
 def test_pooled_statistics_equal_numpy_on_the_concatenated_data():

@@ -21,7 +21,7 @@ import numpy as np
 from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
-from .errors import UserError
+from ..errors import UserError
 
 FORMAT = 1
 KEEP = 2

@@ -4,7 +4,7 @@ import json
 import math
 import os
 
-from .errors import UserError
+from ..errors import UserError
 
 # The surrogate objectives (named here so that flags are checked before Paddle is imported):
 # PARL's two, and the two other rows of the PPO paper's comparison of objectives (its Table 1).

@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from . import checkpoint
-from .errors import TrainingDiverged, UserError
+from ..errors import TrainingDiverged, UserError
 from .run_log import (ProgressCSV, Scalars, StopRequest, make_logger, package_versions,
                       prepare_output_dir, progress_bar_handler, write_json_atomic)
 

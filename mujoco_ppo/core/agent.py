@@ -12,8 +12,8 @@ import numpy as np
 import paddle
 import parl
 
-from .config import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE
-from .sampling import NumpyPolicy
+from ..run.config import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE
+from ..sampling.episodes import NumpyPolicy
 
 
 def adapt_beta(beta, kl, kl_targ):

@@ -21,7 +21,7 @@ import signal
 import numpy as np
 
 from .envs import make_env, map_action
-from .errors import SamplingError
+from ..errors import SamplingError
 
 TIME_STEP = 1e-3
 
@@ -101,7 +101,7 @@ def set_rng_state(env, state, rng=None):
 
 class EpisodeWorker:
     """One environment and one random stream, running the episodes it is given: the sampling
-    worker of a child process here, and the actor of an xparl cluster (mujoco_ppo/xparl_sampling.py)."""
+    worker of a child process here, and the actor of an xparl cluster (mujoco_ppo/sampling/xparl_actors.py)."""
 
     def __init__(self, env_id, seed):
         self.env = make_env(env_id, seed)

@@ -13,7 +13,7 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
-from .errors import UserError
+from ..errors import UserError
 
 _OLD_VERSION = re.compile(r"^(?P<base>.+)-v[23]$")
 

@@ -10,7 +10,7 @@ import signal
 import sys
 from importlib import metadata
 
-from .errors import UserError
+from ..errors import UserError
 
 PROGRESS_COLUMNS = ["iteration", "steps", "episodes", "train_reward", "eval_reward",
                     "policy_loss", "kl", "clip_fraction", "beta", "value_loss", "sps", "wall_time",

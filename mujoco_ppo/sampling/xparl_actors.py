@@ -1,6 +1,6 @@
 """Sampling on an xparl cluster (train.py --xparl_addr HOST:PORT --actor_num N).
 
-Each of the N actors is an EpisodeWorker (mujoco_ppo/sampling.py) made a ``@parl.remote_class``:
+Each of the N actors is an EpisodeWorker (mujoco_ppo/sampling/episodes.py) made a ``@parl.remote_class``:
 it owns one environment and one random stream on the cluster, receives the current policy (a
 NumPy copy of its weights) and the scaler's (scale, offset) with every batch, and returns its
 whole episodes with their unscaled observations. Actor a runs episodes a, a+N, a+2N, ... of a
@@ -15,8 +15,8 @@ import time
 
 import zmq
 
-from .errors import SamplingError, UserError
-from .sampling import EpisodeWorker, episode_shares, merge_batch
+from ..errors import SamplingError, UserError
+from .episodes import EpisodeWorker, episode_shares, merge_batch
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
@@ -72,7 +72,7 @@ class XparlSampler:
     def __init__(self, address, env_id, seeds, timeout_s):
         if address.rsplit(":", 1)[0] in LOOPBACK_HOSTS:
             # A cluster on loopback reaches this process on loopback only (see mujoco_ppo/xparl.py).
-            from .xparl import use_loopback
+            from ..xparl import use_loopback
             use_loopback()
         self._wait_for_cpus(address, len(seeds), timeout_s)
         import parl

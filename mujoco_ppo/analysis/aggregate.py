@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from .errors import UserError
+from ..errors import UserError
 from .results import draw_band, finish_axes, group_by_setting, load_run, save_figure
 
 
@@ -34,7 +34,7 @@ def bootstrap_ci(values, seed=0):
 
 def random_policy_score(env_id, episodes=10, seed=0):
     """Mean return of uniform random actions over ``episodes`` episodes."""
-    from .envs import make_env
+    from ..sampling.envs import make_env
     env = make_env(env_id, seed)
     env.action_space.seed(seed)
     returns = []

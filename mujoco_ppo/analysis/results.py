@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from .errors import UserError
+from ..errors import UserError
 
 REFERENCE_CSV = os.path.join(os.path.dirname(__file__), "reference", "parl_v1.4_ppo_reference.csv")
 
@@ -67,7 +67,7 @@ SETTING_FLAGS = ("loss_type", "gamma", "lam", "kl_targ", "clip_epsilon", "beta",
 def setting_of(run):
     """(env id, values of SETTING_FLAGS); a flag missing from an older run's config.json takes
     its default, which is what that run used."""
-    from .config import build_parser
+    from ..run.config import build_parser
     defaults = build_parser()
     args = run["config"]["args"]
     return (run["config"]["env_id"],) + tuple(args.get(flag, defaults.get_default(flag))
