@@ -66,14 +66,16 @@ def load_run(run_dir):
     if not os.path.isdir(run_dir):
         raise UserError(f"{run_dir} is not a directory." if os.path.exists(run_dir)
                         else f"{run_dir} does not exist.")
+    missing = [name for name in ("config.json", "progress.csv")
+               if not os.path.exists(os.path.join(run_dir, name))]
+    if missing:
+        raise UserError(f"{run_dir} is not a run directory: {' and '.join(missing)} "
+                        f"{'are' if len(missing) > 1 else 'is'} missing.")
     try:
         with open(os.path.join(run_dir, "config.json")) as f:
             config = json.load(f)
         rows = _read_progress(os.path.join(run_dir, "progress.csv"))
-    except FileNotFoundError as exc:
-        raise UserError(f"{run_dir} is not a run directory: {os.path.basename(exc.filename)} "
-                        f"is missing.") from None
-    except (json.JSONDecodeError, UnicodeDecodeError, csv.Error) as exc:
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, csv.Error) as exc:
         raise UserError(f"{run_dir} has an unreadable config.json or progress.csv ({exc}).") from None
     if not isinstance(config, dict) or "env_id" not in config or "args" not in config:
         raise UserError(f"{run_dir}/config.json has no env_id or args: not written by train.py.")
