@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 from mujoco_ppo.analysis.curves import (check_smooth, draw_curve, finish_axes, output_paths,  # noqa: E402
                                         panel_grid, runs_curve, save_figure, smoothing_text)
 from mujoco_ppo.analysis.results import (PARL_LOSS_TYPES, REFERENCE_CSV, env_family,  # noqa: E402
-                                         load_reference, load_runs, note, read_parl_log)
+                                         load_reference, load_runs, note, read_parl_log, up_to)
 from mujoco_ppo.errors import UserError  # noqa: E402
 from mujoco_ppo.run.config import OneLineErrorParser, whole_number  # noqa: E402
 
@@ -63,6 +63,8 @@ def band_at(runs, mark, window):
 def cell(values, runs, who):
     if not len(values):
         return f"— ({who} end at {short(max(r['last_step'] for r in runs))})"
+    if len(runs) == 1:
+        return f"{values[0]:,.0f} (1 seed)"
     counted = f" ({len(values)} of {len(runs)})" if len(values) < len(runs) else ""
     return f"{values.mean():,.0f} [{values.min():,.0f}, {values.max():,.0f}]{counted}"
 
@@ -71,6 +73,8 @@ def verdict(value, values, slack, what, band_of):
     if value is None or not len(values):
         return None
     low, high = values.min() - slack, values.max() + slack
+    if len(values) == 1:
+        band_of = band_of.replace("band", "single seed")
     if low <= value <= high:
         return f"{what} inside {band_of}"
     return f"{what} {'above' if value > high else 'below'} {band_of}"
@@ -99,6 +103,8 @@ def main(argv=None):
     p.add_argument("--smooth", type=whole_number, default=50000,
                    help="trailing-mean window of the curves in env steps, 0 for none "
                         "(default: %(default)s)")
+    p.add_argument("--until", type=whole_number, metavar="STEPS",
+                   help="leave out every point after STEPS env steps (a run as it was then)")
     p.add_argument("--window", type=whole_number, default=50000,
                    help="steps before each mark whose evaluations the table averages "
                         "(default: %(default)s)")
@@ -106,16 +112,18 @@ def main(argv=None):
     smooth = check_smooth(args.smooth)
     if args.window < 1:
         raise UserError(f"--window must be a positive number of steps, got {args.window}.")
+    if args.until is not None and args.until < 1:
+        raise UserError(f"--until must be a positive number of steps, got {args.until}.")
     if not args.runs and not args.parl_log:
         raise UserError("give run directories of ours, --parl_log files, or both.")
     png, csv_path = output_paths(args.out)
 
     sides = defaultdict(lambda: {"ours": [], "logs": []})
-    for run in load_runs(args.runs):
+    for run in (up_to(run, args.until) for run in load_runs(args.runs)):
         loss_type = run["config"]["args"]["loss_type"]
         sides[(env_family(run["config"]["env_id"]), loss_type)]["ours"].append(run)
     for path in args.parl_log:
-        log = read_parl_log(path, args.parl_env, args.parl_loss_type)
+        log = up_to(read_parl_log(path, args.parl_env, args.parl_loss_type), args.until)
         sides[(log["family"], log["loss_type"])]["logs"].append(log)
     reference = load_reference(args.reference)
     families = sorted({family for family, _ in sides})

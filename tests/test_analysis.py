@@ -288,3 +288,12 @@ def test_bad_arguments_are_one_sentence_and_exit_2(tmp_path, args, phrase):
     proc = run(*args)
     assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_until_shows_runs_as_they_were_at_that_step(tmp_path):
+    folder = write_run(tmp_path / "run", *evaluations(80000, lambda s: s / 1000))
+    proc = run(COMPARE, folder, "--until", 50000, "--smooth", 0, "--out", tmp_path / "c.png")
+    assert proc.returncode == 0, proc.stderr
+    rows = read_series(tmp_path / "c.csv")["ours CLIP"]
+    assert [r["step"] for r in rows] == [10000, 20000, 30000, 40000, 50000]
+    assert "— (our runs end at 50k)" in proc.stdout

@@ -117,7 +117,7 @@ def legend_with_points(ax):
     ax.plot([], [], ls="none", marker=".", color="grey", label="dots: single points, unsmoothed")
     if ax.collections:
         ax.plot([], [], lw=6, color="grey", alpha=0.3, label=f"band: {BAND}")
-    ax.legend(loc="best", fontsize=7)
+    ax.legend(loc="best", fontsize=7, framealpha=0.6)
 
 
 def panel_grid(count, columns=3, size=(6.5, 4.5)):

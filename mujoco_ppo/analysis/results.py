@@ -179,6 +179,19 @@ def _typical_spacing(steps):
     return max(1, int(float(f"{np.median(np.diff(steps)):.2g}")))
 
 
+def up_to(run, last_step):
+    """The run as it was at ``last_step`` steps: its points after that step left out."""
+    if last_step is None or run["last_step"] <= last_step:
+        return run
+    cut = dict(run, last_step=last_step)
+    for kind in ("eval", "train"):
+        kept = run[f"{kind}_steps"] <= last_step
+        cut[f"{kind}_steps"], cut[f"{kind}_reward"] = run[f"{kind}_steps"][kept], run[f"{kind}_reward"][kept]
+    if not len(cut["eval_steps"]):
+        raise UserError(f"{run['dir']} has no evaluation in its first {last_step:,} steps.")
+    return cut
+
+
 def load_reference(path=REFERENCE_CSV):
     """{(env family, loss type): (steps array, mean-of-5-seeds reward array)}."""
     curves = defaultdict(list)
