@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from mujoco_ppo.analysis.curves import (check_smooth, draw_curve, finish_axes, output_paths,  # noqa: E402
                                         panel_grid, runs_curve, save_figure, smoothing_text)
-from mujoco_ppo.analysis.results import group_by_setting, load_runs  # noqa: E402
+from mujoco_ppo.analysis.results import group_by_setting, load_runs, note  # noqa: E402
 from mujoco_ppo.errors import UserError  # noqa: E402
 from mujoco_ppo.run.config import OneLineErrorParser, whole_number  # noqa: E402
 
@@ -41,6 +41,12 @@ def main(argv=None):
     png, csv_path = output_paths(args.out)
 
     groups, labels = group_by_setting(load_runs(args.runs))
+    for key, runs in groups.items():
+        seeds = [run["seed"] for run in runs]
+        shared = sorted({seed for seed in seeds if seeds.count(seed) > 1}, key=str)
+        if shared:
+            note(f"{labels[key]}: {len(runs)} runs but seed{'s' if len(shared) > 1 else ''} "
+                 f"{', '.join(map(str, shared))} more than once; every run is counted.")
     envs = sorted({key[0] for key in groups})
     fig, axes = panel_grid(2 * len(envs), columns=2)
     colours = plt.get_cmap("tab10" if len(groups) <= 10 else "tab20")

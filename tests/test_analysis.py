@@ -113,7 +113,7 @@ def test_two_runs_with_one_seed_are_shown_as_such(tmp_path):
     b = write_run(tmp_path / "b", *evaluations(20000, lambda s: 3.0), seed=3)
     proc = run(PLOT, a, b, a, "--out", tmp_path / "p.png")
     assert proc.returncode == 0, proc.stderr
-    assert "given twice" in proc.stderr
+    assert "given twice" in proc.stderr and "2 runs but seed 3 more than once" in proc.stderr
     rows = read_series(tmp_path / "p.csv", "HalfCheetah-v4 evaluation")["CLIP"]
     assert [r["seeds"] for r in rows] == [2, 2]
 

@@ -144,7 +144,8 @@ def aggregate(grid_dir, smooth=50000):
     for key in sorted(groups):
         scores = np.array([final_score(run) for run in groups[key]])
         low, high = bootstrap_ci(scores)
-        rows.append({"env": key[0], "setting": labels[key].split(" ", 1)[1], "seeds": len(scores),
+        rows.append({"env": key[0], "setting": labels[key].split(" ", 1)[1], "flags": key[1:],
+                     "seeds": len(scores),
                      "steps": steps_text(groups[key]), "final_mean": float(scores.mean()),
                      "final_std": float(scores.std(ddof=1)) if len(scores) > 1 else float("nan"),
                      "ci95_low": low, "ci95_high": high, "scores": scores})
@@ -154,10 +155,10 @@ def aggregate(grid_dir, smooth=50000):
             if r["env"] == env_id:
                 scale = best - random_scores[env_id]
                 r["normalised"] = (r["final_mean"] - random_scores[env_id]) / scale
-                normalised_runs.setdefault(r["setting"], []).append(
+                normalised_runs.setdefault(r["flags"], (r["setting"], []))[1].append(
                     (r["scores"] - random_scores[env_id]) / scale)
     across = []
-    for setting, per_env in normalised_runs.items():
+    for setting, per_env in normalised_runs.values():
         if len(per_env) < len(envs):
             continue  # not run on every environment: no average over them
         value, low, high = stratified_bootstrap_iqm(per_env)

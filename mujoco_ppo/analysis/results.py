@@ -226,14 +226,15 @@ ONLY_FOR = {"kl_targ": ("KLPEN",), "clip_epsilon": ("CLIP",), "beta": ("KLPEN", 
 
 def group_by_setting(runs):
     """{setting tuple: [runs]} and a label per setting: the environment, the loss type, and
-    those flags that vary between the settings and matter to that loss type."""
+    those flags that vary between the settings of that environment and matter to that loss type."""
     groups = defaultdict(list)
     for run in runs:
         groups[setting_of(run)].append(run)
-    varying = [i for i, flag in enumerate(SETTING_FLAGS, start=1)
-               if flag != "loss_type" and len({key[i] for key in groups}) > 1]
     labels = {}
     for key in groups:
+        same_env = [other for other in groups if other[0] == key[0]]
+        varying = [i for i, flag in enumerate(SETTING_FLAGS, start=1)
+                   if flag != "loss_type" and len({other[i] for other in same_env}) > 1]
         loss_type = key[1]
         parts = [key[0], loss_type] + [
             f"{SETTING_FLAGS[i - 1]}={key[i]:g}" for i in varying
