@@ -280,11 +280,12 @@ def test_bad_parl_logs_and_flags_are_one_sentence_and_exit_2(tmp_path, log_text,
     ([ABLATE, "aggregate", "/nonexistent/grid"], "/nonexistent/grid does not exist"),
     ([ABLATE, "aggregate", "EMPTY"], "no run with an evaluation under"),
     ([ABLATE, "aggregate", "EMPTY", "--smooth", "-1"], "--smooth must be 0"),
+    ([PLOT, "RUN", "--out", "RUN/progress.csv/p.png"], "progress.csv is not a directory"),
 ])
 def test_bad_arguments_are_one_sentence_and_exit_2(tmp_path, args, phrase):
     folder = write_run(tmp_path / "run", *evaluations(20000, lambda s: 1.0))
     os.makedirs(tmp_path / "empty" / "runs")
-    args = [{"RUN": folder, "EMPTY": tmp_path / "empty"}.get(a, a) for a in args]
+    args = [str(a).replace("RUN", folder).replace("EMPTY", str(tmp_path / "empty")) for a in args]
     proc = run(*args)
     assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
@@ -297,3 +298,14 @@ def test_until_shows_runs_as_they_were_at_that_step(tmp_path):
     rows = read_series(tmp_path / "c.csv")["ours CLIP"]
     assert [r["step"] for r in rows] == [10000, 20000, 30000, 40000, 50000]
     assert "— (our runs end at 50k)" in proc.stdout
+
+
+def test_aggregate_that_cannot_write_its_table_is_one_sentence(tmp_path):
+    grid = tmp_path / "grid"
+    write_run(grid / "runs" / "HalfCheetah-v2" / "CLIP" / "seed0", *evaluations(20000, lambda s: 1.0))
+    (grid / "random_policy.json").write_text('{"HalfCheetah-v4": -250.0}')
+    os.makedirs(grid / "summary.md")  # in the way of the table
+    proc = run(ABLATE, "aggregate", grid)
+    assert proc.returncode == 2 and "cannot write" in proc.stderr and "summary.md" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not [name for name in os.listdir(grid) if ".tmp" in name]  # no half-written file left

@@ -11,6 +11,7 @@ scores, IQM = scipy.stats.trim_mean(x, 0.25), with a 95% stratified-bootstrap in
 with replacement within each environment, percentile method).
 """
 import csv
+import io
 import json
 import os
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from ..errors import UserError
 from .curves import (draw_curve, finish_axes, panel_grid, runs_curve, save_figure,
-                     smoothing_text)
+                     smoothing_text, write_text)
 from .results import group_by_setting, load_run, note
 
 CONFIDENCE = 0.95
@@ -126,8 +127,7 @@ def random_scores_of(grid_dir, envs):
     for env_id in missing:
         scores[env_id] = random_policy_score(env_id)
     if missing:
-        with open(path, "w") as f:
-            json.dump(scores, f, indent=2)
+        write_text(path, json.dumps(scores, indent=2))
     return scores
 
 
@@ -147,6 +147,8 @@ def aggregate(grid_dir, smooth=50000):
         rows.append({"env": key[0], "setting": labels[key].split(" ", 1)[1], "flags": key[1:],
                      "seeds": len(scores),
                      "steps": steps_text(groups[key]), "final_mean": float(scores.mean()),
+                     "steps_min": min(run["last_step"] for run in groups[key]),
+                     "steps_max": max(run["last_step"] for run in groups[key]),
                      "final_std": float(scores.std(ddof=1)) if len(scores) > 1 else float("nan"),
                      "ci95_low": low, "ci95_high": high, "scores": scores})
     for env_id in envs:
@@ -166,12 +168,13 @@ def aggregate(grid_dir, smooth=50000):
         across.append((setting, float(np.mean([s.mean() for s in per_env])), value, low, high, runs))
     across.sort(key=lambda item: -item[1])
 
-    columns = ["env", "setting", "seeds", "steps", "final_mean", "final_std", "ci95_low",
+    columns = ["env", "setting", "seeds", "steps_min", "steps_max", "final_mean", "final_std", "ci95_low",
                "ci95_high", "normalised"]
-    with open(os.path.join(grid_dir, "summary.csv"), "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text(os.path.join(grid_dir, "summary.csv"), table.getvalue())
     lines = ["| environment | setting | seeds | steps | final reward, mean ± sd | 95% bootstrap CI | "
              "normalised |", "|---|---|---:|---:|---:|---:|---:|"]
     lines += [f"| {r['env']} | {r['setting']} | {r['seeds']} | {r['steps']} | "
@@ -185,8 +188,7 @@ def aggregate(grid_dir, smooth=50000):
               for s, mean, value, low, high, runs in across]
     lines += ["", "Final reward: mean evaluation over the last 10% of each run's steps. Random-policy "
               "returns (score 0): " + ", ".join(f"{env} {random_scores[env]:.1f}" for env in envs) + "."]
-    with open(os.path.join(grid_dir, "summary.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+    write_text(os.path.join(grid_dir, "summary.md"), "\n".join(lines) + "\n")
     print("\n".join(lines))
 
     colours = plt.get_cmap("tab10")

@@ -11,6 +11,7 @@ point is the mean, minimum and maximum over the runs that have one, at the mean 
 import csv
 import os
 from collections import defaultdict
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -69,7 +70,8 @@ def output_paths(out):
         raise UserError(f"--out must name a .png file, got {out}.")
     folder = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(folder):
-        raise UserError(f"cannot write {out}: the directory {folder} does not exist.")
+        raise UserError(f"cannot write {out}: {folder} "
+                        f"{'is not a directory' if os.path.exists(folder) else 'does not exist'}.")
     if not os.access(folder, os.W_OK):
         raise UserError(f"cannot write {out}: the directory {folder} is not writable.")
     return out, out[:-4] + ".csv"
@@ -141,13 +143,36 @@ def finish_axes(ax, title, ylabel):
     legend_with_points(ax)
 
 
+@contextmanager
+def replaced_when_done(path):
+    """A temporary path beside ``path``, renamed to it only when the block succeeds: a result file is
+    either the old one or the whole new one, never half-written."""
+    temporary = f"{path}.tmp{os.getpid()}"
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def write_text(path, text):
+    """``text`` to ``path`` through replaced_when_done; a place that cannot be written is bad input."""
+    try:
+        with replaced_when_done(path) as temporary, open(temporary, "w", newline="") as f:
+            f.write(text)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror}.") from None
+
+
 def save_figure(fig, caption, png_path, csv_path, series):
     """PNG with ``caption`` under the panels, and the CSV of [(panel, setting, curve)] beside it."""
     fig.text(0.01, 0.005, caption, fontsize=7, ha="left", va="bottom", wrap=True)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     try:
-        fig.savefig(png_path, dpi=100)
-        with open(csv_path, "w", newline="") as f:
+        with replaced_when_done(png_path) as temporary:
+            fig.savefig(temporary, dpi=100, format="png")
+        with replaced_when_done(csv_path) as temporary, open(temporary, "w", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(SERIES_COLUMNS)
             for panel, setting, curve in series:
