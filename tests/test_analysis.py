@@ -122,7 +122,8 @@ PARL_LINES = [f"[02-14 11:07:{i:02d} MainThread @train.py:180] Steps {i * 10000}
               f"{1000.0 + 10 * i}" for i in range(1, 8)]
 TRAIN_LINE = ("[02-14 11:07:00 MainThread @train.py:175] Steps 10000, Train reward: 12.5, "
               "Policy loss: -0.01, KL: 0.002, Value loss: 0.3")
-ARGV = "\x1b[32m[02-14 11:06:52 MainThread @logger.py:224]\x1b[0m Argv: train.py --env Hopper-v2 --loss_type KLPEN"
+ARGV = ("\x1b[32m[02-14 11:06:52 MainThread @logger.py:224]\x1b[0m "  # PARL's colours, kept in a file
+        "Argv: train.py --env Hopper-v2 --loss_type KLPEN")
 
 
 @pytest.mark.parametrize("with_argv", [True, False])

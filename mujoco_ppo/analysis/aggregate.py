@@ -1,11 +1,11 @@
 """Tables and curves of a grid of runs (scripts/ablate.py aggregate).
 
 Final score of a run: the mean of its evaluation rewards in the last 10% of its own steps,
-s >= 0.9 * (its last step). Per environment and setting: mean and sample standard deviation (n - 1) over seeds and
-a 95% percentile-bootstrap confidence interval of the mean (scipy.stats.bootstrap). Normalised score,
-as in the PPO paper's comparison of surrogate objectives: (score - random) / (best - random), 0 for a
-random policy (uniform actions, its mean return over 10 episodes) and 1 for the best setting of the
-grid on that environment. Across environments, per setting: the mean of the normalised setting
+s >= 0.9 * (its last step). Per environment and setting: mean and sample standard deviation (n - 1)
+over seeds and a 95% percentile-bootstrap confidence interval of the mean (scipy.stats.bootstrap).
+Normalised score, as in the PPO paper's comparison of surrogate objectives: (score - random) /
+(best - random), 0 for a random policy (uniform actions, its mean return over 10 episodes) and 1 for
+the best setting of the grid on that environment. Across environments, per setting: the mean of the normalised setting
 means, and, as rliable does (Agarwal et al. 2021), the interquartile mean of all runs' normalised
 scores, IQM = scipy.stats.trim_mean(x, 0.25), with a 95% stratified-bootstrap interval (runs drawn
 with replacement within each environment, percentile method).

@@ -164,7 +164,8 @@ def read_parl_log(path, env=None, loss_type=None):
     steps, rewards = (np.array(v) for v in zip(*sorted(evals)))
     every = found["test_every_steps"]
     return {
-        "dir": path, "env": found["env"], "family": env_family(found["env"]), "loss_type": found["loss_type"].upper(),
+        "dir": path, "env": found["env"], "family": env_family(found["env"]),
+        "loss_type": found["loss_type"].upper(),
         "eval_steps": steps, "eval_reward": rewards, "seed": None,
         "train_steps": np.array([s for s, _ in trains]), "train_reward": np.array([r for _, r in trains]),
         "last_step": int(max(steps[-1], max((s for s, _ in trains), default=0))),
