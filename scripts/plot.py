@@ -6,7 +6,7 @@ Runs with the same setting (environment, loss type, gamma, lambda, kl_targ, clip
 episodes per batch) are one curve: the mean over the seeds that have a point at that step, with a
 min-max band, the number of seeds written where it changes, and every single point as a dot. Each
 run is first smoothed by a trailing mean over --smooth steps of its own points (0: none). One row of
-panels (evaluation, training) per environment. The series drawn are also written as CSV beside the
+panels (evaluation, training) per environment, at most 6 settings to a panel. The series drawn are also written as CSV beside the
 PNG (same name, .csv).
 """
 import os
@@ -17,10 +17,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
-from mujoco_ppo.analysis.curves import (check_smooth, draw_curve, finish_axes, output_paths,  # noqa: E402
-                                        panel_grid, runs_curve, save_figure, smoothing_text)
+from mujoco_ppo.analysis.curves import (check_smooth, draw_panel, output_paths,  # noqa: E402
+                                        panel_grid, save_figure, smoothing_text, split_settings)
 from mujoco_ppo.analysis.results import group_by_setting, load_runs, note  # noqa: E402
 from mujoco_ppo.errors import UserError  # noqa: E402
 from mujoco_ppo.run.config import OneLineErrorParser, whole_number  # noqa: E402
@@ -47,22 +46,19 @@ def main(argv=None):
         if shared:
             note(f"{labels[key]}: {len(runs)} runs but seed{'s' if len(shared) > 1 else ''} "
                  f"{', '.join(map(str, shared))} more than once; every run is counted.")
-    envs = sorted({key[0] for key in groups})
-    fig, axes = panel_grid(2 * len(envs), columns=2)
-    colours = plt.get_cmap("tab10" if len(groups) <= 10 else "tab20")
+    panels = []  # (title, y label, settings, kind, panel name in the CSV): evaluation, training
+    for env_id in sorted({key[0] for key in groups}):
+        settings = [(labels[key].split(" ", 1)[1], groups[key])
+                    for key in sorted(k for k in groups if k[0] == env_id)]
+        for title, part in split_settings(env_id, settings):
+            panels += [(f"{title}: {name} reward", f"{name} reward", part, kind, f"{env_id} {name}")
+                       for kind, name in KINDS]
+    fig, axes = panel_grid(len(panels), columns=2)
     series, bins = [], set()
-    for row, env_id in enumerate(envs):
-        keys = sorted(k for k in groups if k[0] == env_id)
-        for column, (kind, name) in enumerate(KINDS):
-            ax = axes[2 * row + column]
-            for i, key in enumerate(keys):
-                runs = groups[key]
-                bins.add(max(run["test_every_steps"] for run in runs))
-                curve = runs_curve(runs, kind, smooth)
-                setting = labels[key].split(" ", 1)[1]
-                draw_curve(ax, curve, runs, kind, colours(i % colours.N), setting)
-                series.append((f"{env_id} {name}", setting, curve))
-            finish_axes(ax, f"{env_id}: {name} reward", f"{name} reward")
+    for ax, (title, ylabel, part, kind, panel) in zip(axes, panels):
+        drawn, bin_steps = draw_panel(ax, title, ylabel, part, kind, smooth)
+        series += [(panel, label, curve) for label, curve in drawn]
+        bins.add(bin_steps)
     save_figure(fig, smoothing_text(smooth, max(bins)), png, csv_path, series)
 
 

@@ -310,3 +310,18 @@ def test_aggregate_that_cannot_write_its_table_is_one_sentence(tmp_path):
     assert proc.returncode == 2 and "cannot write" in proc.stderr and "summary.md" in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not [name for name in os.listdir(grid) if ".tmp" in name]  # no half-written file left
+
+
+def test_many_settings_become_a_grid_of_readable_panels(tmp_path):
+    import struct
+    targets = [0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05]
+    dirs = [write_run(tmp_path / f"kl{t}", *evaluations(30000, lambda s, t=t: 1000 * t),
+                      loss_type="KLPEN", kl_targ=t) for t in targets]
+    proc = run(PLOT, *dirs, "--out", tmp_path / "p.png")
+    assert proc.returncode == 0, proc.stderr
+    width, height = struct.unpack(">II", (tmp_path / "p.png").read_bytes()[16:24])
+    assert (width, height) == (1300, 940)  # 2 x 2 panels: settings 1-6 and 7-8, evaluation and training
+    series = read_series(tmp_path / "p.csv", "HalfCheetah-v4 evaluation")
+    assert sorted(series) == sorted(f"KLPEN kl_targ={t:g}" for t in targets)
+    assert all([r["mean"] for r in rows] == [1000 * float(name.split("=")[1])] * 3
+               for name, rows in series.items())

@@ -18,8 +18,7 @@ import os
 import numpy as np
 
 from ..errors import UserError
-from .curves import (draw_curve, finish_axes, panel_grid, runs_curve, save_figure,
-                     smoothing_text, write_text)
+from .curves import draw_panel, panel_grid, save_figure, smoothing_text, split_settings, write_text
 from .results import group_by_setting, load_run, note
 
 CONFIDENCE = 0.95
@@ -134,7 +133,7 @@ def random_scores_of(grid_dir, envs):
 def aggregate(grid_dir, smooth=50000):
     import matplotlib
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # for closing each figure
 
     groups, labels = group_by_setting(find_runs(grid_dir))
     envs = sorted({key[0] for key in groups})
@@ -191,18 +190,16 @@ def aggregate(grid_dir, smooth=50000):
     write_text(os.path.join(grid_dir, "summary.md"), "\n".join(lines) + "\n")
     print("\n".join(lines))
 
-    colours = plt.get_cmap("tab10")
     for env_id in envs:
-        fig, (ax,) = panel_grid(1, size=(8.5, 5.5))
+        settings = [(labels[key].split(" ", 1)[1], groups[key])
+                    for key in sorted(k for k in groups if k[0] == env_id)]
+        parts = split_settings(env_id, settings)
+        fig, axes = panel_grid(len(parts), columns=2, size=(8.5, 5.5))
         series, bins = [], set()
-        for i, key in enumerate(sorted(k for k in groups if k[0] == env_id)):
-            runs = groups[key]
-            curve = runs_curve(runs, "eval", smooth)
-            bins.add(max(run["test_every_steps"] for run in runs))
-            setting = labels[key].split(" ", 1)[1]
-            draw_curve(ax, curve, runs, "eval", colours(i % 10), setting)
-            series.append((env_id, setting, curve))
-        finish_axes(ax, env_id, "evaluation reward")
+        for ax, (title, part) in zip(axes, parts):
+            drawn, bin_steps = draw_panel(ax, title, "evaluation reward", part, "eval", smooth)
+            series += [(env_id, label, curve) for label, curve in drawn]
+            bins.add(bin_steps)
         path = os.path.join(grid_dir, f"curves_{env_id}.png")
         save_figure(fig, smoothing_text(smooth, max(bins)), path, path[:-4] + ".csv", series)
         plt.close(fig)

@@ -19,6 +19,7 @@ from ..errors import UserError
 
 SERIES_COLUMNS = ["panel", "setting", "step", "mean", "low", "high", "seeds"]
 BAND = "min–max over seeds"
+SETTINGS_PER_PANEL = 6  # more curves (with their bands and dots) in one panel cannot be told apart
 
 
 def trailing_mean(steps, values, window):
@@ -133,6 +134,30 @@ def panel_grid(count, columns=3, size=(6.5, 4.5)):
     for ax in flat[count:]:
         ax.set_visible(False)
     return fig, flat[:count]
+
+
+def split_settings(title, settings):
+    """[(panel title, settings)]: ``settings`` ([(label, runs)]) at most SETTINGS_PER_PANEL a panel."""
+    size = SETTINGS_PER_PANEL
+    parts = [settings[i:i + size] for i in range(0, len(settings), size)]
+    if len(parts) == 1:
+        return [(title, settings)]
+    return [(f"{title} (settings {i * size + 1}–{i * size + len(part)} of {len(settings)})", part)
+            for i, part in enumerate(parts)]
+
+
+def draw_panel(ax, title, ylabel, settings, kind, smooth):
+    """A curve for each (label, runs) of ``settings``, then title and legend. Returns the
+    [(label, curve)] drawn and the bin width that matched the runs."""
+    import matplotlib.pyplot as plt
+    colours = plt.get_cmap("tab10")
+    drawn = []
+    for i, (label, runs) in enumerate(settings):
+        curve = runs_curve(runs, kind, smooth)
+        draw_curve(ax, curve, runs, kind, colours(i), label)
+        drawn.append((label, curve))
+    finish_axes(ax, title, ylabel)
+    return drawn, max(run["test_every_steps"] for _, runs in settings for run in runs)
 
 
 def finish_axes(ax, title, ylabel):
