@@ -17,7 +17,7 @@ again skips finished runs, resumes killed ones from their last checkpoint, and s
 ones killed before their first checkpoint.
 
 `aggregate` writes, under GRID_DIR: summary.csv and summary.md (per environment and setting: the
-final evaluation reward, averaged over the last 10% of each run's steps, as mean +- std over seeds
+final evaluation reward, averaged over the last 10% of each run's steps, as mean +- sample sd over seeds
 with a bootstrap 95% confidence interval, and the normalised score, random policy = 0 and best
 setting of the grid = 1, as in the PPO paper, with its mean and interquartile mean across
 environments) and curves_<env>.png with the series drawn in curves_<env>.csv (see

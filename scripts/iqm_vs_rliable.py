@@ -1,7 +1,7 @@
 """Check aggregate.py's IQM and stratified bootstrap against rliable's, on the same random scores.
 
 Run in a separate virtualenv that has rliable (it is not a requirement of this package):
-    python3 -m venv /tmp/rl && /tmp/rl/bin/pip install rliable==1.2.0 "pandas<3" matplotlib
+    python3 -m venv /tmp/rl && /tmp/rl/bin/pip install rliable==1.2.0 "pandas<3"
     /tmp/rl/bin/python scripts/iqm_vs_rliable.py
 The point estimates must be equal; the interval ends differ by Monte-Carlo error only, so each side
 is printed for several random streams.
