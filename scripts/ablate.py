@@ -17,9 +17,11 @@ again skips finished runs, resumes killed ones from their last checkpoint, and s
 ones killed before their first checkpoint.
 
 `aggregate` writes, under GRID_DIR: summary.csv and summary.md (per environment and setting: the
-final evaluation reward, averaged over the last 10% of steps, as mean +- std over seeds with a
-bootstrap 95% confidence interval, and the normalised score, random policy = 0 and best setting
-of the grid = 1, as in the PPO paper, averaged across environments) and curves_<env>.png.
+final evaluation reward, averaged over the last 10% of each run's steps, as mean +- sample sd over seeds
+with a bootstrap 95% confidence interval, and the normalised score, random policy = 0 and best
+setting of the grid = 1, as in the PPO paper, with its mean and interquartile mean across
+environments) and curves_<env>.png with the series drawn in curves_<env>.csv (see
+mujoco_ppo/analysis/aggregate.py and curves.py).
 """
 import argparse
 import itertools
@@ -32,7 +34,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mujoco_ppo.run.config import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE  # noqa: E402
+from mujoco_ppo.run.config import (CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE,  # noqa: E402
+                                   OneLineErrorParser, whole_number)
 from mujoco_ppo.errors import UserError  # noqa: E402
 
 PARAMETER = {CLIP: "clip_epsilon", KLPEN: "kl_targ", KLFIXED: "beta", NONE: None}
@@ -168,15 +171,22 @@ def main(argv=None):
     run.add_argument("--train_args", nargs=argparse.REMAINDER,
                      help="further train.py flags, given to every run (last on the line)")
     agg = sub.add_parser("aggregate", help="tables and curves of a grid's runs")
+    agg.error = OneLineErrorParser.error.__get__(agg)  # a bad aggregate flag: one line, exit 2
     agg.add_argument("grid_dir")
-    agg.add_argument("--window", type=int, default=50000,
-                     help="moving-average window of the curves in env steps (default: %(default)s)")
+    agg.add_argument("--smooth", type=whole_number, default=50000,
+                     help="trailing-mean window of the curves in env steps, 0 for none "
+                          "(default: %(default)s)")
     args = p.parse_args(argv)
     if args.command == "run":
         run_grid(args.grid_dir, load_grid(args))
     else:
         from mujoco_ppo.analysis.aggregate import aggregate
-        aggregate(args.grid_dir, args.window)
+        from mujoco_ppo.analysis.curves import check_smooth
+        try:
+            aggregate(args.grid_dir, check_smooth(args.smooth))
+        except UserError as exc:  # bad input to aggregate: exit 2, as train.py and the other tools
+            print(f"ablate.py: error: {exc}", file=sys.stderr)
+            sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -1,23 +1,23 @@
-"""Our runs' evaluation reward against PARL's: its published curves, or your own PARL logs.
+"""Our runs' evaluation reward against PARL's: your own PARL logs and PARL's published curves.
 
     python scripts/compare_parl.py results/halfcheetah_1M/* --out compare.png
     python scripts/compare_parl.py runs/my_hopper_* --parl_log parl_hopper_seed0.log --parl_log ...
+    python scripts/compare_parl.py --parl_log parl_seed0.log --parl_log parl_seed1.log
 
-Our runs are grouped by task and loss type (from config.json); several seeds of one group are drawn
-as their mean with a min-max band. PARL's side is the digitised mean of 5 seeds from PARL v1.4's
-published figures, or, for the task and loss type of any --parl_log given, the mean of those logs:
-text logs of PARL's examples/PPO/train.py (lines "Steps N, Evaluate reward: R"; the task and loss
-type are read from PARL's "Argv:" line, else PARL's defaults HalfCheetah-v2 and CLIP).
-Evaluations are single episodes, so every curve is a moving average over --window steps.
+Our runs are grouped by task and loss type (from config.json); PARL logs (text logs of PARL's
+examples/PPO/train.py, read by their "Steps N, Evaluate reward: R" lines) by the task and loss type
+of their "Argv:" line (PARL's defaults for flags it leaves out), or, for logs without that line, by
+--parl_env and --parl_loss_type: a log whose task or loss type is not known is refused. Several runs
+or logs of one group are one curve (mean over seeds, min-max band; see scripts/plot.py). PARL v1.4's
+published curves (digitised means of 5 seeds) are drawn where the panel's data reaches them.
 
-Printed, at 0.5M, 1M and every further 1M steps that our runs reached: our mean and seed band (each
-run's mean evaluation over the --window steps that end at the mark; min to max over seeds), PARL's
-value there, and the verdict: PARL inside or outside our seed band (widened, for the digitised
-curves, by their digitising error: 60 reward on HalfCheetah, 30 on Hopper).
+Printed, at 0.5M, 1M and every further 1M steps: each side's mean and seed band (each run's mean
+evaluation over the --window steps that end at the mark; min to max over the seeds that reach it),
+PARL's published value, and the verdicts: the PARL value inside or outside the band of ours (or of
+the logs, when no run of ours is given); the published curves' band is widened by their digitising
+error (60 reward on HalfCheetah, 30 on Hopper). A missing value says why.
 """
-import argparse
 import os
-import re
 import sys
 from collections import defaultdict
 
@@ -26,111 +26,166 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from mujoco_ppo.analysis.curves import (check_smooth, draw_curve, finish_axes, output_paths,  # noqa: E402
+                                        panel_grid, runs_curve, save_figure, smoothing_text)
+from mujoco_ppo.analysis.results import (PARL_LOSS_TYPES, REFERENCE_CSV, env_family,  # noqa: E402
+                                         load_reference, load_runs, note, read_parl_log, up_to)
 from mujoco_ppo.errors import UserError  # noqa: E402
-from mujoco_ppo.analysis.results import (REFERENCE_CSV, draw_band, env_family, finish_axes,  # noqa: E402
-                                load_reference, load_run, save_figure, smooth_at)
+from mujoco_ppo.run.config import OneLineErrorParser, whole_number  # noqa: E402
 
 COLOURS = {"CLIP": "tab:red", "KLPEN": "tab:blue"}  # PARL's figures: red CLIP, blue KLPEN
-# How far a digitised point can be off from pixel size alone (mujoco_ppo/analysis/reference/README.md);
-# the verdict widens our band by this much when comparing with the digitised curves.
+# How far a digitised point can be off from pixel size alone (mujoco_ppo/analysis/reference/README.md).
 DIGITISING_ERROR = {"HalfCheetah": 60.0, "Hopper": 30.0}
-EVAL_LINE = re.compile(r"Steps (\d+), Evaluate reward: ([-+0-9.eEnaif]+)")
+PUBLISHED = "PARL v1.4 published, mean of 5 seeds"
 
 
-def read_parl_log(path):
-    """(task family, loss type, steps array, rewards array) of one PARL text log."""
-    try:
-        with open(path, errors="replace") as f:
-            text = f.read()
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}.") from None
-    argv = re.search(r"Argv: (.*)", text)
-    env = re.search(r"--env[ =](\S+)", argv[1]) if argv else None
-    loss = re.search(r"--loss_type[ =](\S+)", argv[1]) if argv else None
-    points = [(int(s), float(r)) for s, r in EVAL_LINE.findall(text)]
-    if not points:
-        raise UserError(f"{path} has no 'Steps N, Evaluate reward: R' lines.")
-    steps, rewards = (np.array(v) for v in zip(*points))
-    return (env_family(env[1] if env else "HalfCheetah-v2"), (loss[1] if loss else "CLIP").upper(),
-            steps, rewards)
+def short(steps):
+    """1500000 -> '1.5M', 50000 -> '50k'."""
+    return f"{steps / 1e6:g}M" if steps >= 1e6 else f"{steps / 1e3:g}k"
 
 
-def parl_curves(reference_path, log_paths, window):
-    """{(family, loss): (steps, rewards)}: the digitised reference, replaced by the mean of the
-    user's logs wherever they cover that task and loss type."""
-    curves = load_reference(reference_path)
-    logs = defaultdict(list)
-    for path in log_paths:
-        family, loss, steps, rewards = read_parl_log(path)
-        logs[(family, loss)].append((steps, rewards))
-    for key, runs in logs.items():
-        last = min(s[-1] for s, _ in runs)
-        grid = np.arange(window // 2, last + 1, window // 5)
-        curves[key] = (grid, np.nanmean([smooth_at(s, r, grid, window) for s, r in runs], axis=0))
-    return curves, set(logs)
+def marks_until(last):
+    return [m for m in [500000] + list(range(1000000, last + 1, 1000000)) if m <= last]
 
 
-def checkpoints(last):
-    marks = [500000] + list(range(1000000, last + 1, 1000000))
-    return [m for m in marks if m <= last]
+def band_at(runs, mark, window):
+    """Each run's mean evaluation in (mark - window, mark], over the runs that reach the mark."""
+    values = []
+    for run in runs:
+        near = (run["eval_steps"] > mark - window) & (run["eval_steps"] <= mark)
+        if run["last_step"] >= mark and near.any():
+            values.append(run["eval_reward"][near].mean())
+    return np.array(values)
+
+
+def cell(values, runs, who):
+    if not len(values):
+        return f"— ({who} end at {short(max(r['last_step'] for r in runs))})"
+    if len(runs) == 1:
+        return f"{values[0]:,.0f} (1 seed)"
+    counted = f" ({len(values)} of {len(runs)})" if len(values) < len(runs) else ""
+    return f"{values.mean():,.0f} [{values.min():,.0f}, {values.max():,.0f}]{counted}"
+
+
+def verdict(value, values, slack, what, band_of):
+    if value is None or not len(values):
+        return None
+    low, high = values.min() - slack, values.max() + slack
+    if len(values) == 1:
+        band_of = band_of.replace("band", "single seed")
+    if low <= value <= high:
+        return f"{what} inside {band_of}"
+    return f"{what} {'above' if value > high else 'below'} {band_of}"
+
+
+def published_at(curve, mark, family, loss_type):
+    """(value, cell text): the digitised curve at ``mark``, or None and why not."""
+    if curve is None:
+        return None, f"— (none for {family} {loss_type})"
+    if not curve[0][0] <= mark <= curve[0][-1]:
+        return None, f"— (covers {short(curve[0][0])}–{short(curve[0][-1])})"
+    value = float(np.interp(mark, *curve))
+    return value, f"{value:,.0f}"
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("runs", nargs="+", help="output directories of train.py")
+    p = OneLineErrorParser(prog="compare_parl.py", description=__doc__.splitlines()[0])
+    p.add_argument("runs", nargs="*", help="output directories of train.py (none: PARL logs only)")
     p.add_argument("--parl_log", action="append", default=[], metavar="FILE",
                    help="a text log of PARL's own train.py (repeat for several seeds)")
+    p.add_argument("--parl_env", help="task of the --parl_log files that have no Argv: line")
+    p.add_argument("--parl_loss_type", type=str.upper, choices=PARL_LOSS_TYPES,
+                   help="loss type of the --parl_log files that have no Argv: line")
     p.add_argument("--reference", default=REFERENCE_CSV, help="PARL's digitised curves (CSV)")
-    p.add_argument("--out", default="compare_parl.png", help="PNG to write")
-    p.add_argument("--window", type=int, default=50000,
-                   help="moving-average window in env steps (default: %(default)s)")
+    p.add_argument("--out", default="compare_parl.png", help="PNG to write; the CSV goes beside it")
+    p.add_argument("--smooth", type=whole_number, default=50000,
+                   help="trailing-mean window of the curves in env steps, 0 for none "
+                        "(default: %(default)s)")
+    p.add_argument("--until", type=whole_number, metavar="STEPS",
+                   help="leave out every point after STEPS env steps (a run as it was then)")
+    p.add_argument("--window", type=whole_number, default=50000,
+                   help="steps before each mark whose evaluations the table averages "
+                        "(default: %(default)s)")
     args = p.parse_args(argv)
+    smooth = check_smooth(args.smooth)
+    if args.window < 1:
+        raise UserError(f"--window must be a positive number of steps, got {args.window}.")
+    if args.until is not None and args.until < 1:
+        raise UserError(f"--until must be a positive number of steps, got {args.until}.")
+    if not args.runs and not args.parl_log:
+        raise UserError("give run directories of ours, --parl_log files, or both.")
+    png, csv_path = output_paths(args.out)
 
-    groups = defaultdict(list)
-    for run_dir in args.runs:
-        run = load_run(run_dir)
-        groups[(env_family(run["config"]["env_id"]), run["config"]["args"]["loss_type"])].append(run)
-    parl, from_logs = parl_curves(args.reference, args.parl_log, args.window)
-    families = sorted({family for family, _ in groups})
+    sides = defaultdict(lambda: {"ours": [], "logs": []})
+    for run in (up_to(run, args.until) for run in load_runs(args.runs)):
+        loss_type = run["config"]["args"]["loss_type"]
+        sides[(env_family(run["config"]["env_id"]), loss_type)]["ours"].append(run)
+    for path in args.parl_log:
+        log = up_to(read_parl_log(path, args.parl_env, args.parl_loss_type), args.until)
+        sides[(log["family"], log["loss_type"])]["logs"].append(log)
+    reference = load_reference(args.reference)
+    families = sorted({family for family, _ in sides})
 
-    fig, axes = plt.subplots(1, len(families), figsize=(7 * len(families), 5), squeeze=False)
-    print(f"{'task':<13}{'loss':<7}{'steps':>9}{'ours: mean [min, max] over seeds':>34}"
-          f"{'PARL':>8}  verdict")
-    for ax, family in zip(axes[0], families):
-        for loss_type in sorted({lt for fam, lt in groups if fam == family}):
-            runs = groups[(family, loss_type)]
-            colour = COLOURS.get(loss_type)
-            last = draw_band(ax, runs, "eval_steps", "eval_reward", args.window, colour,
-                             f"ours {loss_type} ({runs[0]['config']['env_id']})")
-            curve = parl.get((family, loss_type))
-            if curve is None:
-                continue
-            source = "your PARL logs" if (family, loss_type) in from_logs else \
-                f"PARL v1.4 {family}-v2, mean of 5 seeds"
-            shown = curve[0] <= 1.1 * last
-            ax.plot(curve[0][shown], curve[1][shown], color=colour, ls="--", marker="o", ms=3,
-                    label=f"{loss_type}: {source}")
-            for mark in checkpoints(last):
-                # our value at a mark: the mean of the evaluations in the window that ends there
-                ours = [smooth_at(r["eval_steps"], r["eval_reward"], [mark - args.window / 2],
-                                  args.window)[0] for r in runs]
-                theirs = float(np.interp(mark, curve[0], curve[1]))
-                low, high = np.nanmin(ours), np.nanmax(ours)
-                slack = 0.0 if (family, loss_type) in from_logs else DIGITISING_ERROR.get(family, 0.0)
-                verdict = ("inside our band" if low - slack <= theirs <= high + slack else
-                           f"outside: PARL {'above' if theirs > high else 'below'} our band")
-                print(f"{family:<13}{loss_type:<7}{mark:>9}"
-                      f"{f'{np.nanmean(ours):,.0f} [{low:,.0f}, {high:,.0f}]':>34}"
-                      f"{theirs:>8,.0f}  {verdict}")
-        finish_axes(ax, family, args.window)
-    save_figure(fig, args.out)
+    fig, axes = panel_grid(len(families))
+    series, bins = [], set()
+    columns = ["task", "loss", "steps", "ours: mean [min, max]"] + \
+        (["your PARL logs"] if args.parl_log else []) + ["PARL published", "verdict"]
+    table = []
+    for ax, family in zip(axes, families):
+        for loss_type in sorted(lt for fam, lt in sides if fam == family):
+            groups = sides[(family, loss_type)]
+            colour = COLOURS.get(loss_type, "tab:green")
+            for who, runs, style in (("ours", groups["ours"], "-"), ("your PARL logs", groups["logs"], "--")):
+                if not runs:
+                    continue
+                curve = runs_curve(runs, "eval", smooth)
+                bins.add(max(run["test_every_steps"] for run in runs))
+                env_name = runs[0]["config"]["env_id"] if who == "ours" else runs[0]["env"]
+                draw_curve(ax, curve, runs, "eval", colour, f"{who} {loss_type} ({env_name})", style)
+                series.append((family, f"{who} {loss_type}", curve))
+            everything = groups["ours"] + groups["logs"]
+            last = max(run["last_step"] for run in everything)
+            curve = reference.get((family, loss_type))
+            shown = curve[0] <= 1.05 * last if curve is not None else np.array([False])
+            if shown.any():
+                ax.plot(curve[0][shown], curve[1][shown], color=colour, ls=":", marker="s", ms=4,
+                        label=f"{loss_type}: {PUBLISHED}")
+                series.append((family, f"published {loss_type}", {
+                    "step": curve[0][shown], "mean": curve[1][shown], "low": curve[1][shown],
+                    "high": curve[1][shown], "seeds": np.full(shown.sum(), 5)}))
+            elif curve is not None:
+                note(f"PARL's published {family} {loss_type} curve starts at {short(curve[0][0])}; "
+                     f"the data here ends at {short(last)}, so it is not drawn.")
+            marks = marks_until(last) or [500000]
+            for mark in marks:
+                ours, logs = (band_at(groups[who], mark, args.window) for who in ("ours", "logs"))
+                value, published_cell = published_at(curve, mark, family, loss_type)
+                slack = DIGITISING_ERROR.get(family, 0.0)
+                if len(ours):
+                    checks = [verdict(value, ours, slack, "published", "our band"),
+                              verdict(logs.mean() if len(logs) else None, ours, 0.0,
+                                      "logs' mean", "our band")]
+                else:
+                    checks = [verdict(value, logs, slack, "published", "the logs' band")]
+                checks = [c for c in checks if c]
+                row = [family, loss_type, short(mark),
+                       cell(ours, groups["ours"], "our runs") if groups["ours"] else "— (no runs)"]
+                if args.parl_log:
+                    row.append(cell(logs, groups["logs"], "the logs") if groups["logs"] else "— (no logs)")
+                table.append(row + [published_cell, "; ".join(checks) or "no verdict: nothing to compare"])
+        finish_axes(ax, family, "evaluation reward")
+    widths = [max(len(str(r[i])) for r in table + [columns]) for i in range(len(columns))]
+    for row in [columns] + table:
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+    save_figure(fig, smoothing_text(smooth, max(bins)) + " Dotted squares: " + PUBLISHED
+                + " (digitised).", png, csv_path, series)
 
 
 if __name__ == "__main__":
     try:
         main()
     except UserError as exc:
-        sys.exit(f"compare_parl.py: error: {exc}")
+        print(f"compare_parl.py: error: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -28,7 +28,7 @@ def test_grid_runs_skips_finished_runs_and_aggregates(tmp_path):
     again = run(ABLATE, "run", grid, *GRID)
     assert "4 runs, 0 to run" in again.stdout  # nothing is run twice
 
-    agg = run(ABLATE, "aggregate", grid, "--window", 500)
+    agg = run(ABLATE, "aggregate", grid, "--smooth", 500)
     assert agg.returncode == 0, agg.stderr
     with open(grid / "summary.csv", newline="") as f:
         summary = list(csv.DictReader(f))

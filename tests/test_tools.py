@@ -67,7 +67,7 @@ def test_tensorboard_scalars_are_written(finished_run):
 def test_plot_and_compare_parl(finished_run, tmp_path):
     png = tmp_path / "curves.png"
     proc = run_script(os.path.join(ROOT, "scripts", "plot.py"), finished_run, finished_run,
-                      "--out", png, "--window", 1000)
+                      "--out", png, "--smooth", 1000)
     assert proc.returncode == 0, proc.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     png2 = tmp_path / "parl.png"

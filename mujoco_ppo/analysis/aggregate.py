@@ -1,35 +1,69 @@
 """Tables and curves of a grid of runs (scripts/ablate.py aggregate).
 
-Final score of a run: the mean evaluation reward over the last 10% of its steps. Per environment and
-setting: mean and standard deviation over seeds, and a 95% bootstrap confidence interval of the mean
-(scipy.stats.bootstrap, percentile method). Normalised score, as in the PPO paper's comparison of
-surrogate objectives: 0 for a random policy (uniform actions, its mean return over 10 episodes) and 1
-for the best setting of the grid on that environment, then averaged over the environments.
+Final score of a run: the mean of its evaluation rewards in the last 10% of its own steps,
+s >= 0.9 * (its last step). Per environment and setting: mean and sample standard deviation (n - 1)
+over seeds and a 95% percentile-bootstrap confidence interval of the mean (scipy.stats.bootstrap).
+Normalised score, as in the PPO paper's comparison of surrogate objectives: (score - random) /
+(best - random), 0 for a random policy (uniform actions, its mean return over 10 episodes) and 1 for
+the best setting of the grid on that environment. Across environments, per setting: the mean of the normalised setting
+means, and, as rliable does (Agarwal et al. 2021), the interquartile mean of all runs' normalised
+scores, IQM = scipy.stats.trim_mean(x, 0.25), with a 95% stratified-bootstrap interval (runs drawn
+with replacement within each environment, percentile method).
 """
 import csv
+import io
 import json
 import os
 
 import numpy as np
 
 from ..errors import UserError
-from .results import draw_band, finish_axes, group_by_setting, load_run, save_figure
+from .curves import draw_panel, panel_grid, save_figure, smoothing_text, split_settings, write_text
+from .results import group_by_setting, load_run, note
+
+CONFIDENCE = 0.95
+RESAMPLES = 10000
 
 
 def final_score(run, fraction=0.1):
+    """Mean evaluation reward at steps >= (1 - fraction) * the run's last step."""
     steps, rewards = run["eval_steps"], run["eval_reward"]
-    if len(steps) == 0:
-        return float("nan")
-    return float(rewards[steps >= (1.0 - fraction) * steps[-1]].mean())
+    late = steps >= (1.0 - fraction) * run["last_step"]
+    if not late.any():
+        note(f"{run['dir']} has no evaluation in its last {fraction:.0%} of steps; its final score "
+             f"is its last evaluation, at {steps[-1]:,} of {run['last_step']:,} steps.")
+        late = steps == steps[-1]
+    return float(rewards[late].mean())
 
 
 def bootstrap_ci(values, seed=0):
+    """95% percentile-bootstrap interval of the mean; (nan, nan) for fewer than 2 values."""
     if len(values) < 2:
         return float("nan"), float("nan")
     from scipy.stats import bootstrap
-    result = bootstrap((np.asarray(values),), np.mean, confidence_level=0.95, n_resamples=10000,
-                       method="percentile", random_state=np.random.default_rng(seed))
+    result = bootstrap((np.asarray(values),), np.mean, confidence_level=CONFIDENCE,
+                       n_resamples=RESAMPLES, method="percentile",
+                       random_state=np.random.default_rng(seed))
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def iqm(values):
+    """Interquartile mean: the mean of the middle 50% (scipy.stats.trim_mean, 25% cut each side)."""
+    from scipy.stats import trim_mean
+    return float(trim_mean(np.asarray(values, dtype=float), 0.25, axis=None))
+
+
+def stratified_bootstrap_iqm(scores_by_task, seed=0):
+    """(IQM, low, high): IQM of all scores pooled, and its 95% percentile interval over resamples
+    that draw, within each task, as many runs as it has, with replacement."""
+    from scipy.stats import trim_mean
+    rng = np.random.default_rng(seed)
+    pooled = [np.asarray(s, dtype=float) for s in scores_by_task]
+    resampled = np.concatenate([s[rng.integers(0, len(s), size=(RESAMPLES, len(s)))]
+                                for s in pooled], axis=1)
+    estimates = trim_mean(resampled, 0.25, axis=1)
+    tail = 100 * (1 - CONFIDENCE) / 2
+    return iqm(np.concatenate(pooled)), *np.percentile(estimates, [tail, 100 - tail])
 
 
 def random_policy_score(env_id, episodes=10, seed=0):
@@ -50,82 +84,122 @@ def random_policy_score(env_id, episodes=10, seed=0):
     return float(np.mean(returns))
 
 
-def _interval(low, high):
-    return "— (one seed)" if np.isnan(low) else f"[{low:,.0f}, {high:,.0f}]"
+def spread(mean, std, low, high, seeds):
+    """'1,520 ± 228 | [1,204, 1,731]', or '1,520 | 1 seed' where one seed gives no spread."""
+    if seeds < 2:
+        return f"{mean:,.0f} | 1 seed"
+    return f"{mean:,.0f} ± {std:,.0f} | [{low:,.0f}, {high:,.0f}]"
+
+
+def steps_text(runs):
+    ends = sorted(run["last_step"] for run in runs)
+    return f"{ends[0]:,}" if ends[0] == ends[-1] else f"{ends[0]:,}–{ends[-1]:,}"
 
 
 def find_runs(grid_dir):
+    """The grid's runs that have an evaluation; the others are named in a note and left out."""
     root = os.path.join(grid_dir, "runs")
+    if not os.path.isdir(grid_dir):
+        raise UserError(f"{grid_dir} does not exist." if not os.path.exists(grid_dir)
+                        else f"{grid_dir} is not a directory.")
     found = sorted(folder for folder, _, files in os.walk(root)
                    if "progress.csv" in files and "config.json" in files)
-    if not found:
-        raise UserError(f"no runs under {root}.")
-    return found
+    runs = []
+    for folder in found:
+        try:
+            runs.append(load_run(folder))
+        except UserError as exc:
+            note(f"left out: {exc}")
+    if not runs:
+        raise UserError(f"no run with an evaluation under {root}.")
+    return runs
 
 
-def aggregate(grid_dir, window=50000):
+def random_scores_of(grid_dir, envs):
+    """Random-policy returns, cached in GRID_DIR/random_policy.json."""
+    path = os.path.join(grid_dir, "random_policy.json")
+    scores = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            scores = json.load(f)
+    missing = [env_id for env_id in envs if env_id not in scores]
+    for env_id in missing:
+        scores[env_id] = random_policy_score(env_id)
+    if missing:
+        write_text(path, json.dumps(scores, indent=2))
+    return scores
+
+
+def aggregate(grid_dir, smooth=50000):
     import matplotlib
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # for closing each figure
 
-    runs = [load_run(d) for d in find_runs(grid_dir)]
-    groups, labels = group_by_setting(runs)
+    groups, labels = group_by_setting(find_runs(grid_dir))
     envs = sorted({key[0] for key in groups})
-    cache_path = os.path.join(grid_dir, "random_policy.json")
-    random_scores = {}
-    if os.path.exists(cache_path):
-        with open(cache_path) as f:
-            random_scores = json.load(f)
-    for env_id in envs:
-        if env_id not in random_scores:
-            random_scores[env_id] = random_policy_score(env_id)
-    with open(cache_path, "w") as f:
-        json.dump(random_scores, f, indent=2)
+    random_scores = random_scores_of(grid_dir, envs)
 
-    rows = []
+    rows, normalised_runs = [], {}
     for key in sorted(groups):
-        scores = [final_score(run) for run in groups[key]]
+        scores = np.array([final_score(run) for run in groups[key]])
         low, high = bootstrap_ci(scores)
-        rows.append({"env": key[0], "setting": labels[key].split(" ", 1)[1],
-                     "seeds": len(scores), "steps": min(int(r["train_steps"][-1]) for r in groups[key]),
-                     "final_mean": float(np.mean(scores)), "final_std": float(np.std(scores)),
-                     "ci95_low": low, "ci95_high": high})
+        rows.append({"env": key[0], "setting": labels[key].split(" ", 1)[1], "flags": key[1:],
+                     "seeds": len(scores),
+                     "steps": steps_text(groups[key]), "final_mean": float(scores.mean()),
+                     "steps_min": min(run["last_step"] for run in groups[key]),
+                     "steps_max": max(run["last_step"] for run in groups[key]),
+                     "final_std": float(scores.std(ddof=1)) if len(scores) > 1 else float("nan"),
+                     "ci95_low": low, "ci95_high": high, "scores": scores})
     for env_id in envs:
         best = max(r["final_mean"] for r in rows if r["env"] == env_id)
         for r in rows:
             if r["env"] == env_id:
-                r["normalised"] = ((r["final_mean"] - random_scores[env_id])
-                                   / (best - random_scores[env_id]))
-    settings = sorted({r["setting"] for r in rows})
-    averages = {s: float(np.mean([r["normalised"] for r in rows if r["setting"] == s]))
-                for s in settings if sum(r["setting"] == s for r in rows) == len(envs)}
+                scale = best - random_scores[env_id]
+                r["normalised"] = (r["final_mean"] - random_scores[env_id]) / scale
+                normalised_runs.setdefault(r["flags"], (r["setting"], []))[1].append(
+                    (r["scores"] - random_scores[env_id]) / scale)
+    across = []
+    for setting, per_env in normalised_runs.values():
+        if len(per_env) < len(envs):
+            continue  # not run on every environment: no average over them
+        value, low, high = stratified_bootstrap_iqm(per_env)
+        runs = sum(len(s) for s in per_env)
+        across.append((setting, float(np.mean([s.mean() for s in per_env])), value, low, high, runs))
+    across.sort(key=lambda item: -item[1])
 
-    columns = ["env", "setting", "seeds", "steps", "final_mean", "final_std", "ci95_low",
+    columns = ["env", "setting", "seeds", "steps_min", "steps_max", "final_mean", "final_std", "ci95_low",
                "ci95_high", "normalised"]
-    with open(os.path.join(grid_dir, "summary.csv"), "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    lines = ["| environment | setting | seeds | steps | final reward (mean ± std) | 95% CI | "
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text(os.path.join(grid_dir, "summary.csv"), table.getvalue())
+    lines = ["| environment | setting | seeds | steps | final reward, mean ± sd | 95% bootstrap CI | "
              "normalised |", "|---|---|---:|---:|---:|---:|---:|"]
-    for r in rows:
-        lines.append(f"| {r['env']} | {r['setting']} | {r['seeds']} | {r['steps']:,} | "
-                     f"{r['final_mean']:,.0f} ± {r['final_std']:,.0f} | "
-                     f"{_interval(r['ci95_low'], r['ci95_high'])} | {r['normalised']:.2f} |")
-    lines += ["", "| setting | normalised score, mean over environments |", "|---|---:|"]
-    lines += [f"| {s} | {v:.2f} |" for s, v in sorted(averages.items(), key=lambda kv: -kv[1])]
-    lines += ["", "Random-policy returns (score 0): " + ", ".join(
-        f"{env} {score:.1f}" for env, score in sorted(random_scores.items()))]
-    with open(os.path.join(grid_dir, "summary.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+    lines += [f"| {r['env']} | {r['setting']} | {r['seeds']} | {r['steps']} | "
+              f"{spread(r['final_mean'], r['final_std'], r['ci95_low'], r['ci95_high'], r['seeds'])} | "
+              f"{r['normalised']:.2f} |" for r in rows]
+    lines += ["", f"| setting | normalised score: mean over {len(envs)} environment"
+              f"{'s' if len(envs) > 1 else ''} | IQM of runs | 95% stratified bootstrap CI of IQM |",
+              "|---|---:|---:|---:|"]
+    lines += [f"| {s} | {mean:.2f} | {value:.2f} | "
+              f"{'1 seed' if runs < 2 else f'[{low:.2f}, {high:.2f}]'} |"
+              for s, mean, value, low, high, runs in across]
+    lines += ["", "Final reward: mean evaluation over the last 10% of each run's steps. Random-policy "
+              "returns (score 0): " + ", ".join(f"{env} {random_scores[env]:.1f}" for env in envs) + "."]
+    write_text(os.path.join(grid_dir, "summary.md"), "\n".join(lines) + "\n")
     print("\n".join(lines))
 
-    colours = plt.get_cmap("tab10")
     for env_id in envs:
-        fig, ax = plt.subplots(figsize=(8, 5.5))
-        for i, key in enumerate(sorted(k for k in groups if k[0] == env_id)):
-            draw_band(ax, groups[key], "eval_steps", "eval_reward", window, colours(i % 10),
-                      labels[key].split(" ", 1)[1])
-        finish_axes(ax, env_id, window)
-        save_figure(fig, os.path.join(grid_dir, f"curves_{env_id}.png"))
+        settings = [(labels[key].split(" ", 1)[1], groups[key])
+                    for key in sorted(k for k in groups if k[0] == env_id)]
+        parts = split_settings(env_id, settings)
+        fig, axes = panel_grid(len(parts), columns=2, size=(8.5, 5.5))
+        series, bins = [], set()
+        for ax, (title, part) in zip(axes, parts):
+            drawn, bin_steps = draw_panel(ax, title, "evaluation reward", part, "eval", smooth)
+            series += [(env_id, label, curve) for label, curve in drawn]
+            bins.add(bin_steps)
+        path = os.path.join(grid_dir, f"curves_{env_id}.png")
+        save_figure(fig, smoothing_text(smooth, max(bins)), path, path[:-4] + ".csv", series)
         plt.close(fig)

@@ -1,8 +1,14 @@
-"""Reading finished or running runs back: config.json, progress.csv, and PARL's reference curves."""
+"""Reading runs back (config.json, progress.csv), PARL's text logs, and PARL's published curves.
+
+Every reader refuses what it cannot read with one sentence (UserError, exit 2 in the tools); a torn
+last row of progress.csv (a run writing it right now) is left out with a note on stderr.
+"""
 import csv
 import json
+import math
 import os
 import re
+import sys
 from collections import defaultdict
 
 import numpy as np
@@ -10,6 +16,14 @@ import numpy as np
 from ..errors import UserError
 
 REFERENCE_CSV = os.path.join(os.path.dirname(__file__), "reference", "parl_v1.4_ppo_reference.csv")
+# PARL 1.4 examples/PPO/train.py: its argparse defaults, which a log's "Argv:" line leaves in force.
+PARL_DEFAULTS = {"env": "HalfCheetah-v2", "loss_type": "CLIP", "test_every_steps": 10000}
+PARL_LOSS_TYPES = ("CLIP", "KLPEN")
+
+
+def note(message):
+    """A remark that does not stop the tool (stderr, one line)."""
+    print(f"note: {message}", file=sys.stderr)
 
 
 def env_family(env_id):
@@ -17,46 +31,179 @@ def env_family(env_id):
     return re.sub(r"-v\d+$", "", env_id)
 
 
+def _number(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _read_progress(path):
+    """Rows of progress.csv as dicts of floats (eval_reward None where no evaluation ran)."""
+    with open(path, newline="") as f:
+        lines = list(csv.reader(f))
+    header = lines[0] if lines else []
+    if not {"steps", "train_reward", "eval_reward"} <= set(header):
+        raise UserError(f"{path} has no header with the columns steps, train_reward and eval_reward.")
+    rows = []
+    for number, fields in enumerate(lines[1:], start=2):
+        try:
+            if len(fields) != len(header):
+                raise ValueError("wrong number of fields")
+            row = dict(zip(header, fields))
+            rows.append({"steps": int(row["steps"]), "train_reward": _number(row["train_reward"]),
+                         "eval_reward": _number(row["eval_reward"]) if row["eval_reward"] else None})
+        except ValueError:
+            if number != len(lines):
+                raise UserError(f"{path} line {number} is not a complete row of numbers.") from None
+            note(f"the last row of {path} is incomplete (the run may be writing it); it is left out.")
+    return rows
+
+
 def load_run(run_dir):
-    """{'config', 'steps', 'eval_steps', 'eval_reward', 'train_reward'} of one output dir."""
+    """{'dir', 'config', 'seed', 'train_steps', 'train_reward', 'eval_steps', 'eval_reward',
+    'last_step', 'test_every_steps'} of one output directory of train.py with at least one evaluation."""
+    if not os.path.isdir(run_dir):
+        raise UserError(f"{run_dir} is not a directory." if os.path.exists(run_dir)
+                        else f"{run_dir} does not exist.")
+    missing = [name for name in ("config.json", "progress.csv")
+               if not os.path.exists(os.path.join(run_dir, name))]
+    if missing:
+        raise UserError(f"{run_dir} is not a run directory: {' and '.join(missing)} "
+                        f"{'are' if len(missing) > 1 else 'is'} missing.")
     try:
         with open(os.path.join(run_dir, "config.json")) as f:
             config = json.load(f)
-        with open(os.path.join(run_dir, "progress.csv"), newline="") as f:
-            rows = list(csv.DictReader(f))
-    except FileNotFoundError as exc:
-        raise UserError(f"{run_dir} is not a run directory: {exc.filename} is missing.") from None
-    except (json.JSONDecodeError, csv.Error) as exc:
-        raise UserError(f"{run_dir} has an unreadable config.json or progress.csv: {exc}.") from None
-    evals = [r for r in rows if r.get("eval_reward")]
+        rows = _read_progress(os.path.join(run_dir, "progress.csv"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, csv.Error) as exc:
+        raise UserError(f"{run_dir} has an unreadable config.json or progress.csv ({exc}).") from None
+    if not isinstance(config, dict) or "env_id" not in config or "args" not in config:
+        raise UserError(f"{run_dir}/config.json has no env_id or args: not written by train.py.")
+    if not rows:
+        raise UserError(f"{run_dir} has no finished iteration yet (progress.csv holds only its header).")
+    evals = [r for r in rows if r["eval_reward"] is not None]
+    if not evals:
+        raise UserError(f"{run_dir} has no evaluation yet ({rows[-1]['steps']:,} steps trained).")
+    args = config["args"]
     return {
         "dir": run_dir,
         "config": config,
-        "train_reward": np.array([float(r["train_reward"]) for r in rows]),
-        "train_steps": np.array([int(r["steps"]) for r in rows]),
-        "eval_steps": np.array([int(r["steps"]) for r in evals]),
-        "eval_reward": np.array([float(r["eval_reward"]) for r in evals]),
+        "seed": config.get("seed", args.get("seed")),
+        "train_steps": np.array([r["steps"] for r in rows]),
+        "train_reward": np.array([r["train_reward"] for r in rows]),
+        "eval_steps": np.array([r["steps"] for r in evals]),
+        "eval_reward": np.array([r["eval_reward"] for r in evals]),
+        "last_step": rows[-1]["steps"],
+        "test_every_steps": int(float(args.get("test_every_steps", PARL_DEFAULTS["test_every_steps"]))),
     }
+
+
+def load_runs(run_dirs):
+    """load_run of each directory, each directory once (the same path given twice is one run)."""
+    unique = list(dict.fromkeys(os.path.realpath(d) for d in run_dirs))
+    if len(unique) < len(run_dirs):
+        note(f"{len(run_dirs) - len(unique)} run directories were given twice; each run counts once.")
+    return [load_run(d) for d in unique]
+
+
+# PARL's logger (parl/utils/logger.py): "[%(asctime)s %(threadName)s @%(filename)s:%(lineno)d] msg",
+# asctime as %m-%d %H:%M:%S, in terminal colours (termcolor) that a redirected log keeps.
+ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+EVAL_LINE = re.compile(r"Steps (\d+), Evaluate reward: (\S*)")
+TRAIN_LINE = re.compile(r"Steps (\d+), Train reward: ([^,\s]+),")
+
+
+def _argv_flag(argv, flag):
+    """Value of --flag in a command line ('--flag v' or '--flag=v'), else None."""
+    found = re.search(rf"--{flag}(?:=|\s+)(\S+)", argv)
+    return found[1] if found else None
+
+
+def read_parl_log(path, env=None, loss_type=None):
+    """One text log of PARL's examples/PPO/train.py as a run-like dict: 'family', 'loss_type',
+    'eval_steps', 'eval_reward', 'train_steps', 'train_reward', 'last_step', 'test_every_steps'.
+
+    Task and loss type come from the log's "Argv:" line (PARL's defaults for flags it does not
+    give); without that line, from ``env`` and ``loss_type``, else the log is refused."""
+    try:
+        with open(path, errors="replace") as f:
+            text = ANSI_COLOUR.sub("", f.read())
+    except OSError as exc:
+        raise UserError(f"cannot read the PARL log {path}: {exc.strerror}.") from None
+    argv = re.search(r"Argv: (.*)", text)
+    if argv:
+        found = {flag: _argv_flag(argv[1], flag) or str(PARL_DEFAULTS[flag]) for flag in PARL_DEFAULTS}
+        for flag, given, same in (("env", env, env_family), ("loss_type", loss_type, str.upper)):
+            if given and same(given) != same(found[flag]):
+                raise UserError(f"{path} was run with --{flag} {found[flag]} (its Argv: line), "
+                                f"not {given}.")
+    elif env and loss_type:
+        found = {"env": env, "loss_type": loss_type, "test_every_steps": None}
+    else:
+        raise UserError(f"{path} has no 'Argv:' line naming its task and loss type; give them with "
+                        f"--parl_env and --parl_loss_type.")
+    if found["loss_type"].upper() not in PARL_LOSS_TYPES:
+        raise UserError(f"{path} has loss type {found['loss_type']!r}; PARL's are CLIP and KLPEN.")
+    evals, trains = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = EVAL_LINE.search(line)
+        if match:
+            try:
+                evals.append((int(match[1]), _number(match[2].rstrip(","))))
+            except ValueError:
+                raise UserError(f"{path} line {number}: the evaluate reward {match[2]!r} is not a "
+                                f"finite number.") from None
+        match = TRAIN_LINE.search(line)
+        if match:
+            try:
+                trains.append((int(match[1]), _number(match[2])))
+            except ValueError:
+                pass  # some PARL versions printed an array here; the evaluations are what we compare
+    if not evals:
+        raise UserError(f"{path} has no 'Steps N, Evaluate reward: R' lines.")
+    steps, rewards = (np.array(v) for v in zip(*sorted(evals)))
+    every = found["test_every_steps"]
+    return {
+        "dir": path, "env": found["env"], "family": env_family(found["env"]),
+        "loss_type": found["loss_type"].upper(),
+        "eval_steps": steps, "eval_reward": rewards, "seed": None,
+        "train_steps": np.array([s for s, _ in trains]), "train_reward": np.array([r for _, r in trains]),
+        "last_step": int(max(steps[-1], max((s for s, _ in trains), default=0))),
+        "test_every_steps": int(float(every)) if every else _typical_spacing(steps),
+    }
+
+
+def _typical_spacing(steps):
+    """The median gap between evaluations, to two significant figures (10,034 -> 10,000)."""
+    if len(steps) < 2:
+        return PARL_DEFAULTS["test_every_steps"]
+    return max(1, int(float(f"{np.median(np.diff(steps)):.2g}")))
+
+
+def up_to(run, last_step):
+    """The run as it was at ``last_step`` steps: its points after that step left out."""
+    if last_step is None or run["last_step"] <= last_step:
+        return run
+    cut = dict(run, last_step=last_step)
+    for kind in ("eval", "train"):
+        kept = run[f"{kind}_steps"] <= last_step
+        cut[f"{kind}_steps"], cut[f"{kind}_reward"] = run[f"{kind}_steps"][kept], run[f"{kind}_reward"][kept]
+    if not len(cut["eval_steps"]):
+        raise UserError(f"{run['dir']} has no evaluation in its first {last_step:,} steps.")
+    return cut
 
 
 def load_reference(path=REFERENCE_CSV):
     """{(env family, loss type): (steps array, mean-of-5-seeds reward array)}."""
     curves = defaultdict(list)
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            key = (env_family(row["env"]), row["loss_type"])
-            curves[key].append((int(row["steps"]), float(row["eval_reward_mean_of_5_seeds"])))
+    try:
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f):
+                key = (env_family(row["env"]), row["loss_type"])
+                curves[key].append((int(row["steps"]), float(row["eval_reward_mean_of_5_seeds"])))
+    except (OSError, KeyError, ValueError) as exc:
+        raise UserError(f"cannot read the reference curves {path} ({exc}).") from None
     return {key: tuple(np.array(v) for v in zip(*sorted(points))) for key, points in curves.items()}
-
-
-def smooth_at(steps, rewards, grid, window):
-    """Mean of the evaluations within +-window/2 steps of each grid point (NaN where none)."""
-    out = np.full(len(grid), np.nan)
-    for i, g in enumerate(grid):
-        near = np.abs(steps - g) <= window / 2
-        if near.any():
-            out[i] = rewards[near].mean()
-    return out
 
 
 # The flags that make two runs different settings (seed, paths and speed flags do not).
@@ -80,48 +227,18 @@ ONLY_FOR = {"kl_targ": ("KLPEN",), "clip_epsilon": ("CLIP",), "beta": ("KLPEN", 
 
 def group_by_setting(runs):
     """{setting tuple: [runs]} and a label per setting: the environment, the loss type, and
-    those flags that vary between the settings and matter to that loss type."""
+    those flags that vary between the settings of that environment and matter to that loss type."""
     groups = defaultdict(list)
     for run in runs:
         groups[setting_of(run)].append(run)
-    varying = [i for i, flag in enumerate(SETTING_FLAGS, start=1)
-               if flag != "loss_type" and len({key[i] for key in groups}) > 1]
     labels = {}
     for key in groups:
+        same_env = [other for other in groups if other[0] == key[0]]
+        varying = [i for i, flag in enumerate(SETTING_FLAGS, start=1)
+                   if flag != "loss_type" and len({other[i] for other in same_env}) > 1]
         loss_type = key[1]
         parts = [key[0], loss_type] + [
             f"{SETTING_FLAGS[i - 1]}={key[i]:g}" for i in varying
             if loss_type in ONLY_FOR.get(SETTING_FLAGS[i - 1], (loss_type,))]
         labels[key] = " ".join(parts)
     return dict(groups), labels
-
-
-def draw_band(ax, runs, steps_key, values_key, window, colour, label):
-    """Mean over runs of the moving average (``window`` steps) of a column, with a min-max band
-    over runs when there are several, or the raw points of a single run."""
-    last = min(r[steps_key][-1] for r in runs)
-    grid = np.arange(0, last + 1, max(window // 5, 1))
-    curves = np.array([smooth_at(r[steps_key], r[values_key], grid, window) for r in runs])
-    with np.errstate(all="ignore"):
-        ax.plot(grid, np.nanmean(curves, axis=0), color=colour, lw=2,
-                label=f"{label} ({len(runs)} seed{'s' if len(runs) > 1 else ''})")
-        if len(runs) > 1:
-            ax.fill_between(grid, np.nanmin(curves, axis=0), np.nanmax(curves, axis=0),
-                            color=colour, alpha=0.15)
-        else:
-            ax.plot(runs[0][steps_key], runs[0][values_key], color=colour, lw=0.5, alpha=0.35)
-    return last
-
-
-def finish_axes(ax, title, window, kind="evaluation"):
-    ax.set_title(title)
-    ax.set_xlabel("environment steps")
-    ax.set_ylabel(f"{kind} reward ({window // 1000}k-step moving average)")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8)
-
-
-def save_figure(fig, path):
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    print(f"wrote {path}")

@@ -1,0 +1,327 @@
+"""plot.py, compare_parl.py and ablate.py aggregate on small runs and PARL logs written by the test:
+the CSV series each figure writes, the tables, and one sentence with exit 2 for every bad input."""
+import csv
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy.stats import trim_mean
+
+from helpers import ROOT
+from synthetic_runs import every, write_run
+
+from mujoco_ppo.analysis.aggregate import final_score, iqm, stratified_bootstrap_iqm
+from mujoco_ppo.analysis.curves import setting_curve, trailing_mean
+from mujoco_ppo.analysis.results import load_run
+
+PLOT = os.path.join(ROOT, "scripts", "plot.py")
+COMPARE = os.path.join(ROOT, "scripts", "compare_parl.py")
+ABLATE = os.path.join(ROOT, "scripts", "ablate.py")
+
+
+def run(*args):
+    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+def read_series(path, panel=None):
+    """{setting: [row dicts]} of a series CSV, numbers as floats."""
+    out = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            if panel is None or row["panel"] == panel:
+                out.setdefault(row["setting"], []).append(
+                    {k: (v if k in ("panel", "setting") else float(v)) for k, v in row.items()})
+    return out
+
+
+def evaluations(last, reward, interval=10000):
+    """Rows every 5,000 steps to ``last``, an evaluation at each multiple of ``interval``."""
+    steps, rewards = every(last, 5000, reward)
+    return steps, {s: r for s, r in rewards.items() if s % interval == 0}
+
+
+def test_trailing_mean_is_the_mean_of_the_points_in_the_window():
+    steps = np.array([10, 20, 30, 60, 70])
+    values = np.array([1.0, 2.0, 3.0, 10.0, 20.0])
+    # window 25: (s-25, s] holds 10 | 10,20 | 10,20,30 | 60 (the gap is not bridged) | 60,70
+    assert trailing_mean(steps, values, 25).tolist() == [1.0, 1.5, 2.0, 10.0, 15.0]
+    assert trailing_mean(steps, values, 0).tolist() == values.tolist()
+
+
+def test_setting_curve_counts_only_the_runs_that_have_a_point():
+    long = (np.array([10, 20, 30]), np.array([1.0, 2.0, 3.0]))
+    short = (np.array([11, 21]), np.array([5.0, 7.0]))
+    curve = setting_curve([long, short], bin_steps=10)
+    assert curve["seeds"].tolist() == [2, 2, 1]
+    assert curve["mean"].tolist() == [3.0, 4.5, 3.0]
+    assert curve["low"].tolist() == [1.0, 2.0, 3.0] and curve["high"].tolist() == [5.0, 7.0, 3.0]
+    assert curve["step"].tolist() == [10, 20, 30]  # round(10.5) = 10, round(20.5) = 20 (to even)
+
+
+def test_plot_each_run_reaches_its_own_last_step_and_the_band_is_numpys(tmp_path):
+    reward = {0: lambda s: s / 100, 1: lambda s: s / 50, 2: lambda s: 3 * s / 100}
+    lasts = {0: 30000, 1: 60000, 2: 50000}
+    dirs = [write_run(tmp_path / f"clip{seed}", *evaluations(lasts[seed], reward[seed]), seed=seed)
+            for seed in (0, 1, 2)]
+    dirs.append(write_run(tmp_path / "klpen", *evaluations(20000, lambda s: 7.0), seed=3,
+                          loss_type="KLPEN"))
+    png = tmp_path / "curves.png"
+    proc = run(PLOT, *dirs, "--out", png, "--smooth", 0)
+    assert proc.returncode == 0, proc.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    series = read_series(tmp_path / "curves.csv", "HalfCheetah-v4 evaluation")
+    clip, klpen = series["CLIP"], series["KLPEN"]
+    assert clip[0]["step"] == 10000 and clip[-1]["step"] == 60000  # the longest run's end
+    assert klpen[0]["step"] == 10000 and klpen[-1]["step"] == 20000
+    assert [r["seeds"] for r in clip] == [3, 3, 3, 2, 2, 1]
+    for row in clip:
+        values = [reward[seed](row["step"]) for seed in (0, 1, 2) if row["step"] <= lasts[seed]]
+        assert row["mean"] == pytest.approx(np.mean(values))
+        assert (row["low"], row["high"]) == pytest.approx((np.min(values), np.max(values)))
+    training = read_series(tmp_path / "curves.csv", "HalfCheetah-v4 training")["CLIP"]
+    assert training[0]["step"] >= 5000 and training[-1]["step"] > 55000
+
+
+def test_plot_smoothing_never_starts_before_the_first_evaluation(tmp_path):
+    steps, evals = evaluations(100000, lambda s: s / 1000)
+    del evals[40000], evals[50000], evals[60000]  # a gap
+    folder = write_run(tmp_path / "run", steps, evals)
+    proc = run(PLOT, folder, "--out", tmp_path / "p.png", "--smooth", 30000)
+    assert proc.returncode == 0, proc.stderr
+    rows = read_series(tmp_path / "p.csv", "HalfCheetah-v4 evaluation")["CLIP"]
+    assert [r["step"] for r in rows] == sorted(evals)  # no point before 10k, none inside the gap
+    by_step = {r["step"]: r["mean"] for r in rows}
+    assert by_step[30000] == pytest.approx(np.mean([10, 20, 30]))
+    assert by_step[70000] == 70.0  # after the gap only 70k itself is within 30k
+    assert by_step[90000] == pytest.approx(np.mean([70, 80, 90]))
+
+
+def test_a_torn_last_row_is_left_out_with_a_note(tmp_path):
+    folder = write_run(tmp_path / "run", *evaluations(30000, lambda s: 1.0))
+    with open(os.path.join(folder, "progress.csv"), "a") as f:
+        f.write("7,35000,35,1.5,")  # the run was writing this row
+    assert load_run(folder)["last_step"] == 30000
+    proc = run(PLOT, folder, "--out", tmp_path / "p.png")
+    assert proc.returncode == 0 and "last row" in proc.stderr and "left out" in proc.stderr
+
+
+def test_two_runs_with_one_seed_are_shown_as_such(tmp_path):
+    a = write_run(tmp_path / "a", *evaluations(20000, lambda s: 1.0), seed=3)
+    b = write_run(tmp_path / "b", *evaluations(20000, lambda s: 3.0), seed=3)
+    proc = run(PLOT, a, b, a, "--out", tmp_path / "p.png")
+    assert proc.returncode == 0, proc.stderr
+    assert "given twice" in proc.stderr and "2 runs but seed 3 more than once" in proc.stderr
+    rows = read_series(tmp_path / "p.csv", "HalfCheetah-v4 evaluation")["CLIP"]
+    assert [r["seeds"] for r in rows] == [2, 2]
+
+
+PARL_LINES = [f"[02-14 11:07:{i:02d} MainThread @train.py:180] Steps {i * 10000}, Evaluate reward: "
+              f"{1000.0 + 10 * i}" for i in range(1, 8)]
+TRAIN_LINE = ("[02-14 11:07:00 MainThread @train.py:175] Steps 10000, Train reward: 12.5, "
+              "Policy loss: -0.01, KL: 0.002, Value loss: 0.3")
+ARGV = ("\x1b[32m[02-14 11:06:52 MainThread @logger.py:224]\x1b[0m "  # PARL's colours, kept in a file
+        "Argv: train.py --env Hopper-v2 --loss_type KLPEN")
+
+
+@pytest.mark.parametrize("with_argv", [True, False])
+def test_a_parl_log_gives_the_series_it_holds(tmp_path, with_argv):
+    log = tmp_path / "parl.log"
+    log.write_text("\n".join(([ARGV] if with_argv else []) + [TRAIN_LINE] + PARL_LINES) + "\n")
+    flags = [] if with_argv else ["--parl_env", "Hopper-v2", "--parl_loss_type", "KLPEN"]
+    proc = run(COMPARE, "--parl_log", log, *flags, "--smooth", 0, "--out", tmp_path / "c.png")
+    assert proc.returncode == 0, proc.stderr
+    series = read_series(tmp_path / "c.csv")
+    logged = series["your PARL logs KLPEN"]
+    assert [(r["step"], r["mean"], r["seeds"]) for r in logged] == \
+        [(i * 10000, 1000.0 + 10 * i, 1) for i in range(1, 8)]
+    assert "published KLPEN" not in series  # Hopper's published curve starts at 500k
+    assert "our runs" not in proc.stdout and "the logs end at 70k" in proc.stdout
+    assert "starts at 500k" in proc.stderr
+
+
+def test_several_parl_logs_become_a_mean_and_compare_with_the_published_curve(tmp_path):
+    logs = []
+    for seed, offset in enumerate((0.0, 100.0)):
+        log = tmp_path / f"parl{seed}.log"
+        log.write_text(ARGV.replace("Hopper-v2", "HalfCheetah-v2").replace("KLPEN", "CLIP") + "\n" + "".join(
+            f"[02-14 11:07:00 MainThread @train.py:180] Steps {s}, Evaluate reward: {1500.0 + offset}\n"
+            for s in range(10000, 600001, 10000)))
+        logs += ["--parl_log", log]
+    proc = run(COMPARE, *logs, "--out", tmp_path / "c.png", "--smooth", 0)
+    assert proc.returncode == 0, proc.stderr
+    series = read_series(tmp_path / "c.csv")
+    assert {(r["mean"], r["low"], r["high"], r["seeds"]) for r in series["your PARL logs CLIP"]} == \
+        {(1550.0, 1500.0, 1600.0, 2)}
+    published = series["published CLIP"]
+    assert [r["step"] for r in published] == [250000, 500000]  # drawn only where the logs reach
+    row = next(line for line in proc.stdout.splitlines() if "500k" in line)
+    assert "1,550 [1,500, 1,600]" in row and "1,523" in row and "published inside the logs' band" in row
+
+
+def test_the_table_says_why_a_mark_has_no_value(tmp_path):
+    folder = write_run(tmp_path / "run", *evaluations(50000, lambda s: 5.0))
+    proc = run(COMPARE, folder, "--out", tmp_path / "c.png")
+    assert proc.returncode == 0, proc.stderr
+    row = next(line for line in proc.stdout.splitlines() if line.startswith("HalfCheetah"))
+    assert "500k" in row and "— (our runs end at 50k)" in row and "no verdict" in row
+
+
+def test_final_score_uses_each_runs_own_last_tenth(tmp_path):
+    short = load_run(write_run(tmp_path / "a", *evaluations(50000, lambda s: s / 1000)))
+    long = load_run(write_run(tmp_path / "b", *evaluations(200000, lambda s: s / 1000)))
+    assert final_score(short) == 50.0  # steps >= 45k: the 50k evaluation
+    assert final_score(long) == pytest.approx(np.mean([180, 190, 200]))  # steps >= 180k
+
+
+def test_iqm_and_its_stratified_bootstrap():
+    assert iqm([1, 2, 3, 4]) == 2.5 and iqm([0, 1, 2, 3, 4, 5, 6, 100]) == 3.5
+    value, low, high = stratified_bootstrap_iqm([np.full(4, 2.0), np.full(3, 2.0)])
+    assert (value, low, high) == (2.0, 2.0, 2.0)  # no spread, no interval width
+    tasks = [np.array([0.1, 0.5, 0.9]), np.array([1.0, 1.2])]
+    value, low, high = stratified_bootstrap_iqm(tasks)
+    assert value == trim_mean(np.concatenate(tasks), 0.25)
+    assert 0.1 <= low < value < high <= 1.2
+
+
+def test_aggregate_says_one_seed_and_writes_the_curves_csv(tmp_path):
+    grid = tmp_path / "grid"
+    for seed in (0, 1, 2):
+        write_run(grid / "runs" / "HalfCheetah-v2" / "CLIP" / f"seed{seed}",
+                  *evaluations(100000, lambda s, seed=seed: s / 100 + 10 * seed), seed=seed)
+    write_run(grid / "runs" / "HalfCheetah-v2" / "KLPEN" / "seed0",
+              *evaluations(50000, lambda s: 2000.0), loss_type="KLPEN")
+    write_run(grid / "runs" / "HalfCheetah-v2" / "KLPEN" / "seed1", [], {}, loss_type="KLPEN", seed=1)
+    (grid / "random_policy.json").write_text('{"HalfCheetah-v4": -250.0}')
+    proc = run(ABLATE, "aggregate", grid, "--smooth", 0)
+    assert proc.returncode == 0, proc.stderr
+    assert "left out" in proc.stderr and "seed1" in proc.stderr  # the header-only run
+    summary = (grid / "summary.md").read_text()
+    clip = next(line for line in summary.splitlines() if "| CLIP |" in line and "HalfCheetah" in line)
+    scores = [np.mean([900 + 10 * seed, 1000 + 10 * seed]) for seed in (0, 1, 2)]
+    assert f"{np.mean(scores):,.0f} ± {np.std(scores, ddof=1):,.0f}" in clip and "| 100,000 |" in clip
+    klpen = next(line for line in summary.splitlines() if "| KLPEN |" in line and "HalfCheetah" in line)
+    assert "2,000 | 1 seed" in klpen and "±" not in klpen and "| 50,000 |" in klpen
+    rows = read_series(grid / "curves_HalfCheetah-v4.csv")
+    assert rows["CLIP"][-1]["step"] == 100000 and rows["KLPEN"][-1]["step"] == 50000
+    assert (grid / "curves_HalfCheetah-v4.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def write_header_only(folder):
+    write_run(folder, [], {})
+
+
+def write_torn_middle(folder):
+    write_run(folder, *evaluations(30000, lambda s: 1.0))
+    path = os.path.join(folder, "progress.csv")
+    lines = open(path).read().splitlines()
+    lines[2] = lines[2][:10]
+    open(path, "w").write("\n".join(lines) + "\n")
+
+
+def write_no_evaluation(folder):
+    write_run(folder, [5000, 10000], {})
+
+
+def write_no_progress(folder):
+    write_run(folder, *evaluations(20000, lambda s: 1.0))
+    os.remove(os.path.join(folder, "progress.csv"))
+
+
+@pytest.mark.parametrize("make, phrase", [
+    (os.makedirs, "not a run directory: config.json and progress.csv are missing"),
+    (write_no_progress, "progress.csv is missing"),
+    (write_header_only, "no finished iteration yet"),
+    (write_torn_middle, "line 3 is not a complete row"),
+    (write_no_evaluation, "no evaluation yet (10,000 steps trained)"),
+])
+def test_bad_runs_are_one_sentence_and_exit_2(tmp_path, make, phrase):
+    folder = str(tmp_path / "run")
+    make(folder)
+    for script in (PLOT, COMPARE):
+        proc = run(script, folder, "--out", tmp_path / "x.png")
+        assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("log_text, flags, phrase", [
+    ("\n".join([ARGV, PARL_LINES[0], PARL_LINES[1].replace("1020.0", "e")]), [],
+     "line 3: the evaluate reward 'e' is not a finite number"),
+    ("\n".join(PARL_LINES), [], "no 'Argv:' line"),
+    ("\n".join(PARL_LINES), ["--parl_env", "Hopper-v2"], "no 'Argv:' line"),
+    ("\n".join([ARGV.replace("KLPEN", "PPO2")] + PARL_LINES), [], "loss type 'PPO2'"),
+    ("\n".join([ARGV] + PARL_LINES), ["--parl_env", "Walker2d-v2"], "was run with --env Hopper-v2"),
+    ("\n".join([ARGV, TRAIN_LINE]), [], "no 'Steps N, Evaluate reward: R' lines"),
+    ("\n".join([ARGV] + PARL_LINES), ["--smooth", -1], "--smooth must be 0"),
+    ("\n".join([ARGV] + PARL_LINES), ["--window", 0], "--window must be a positive"),
+    ("\n".join([ARGV] + PARL_LINES), ["--out", "/nonexistent/dir/c.png"], "does not exist"),
+    ("\n".join([ARGV] + PARL_LINES), ["--parl_loss_type", "PPO"], "invalid choice"),
+])
+def test_bad_parl_logs_and_flags_are_one_sentence_and_exit_2(tmp_path, log_text, flags, phrase):
+    log = tmp_path / "parl.log"
+    log.write_text(log_text + "\n")
+    args = [COMPARE, "--parl_log", log, *flags]
+    if "--out" not in flags:
+        args += ["--out", tmp_path / "c.png"]
+    proc = run(*args)
+    assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args, phrase", [
+    ([COMPARE], "give run directories of ours, --parl_log files, or both"),
+    ([PLOT, "/nonexistent/run"], "/nonexistent/run does not exist"),
+    ([PLOT, "RUN", "--smooth", "-5"], "--smooth must be 0"),
+    ([PLOT, "RUN", "--smooth", "x"], "'x' is not a number"),
+    ([PLOT, "RUN", "--out", "/nonexistent/dir/p.png"], "does not exist"),
+    ([PLOT, "RUN", "--out", "curves.pdf"], "--out must name a .png file"),
+    ([ABLATE, "aggregate", "/nonexistent/grid"], "/nonexistent/grid does not exist"),
+    ([ABLATE, "aggregate", "EMPTY"], "no run with an evaluation under"),
+    ([ABLATE, "aggregate", "EMPTY", "--smooth", "-1"], "--smooth must be 0"),
+    ([PLOT, "RUN", "--out", "RUN/progress.csv/p.png"], "progress.csv is not a directory"),
+])
+def test_bad_arguments_are_one_sentence_and_exit_2(tmp_path, args, phrase):
+    folder = write_run(tmp_path / "run", *evaluations(20000, lambda s: 1.0))
+    os.makedirs(tmp_path / "empty" / "runs")
+    args = [str(a).replace("RUN", folder).replace("EMPTY", str(tmp_path / "empty")) for a in args]
+    proc = run(*args)
+    assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_until_shows_runs_as_they_were_at_that_step(tmp_path):
+    folder = write_run(tmp_path / "run", *evaluations(80000, lambda s: s / 1000))
+    proc = run(COMPARE, folder, "--until", 50000, "--smooth", 0, "--out", tmp_path / "c.png")
+    assert proc.returncode == 0, proc.stderr
+    rows = read_series(tmp_path / "c.csv")["ours CLIP"]
+    assert [r["step"] for r in rows] == [10000, 20000, 30000, 40000, 50000]
+    assert "— (our runs end at 50k)" in proc.stdout
+
+
+def test_aggregate_that_cannot_write_its_table_is_one_sentence(tmp_path):
+    grid = tmp_path / "grid"
+    write_run(grid / "runs" / "HalfCheetah-v2" / "CLIP" / "seed0", *evaluations(20000, lambda s: 1.0))
+    (grid / "random_policy.json").write_text('{"HalfCheetah-v4": -250.0}')
+    os.makedirs(grid / "summary.md")  # in the way of the table
+    proc = run(ABLATE, "aggregate", grid)
+    assert proc.returncode == 2 and "cannot write" in proc.stderr and "summary.md" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not [name for name in os.listdir(grid) if ".tmp" in name]  # no half-written file left
+
+
+def test_many_settings_become_a_grid_of_readable_panels(tmp_path):
+    import struct
+    targets = [0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05]
+    dirs = [write_run(tmp_path / f"kl{t}", *evaluations(30000, lambda s, t=t: 1000 * t),
+                      loss_type="KLPEN", kl_targ=t) for t in targets]
+    proc = run(PLOT, *dirs, "--out", tmp_path / "p.png")
+    assert proc.returncode == 0, proc.stderr
+    width, height = struct.unpack(">II", (tmp_path / "p.png").read_bytes()[16:24])
+    assert (width, height) == (1300, 940)  # 2 x 2 panels: settings 1-6 and 7-8, evaluation and training
+    series = read_series(tmp_path / "p.csv", "HalfCheetah-v4 evaluation")
+    assert sorted(series) == sorted(f"KLPEN kl_targ={t:g}" for t in targets)
+    assert all([r["mean"] for r in rows] == [1000 * float(name.split("=")[1])] * 3
+               for name, rows in series.items())
