@@ -5,8 +5,8 @@ import paddle
 import pytest
 from scipy.stats import multivariate_normal
 
-from mujoco_ppo.core.algorithm import (PPO, clip_objective, gaussian_kl, gaussian_logprob,
-                                  klpen_objective)
+from mujoco_ppo.core.algorithm import PPO, clip_objective, klpen_objective
+from mujoco_ppo.core.distributions import gaussian_kl, gaussian_logprob
 from mujoco_ppo.core.model import MujocoModel
 
 
