@@ -61,7 +61,7 @@ def smooth_at(steps, rewards, grid, window):
 
 # The flags that make two runs different settings (seed, paths and speed flags do not).
 SETTING_FLAGS = ("loss_type", "gamma", "lam", "kl_targ", "clip_epsilon", "beta",
-                 "episodes_per_batch")
+                 "episodes_per_batch", "max_kl")
 
 
 def setting_of(run):
@@ -75,7 +75,8 @@ def setting_of(run):
 
 
 # Flags that only matter to some objectives (the others ignore them).
-ONLY_FOR = {"kl_targ": ("KLPEN",), "clip_epsilon": ("CLIP",), "beta": ("KLPEN", "KLFIXED")}
+ONLY_FOR = {"kl_targ": ("KLPEN",), "clip_epsilon": ("CLIP",), "beta": ("KLPEN", "KLFIXED"),
+            "max_kl": ("TRPO",)}
 
 
 def group_by_setting(runs):
