@@ -143,7 +143,8 @@ def test_every_objective_learns_on_a_real_cartpole_batch(loss_type):
 @pytest.mark.parametrize("env_id", ["LunarLander-v3", "BipedalWalker-v3"])
 def test_box2d_tasks_train(env_id, tmp_path):
     """Box2D (requirements.txt) installs and its tasks train: discrete LunarLander, continuous
-    BipedalWalker, a few iterations each, then evaluate.py on the checkpoint."""
+    BipedalWalker, a few iterations each, then evaluate.py on the checkpoint (with a video of
+    LunarLander)."""
     out = tmp_path / env_id
     proc = run_train("--env", env_id, "--loss_type", "TRPO", "--train_total_steps", 1500,
                      "--episodes_per_batch", 2, "--test_every_steps", 500, "--seed", 0,
@@ -151,8 +152,12 @@ def test_box2d_tasks_train(env_id, tmp_path):
     assert proc.returncode == 0, proc.stderr
     rows = read_progress(out)
     assert int(rows[-1]["steps"]) >= 1500 and eval_rewards(out)
+    # LunarLander's video: a Box2D task takes no MuJoCo camera argument
+    video = ["--video", str(tmp_path / "episode.mp4")] if env_id == "LunarLander-v3" else []
     evaluation = subprocess.run([sys.executable, os.path.join(ROOT, "evaluate.py"),
-                                 "--checkpoint", str(out), "--episodes", "1"],
+                                 "--checkpoint", str(out), "--episodes", "1", *video],
                                 cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert evaluation.returncode == 0, evaluation.stderr
     assert f"{env_id}, checkpoint" in evaluation.stdout
+    if video:
+        assert (tmp_path / "episode.mp4").stat().st_size > 0
