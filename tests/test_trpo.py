@@ -226,7 +226,8 @@ def test_grid_runner_takes_trpo_with_its_max_kl_values():
     from helpers import ROOT
     from mujoco_ppo.analysis.results import group_by_setting
 
-    spec = importlib.util.spec_from_file_location("ablate", os.path.join(ROOT, "scripts", "ablate.py"))
+    spec = importlib.util.spec_from_file_location("ablate",
+                                                  os.path.join(ROOT, "scripts", "ablate.py"))
     ablate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ablate)
     grid = ablate.load_grid(ablate.argparse.Namespace(

@@ -67,8 +67,9 @@ def make_env(env_id, seed=None, **make_kwargs):
         env.close()
         raise UserError(f"{env_id} has a {kind} action space; this package needs a continuous "
                         f"(Box) one, as the MuJoCo tasks have, or a Discrete one.")
-    if isinstance(env.action_space, gym.spaces.Box) and not (
-            np.all(np.isfinite(env.action_space.low)) and np.all(np.isfinite(env.action_space.high))):
+    space = env.action_space
+    if isinstance(space, gym.spaces.Box) and not (np.all(np.isfinite(space.low))
+                                                  and np.all(np.isfinite(space.high))):
         env.close()
         raise UserError(f"{env_id} has an unbounded action space; actions are mapped from "
                         f"[-1, 1] onto [low, high], which needs finite bounds.")
