@@ -49,14 +49,13 @@ def main(argv=None):
 
     import json
 
+    import gymnasium as gym
     import numpy as np
     import paddle
 
     from mujoco_ppo.run import checkpoint
-    from mujoco_ppo.core.agent import MujocoAgent
-    from mujoco_ppo.core.algorithm import PPO
+    from mujoco_ppo.core.build import build_agent
     from mujoco_ppo.sampling.envs import make_env
-    from mujoco_ppo.core.model import MujocoModel
     from mujoco_ppo.sampling.episodes import run_evaluate_episode
     from mujoco_ppo.core.scaler import Scaler
 
@@ -65,25 +64,30 @@ def main(argv=None):
         with open(os.path.join(run_dir, "config.json")) as f:
             config = json.load(f)
         env_id, obs_dim, act_dim = config["env_id"], config["obs_dim"], config["act_dim"]
+        settings, discrete = config["args"], config.get("discrete", False)
     except (OSError, json.JSONDecodeError, KeyError) as exc:
         raise UserError(f"{run_dir} has no readable config.json ({exc}).") from None
     arrays, state = checkpoint.load(checkpoint_dir)
 
-    model = MujocoModel(obs_dim, act_dim)
+    agent = build_agent(settings, obs_dim, act_dim, discrete)
+    model = agent.alg.model
     try:
         model.set_state_dict({k[len("model/"):]: paddle.to_tensor(v)
                               for k, v in arrays.items() if k.startswith("model/")})
     except (ValueError, RuntimeError) as exc:
         raise UserError(f"checkpoint {checkpoint_dir} does not fit the run's model ({exc}).") from None
-    agent = MujocoAgent(PPO(model, act_dim, model.policy_lr, model.value_lr))
     scaler = Scaler(obs_dim)
     scaler.means, scaler.vars = arrays["scaler/means"], arrays["scaler/vars"]
     scaler.count = state["scaler_count"]
 
     returns = []
-    # "track" follows the body on the tasks that define it (HalfCheetah, Hopper, Walker2d, ...);
-    # where a model has no such camera MuJoCo's renderer keeps its default view.
-    render = {"render_mode": "rgb_array", "camera_name": "track"} if args.video else {}
+    # "track" follows the body on the MuJoCo tasks that define it (HalfCheetah, Hopper, ...);
+    # where a model has no such camera MuJoCo's renderer keeps its default view. Other tasks
+    # (Box2D, classic control) take no camera argument.
+    render = {"render_mode": "rgb_array"} if args.video else {}
+    spec = gym.registry.get(env_id.rpartition(":")[2])  # module:EnvId ids: the EnvId
+    if args.video and spec is not None and "mujoco" in str(spec.entry_point):
+        render["camera_name"] = "track"
     env = make_env(env_id, args.seed, **render)
     frames = []
     if args.video:

@@ -1,7 +1,7 @@
 """Train PARL 1.x's MuJoCo PPO: python train.py --env HalfCheetah-v2 --loss_type CLIP
 
-The loop below is the algorithm; mujoco_ppo/ holds its parts (MujocoModel, PPO, MujocoAgent, the
-Scaler, GAE, the episode sampler) and the run's bookkeeping (mujoco_ppo/run/training_run.py).
+The loop below is the algorithm; mujoco_ppo/ holds its parts (MujocoModel, PPO or TRPO,
+MujocoAgent, the Scaler, GAE, the episode sampler) and the run's bookkeeping (mujoco_ppo/run/training_run.py).
 """
 import os
 import secrets
@@ -19,11 +19,9 @@ def main(argv=None):
     import numpy as np
     import paddle
 
-    from mujoco_ppo.core.agent import MujocoAgent
-    from mujoco_ppo.core.algorithm import PPO
+    from mujoco_ppo.core.build import build_agent
     from mujoco_ppo.core.data import build_train_data
-    from mujoco_ppo.sampling.envs import make_env, resolve_env_id
-    from mujoco_ppo.core.model import MujocoModel
+    from mujoco_ppo.sampling.envs import make_env, resolve_env_id, space_dims
     from mujoco_ppo.run.training_run import TrainingRun
     from mujoco_ppo.sampling.episodes import EpisodeSampler, run_evaluate_episode
     from mujoco_ppo.core.scaler import Scaler
@@ -48,16 +46,13 @@ def main(argv=None):
     paddle.set_device("cpu")
     paddle.base.core.set_num_threads(args.learner_threads or os.cpu_count() or 1)
     paddle.seed(seed)
-    obs_dim = eval_env.observation_space.shape[0] + 1  # + the time-step feature
-    act_dim = eval_env.action_space.shape[0]
-    model = MujocoModel(obs_dim, act_dim)
-    alg = PPO(model, act_dim=act_dim, policy_lr=model.policy_lr, value_lr=model.value_lr,
-              epsilon=args.clip_epsilon)
-    agent = MujocoAgent(alg, kl_targ=args.kl_targ, loss_type=args.loss_type, beta=args.beta,
-                        rng=np.random.default_rng(seed))
+    obs_dim, act_dim, discrete = space_dims(eval_env)  # obs_dim counts the time-step feature
+    agent = build_agent(vars(args), obs_dim, act_dim, discrete, rng=np.random.default_rng(seed))
+    model = agent.alg.model
     scaler = Scaler(obs_dim)
     run.write_config({"seed": seed, "env_id": env_id, "obs_dim": obs_dim, "act_dim": act_dim,
-                      "policy_lr": model.policy_lr, "value_lr": model.value_lr})
+                      "discrete": discrete, "policy_lr": model.policy_lr,
+                      "value_lr": model.value_lr})
 
     try:
         run.start(agent, scaler, sampler, eval_env)  # the scaler's warm-up, or a checkpoint
@@ -74,7 +69,7 @@ def main(argv=None):
             value_loss = agent.value_learn(obs, targets)
             run.timer("value_time")
             run.log_iteration(trajectories, policy_loss, kl, clip_fraction, agent.beta,
-                              value_loss)
+                              value_loss, agent.step_fraction)
             if run.evaluation_due():
                 run.log_evaluation(run_evaluate_episode(eval_env, agent, scaler))
             run.end_iteration()  # progress.csv, TensorBoard, a checkpoint when due

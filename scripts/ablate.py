@@ -7,8 +7,9 @@
 
 Settings: each --loss_type crossed with its own parameter list: CLIP with every --clip_epsilon,
 KLPEN with every --kl_targ, KLFIXED with every --beta, NONE alone (the rows of the PPO paper's
-comparison of surrogate objectives). A JSON --config holds the same keys (env, loss_type,
-clip_epsilon, kl_targ, beta, seeds, steps, jobs, train_args); flags given on the command line win.
+comparison of surrogate objectives), and TRPO with every --max_kl. A JSON --config holds the same
+keys (env, loss_type, clip_epsilon, kl_targ, beta, max_kl, seeds, steps, jobs, train_args); flags
+given on the command line win.
 
 Each run is train.py with its own output directory GRID_DIR/runs/<env>/<setting>/seed<N>, as
 many at once as --jobs (default: the number of cores), each then sampling with one worker and
@@ -34,13 +35,15 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mujoco_ppo.run.config import (CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE,  # noqa: E402
+from mujoco_ppo.run.config import (CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO,  # noqa: E402
                                    OneLineErrorParser, whole_number)
 from mujoco_ppo.errors import UserError  # noqa: E402
 
-PARAMETER = {CLIP: "clip_epsilon", KLPEN: "kl_targ", KLFIXED: "beta", NONE: None}
+PARAMETER = {CLIP: "clip_epsilon", KLPEN: "kl_targ", KLFIXED: "beta", NONE: None,
+             TRPO: "max_kl"}
 DEFAULTS = {"env": ["HalfCheetah-v2"], "loss_type": [CLIP, KLPEN], "clip_epsilon": [0.2],
-            "kl_targ": [0.003], "beta": [1.0], "seeds": [0, 1, 2], "steps": 1_000_000,
+            "kl_targ": [0.003], "beta": [1.0], "max_kl": [0.01], "seeds": [0, 1, 2],
+            "steps": 1_000_000,
             "jobs": os.cpu_count() or 1, "train_args": []}
 
 
@@ -165,6 +168,7 @@ def main(argv=None):
     run.add_argument("--clip_epsilon", nargs="+", type=float, help="CLIP ranges (default: 0.2)")
     run.add_argument("--kl_targ", nargs="+", type=float, help="KLPEN targets (default: 0.003)")
     run.add_argument("--beta", nargs="+", type=float, help="KLFIXED coefficients (default: 1.0)")
+    run.add_argument("--max_kl", nargs="+", type=float, help="TRPO KL radii (default: 0.01)")
     run.add_argument("--seeds", nargs="+", type=int, help="seeds (default: 0 1 2)")
     run.add_argument("--steps", type=float, help="env steps per run (default: 1e6)")
     run.add_argument("--jobs", type=int, help="runs at once (default: the number of cores)")

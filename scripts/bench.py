@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 
 from mujoco_ppo.run.config import default_num_workers  # noqa: E402
-from mujoco_ppo.sampling.envs import make_env  # noqa: E402
+from mujoco_ppo.sampling.envs import make_env, space_dims  # noqa: E402
 from mujoco_ppo.run.run_log import package_versions  # noqa: E402
 
 
@@ -72,17 +72,14 @@ def sampling_rate(env_id, make_sampler, batches, episodes=5):
     """Env steps per second of ``batches`` batches from ``make_sampler()``, after one untimed
     batch (the scaler's warm-up)."""
     import paddle
-    from mujoco_ppo.core.agent import MujocoAgent
-    from mujoco_ppo.core.algorithm import PPO
-    from mujoco_ppo.core.model import MujocoModel
+    from mujoco_ppo.core.build import build_agent
     from mujoco_ppo.core.scaler import Scaler
 
     probe = make_env(env_id, 0)
-    obs_dim, act_dim = probe.observation_space.shape[0] + 1, probe.action_space.shape[0]
+    obs_dim, act_dim, discrete = space_dims(probe)
+    probe.close()
     paddle.seed(0)
-    model = MujocoModel(obs_dim, act_dim)
-    agent = MujocoAgent(PPO(model, act_dim, model.policy_lr, model.value_lr),
-                        rng=np.random.default_rng(0))
+    agent = build_agent({}, obs_dim, act_dim, discrete, rng=np.random.default_rng(0))
     scaler = Scaler(obs_dim)
     sampler = make_sampler()
     try:

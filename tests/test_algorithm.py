@@ -5,8 +5,8 @@ import paddle
 import pytest
 from scipy.stats import multivariate_normal
 
-from mujoco_ppo.core.algorithm import (PPO, clip_objective, gaussian_kl, gaussian_logprob,
-                                  klpen_objective)
+from mujoco_ppo.core.algorithm import PPO, clip_objective, klpen_objective
+from mujoco_ppo.core.distributions import gaussian_kl, gaussian_logprob
 from mujoco_ppo.core.model import MujocoModel
 
 
@@ -130,3 +130,13 @@ def test_value_learn_reduces_the_squared_error():
     assert losses[-1] < 0.8 * losses[0]
     direct = float(paddle.mean(paddle.square(alg.value_predict(obs) - targets)))
     assert direct < losses[0]
+
+
+def test_gaussian_entropy_and_mode():
+    from mujoco_ppo.core.distributions import DiagGaussian
+    means, logvars = np.array([[0.3, -0.2], [1.0, 0.5]]), np.array([-1.0, 0.4])
+    expected = multivariate_normal(np.zeros(2), np.diag(np.exp(logvars))).entropy()
+    ours = DiagGaussian.entropy((t(means), t(logvars))).numpy()
+    np.testing.assert_allclose(ours, [expected, expected], rtol=1e-5)
+    np.testing.assert_array_equal(DiagGaussian.mode((t(means), t(logvars))).numpy(),
+                                  means.astype("float32"))

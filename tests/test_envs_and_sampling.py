@@ -31,11 +31,6 @@ def test_unknown_env_id_names_the_closest_known_ids():
         resolve_env_id("HalfCheeta-v4")
 
 
-def test_discrete_action_space_is_refused():
-    with pytest.raises(UserError, match="Discrete action space"):
-        make_env("CartPole-v1")
-
-
 def test_action_mapping_onto_the_bounds():
     low, high = np.array([-3.0, 0.0]), np.array([3.0, 10.0])
     np.testing.assert_allclose(map_action(np.array([-1.0, -1.0]), low, high), [-3.0, 0.0])

@@ -59,7 +59,7 @@ def test_numpy_policy_is_the_paddle_forward_pass():
     obs = np.random.default_rng(0).normal(size=(7, 18)).astype("float32")
     alg = PPO(model, act_dim=6, policy_lr=model.policy_lr, value_lr=model.value_lr)
     expected = alg.predict(paddle.to_tensor(obs)).numpy()  # PARL's predict: the policy means
-    np.testing.assert_allclose(NumpyPolicy(model.policy_model).means(obs), expected, atol=1e-6)
+    np.testing.assert_allclose(NumpyPolicy(model.policy_model).outputs(obs), expected, atol=1e-6)
 
 
 def test_sampling_is_mean_plus_exp_half_logvar_noise():
@@ -67,5 +67,5 @@ def test_sampling_is_mean_plus_exp_half_logvar_noise():
     policy = NumpyPolicy(model.policy_model)
     obs = np.tile(np.linspace(-1, 1, 5, dtype="float32"), (20000, 1))
     samples = policy.sample(obs, np.random.default_rng(0))
-    np.testing.assert_allclose(samples.mean(axis=0), policy.means(obs[:1])[0], atol=0.02)
+    np.testing.assert_allclose(samples.mean(axis=0), policy.outputs(obs[:1])[0], atol=0.02)
     np.testing.assert_allclose(samples.std(axis=0), math.exp(-0.5), rtol=0.03)

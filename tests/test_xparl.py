@@ -41,6 +41,12 @@ def test_short_training_on_the_cluster_logs_like_parl(session):
     assert "The Parl cluster is started at localhost:8010" in cluster_log
 
 
+def test_discrete_actions_and_trpo_on_the_cluster(session):
+    assert session["discrete"]["rc"] == 0, session["discrete"]["last_line"]
+    rows = read_progress(session["out"] / "discrete")
+    assert int(rows[-1]["steps"]) >= 2000 and rows[-1]["line_search_failures"] != ""
+
+
 def test_too_few_cluster_cpus_is_one_sentence_and_writes_nothing(session):
     result = session["too_many_actors"]
     assert result["rc"] == 2

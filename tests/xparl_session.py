@@ -79,6 +79,10 @@ def main(out):
             with open(os.path.join(out, "train.log"), "w") as f:
                 f.write(proc.stdout + proc.stderr)
             session["train"] = outcome(proc)
+            session["discrete"] = outcome(run_train(  # a categorical policy's actors, TRPO
+                "--env", "CartPole-v1", "--loss_type", "TRPO", "--train_total_steps", 2000,
+                "--test_every_steps", 1000, "--seed", 3, "--xparl_addr", address,
+                "--actor_num", 2, "--output_dir", os.path.join(out, "discrete")))
             session["too_many_actors"] = outcome(run_train(
                 *SHORT_RUN, "--xparl_addr", address, "--actor_num", 3,
                 "--output_dir", os.path.join(out, "too_many")))

@@ -208,7 +208,7 @@ def load_reference(path=REFERENCE_CSV):
 
 # The flags that make two runs different settings (seed, paths and speed flags do not).
 SETTING_FLAGS = ("loss_type", "gamma", "lam", "kl_targ", "clip_epsilon", "beta",
-                 "episodes_per_batch")
+                 "episodes_per_batch", "max_kl")
 
 
 def setting_of(run):
@@ -222,7 +222,8 @@ def setting_of(run):
 
 
 # Flags that only matter to some objectives (the others ignore them).
-ONLY_FOR = {"kl_targ": ("KLPEN",), "clip_epsilon": ("CLIP",), "beta": ("KLPEN", "KLFIXED")}
+ONLY_FOR = {"kl_targ": ("KLPEN",), "clip_epsilon": ("CLIP",), "beta": ("KLPEN", "KLFIXED"),
+            "max_kl": ("TRPO",)}
 
 
 def group_by_setting(runs):

@@ -2,8 +2,9 @@
 
 - ``policy_learn``: freeze a copy of the policy, take ``policy_learn_times`` (20) Adam steps on the
   full batch, and, for KLPEN, adapt beta from the KL of the last step (``adapt_beta``). Beyond
-  PARL: KLFIXED keeps beta as given, and NONE is the penalty objective with beta 0, i.e. the plain
-  ratio objective -mean(A*r).
+  PARL: KLFIXED keeps beta as given, NONE is the penalty objective with beta 0, i.e. the plain
+  ratio objective -mean(A*r), and TRPO takes one natural-gradient step instead of the 20
+  (mujoco_ppo/core/trpo.py).
 - ``value_learn``: fit the value net on this batch plus the previous one (pat-coady's replay of
   one batch), ``value_learn_times`` (10) epochs of shuffled minibatches of ``value_batch_size``
   (256), each epoch stopping once the start index reaches the size of the *current* batch.
@@ -12,7 +13,7 @@ import numpy as np
 import paddle
 import parl
 
-from ..run.config import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE
+from ..run.config import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO
 from ..sampling.episodes import NumpyPolicy
 
 
@@ -36,6 +37,12 @@ def _tensor(array):
     return paddle.to_tensor(np.asarray(array, dtype="float32"))
 
 
+def _actions_tensor(actions):
+    """float32 continuous actions, or int64 indices of discrete ones."""
+    actions = np.asarray(actions)
+    return paddle.to_tensor(actions if actions.dtype.kind in "iu" else actions.astype("float32"))
+
+
 class MujocoAgent(parl.Agent):
     def __init__(self, algorithm, kl_targ=0.003, loss_type="CLIP", beta=1.0,
                  policy_learn_times=20, value_learn_times=10, value_batch_size=256, rng=None):
@@ -50,6 +57,7 @@ class MujocoAgent(parl.Agent):
         self.value_batch_size = value_batch_size
         self.value_learn_buffer = None  # (obs, targets) of the previous batch
         self.rng = rng if rng is not None else np.random.default_rng()
+        self.step_fraction = None  # TRPO: the fraction of its last full step taken (0: none)
         self._numpy_policy = None  # taken after each policy update, used while sampling
 
     def numpy_policy(self):
@@ -59,12 +67,13 @@ class MujocoAgent(parl.Agent):
         return self._numpy_policy
 
     def policy_sample(self, obs):
-        """Actions for a batch of scaled observations: mean + exp(logvars/2) * N(0, I)."""
+        """Actions for a batch of scaled observations: mean + exp(logvars/2) * N(0, I), or a
+        draw from the categorical distribution."""
         return self.numpy_policy().sample(obs, self.rng)
 
     def policy_predict(self, obs):
-        """The policy means: the deterministic actions of evaluation."""
-        return self.numpy_policy().means(obs)
+        """The deterministic actions of evaluation: the means, or the most probable actions."""
+        return self.numpy_policy().mode(obs)
 
     def forget_numpy_policy(self):
         """Call after the policy's weights change outside policy_learn."""
@@ -79,10 +88,15 @@ class MujocoAgent(parl.Agent):
         return self.alg.value_predict(_tensor(obs)).numpy()
 
     def policy_learn(self, obs, actions, advantages):
-        """Returns (mean loss, mean KL, mean clip fraction) over the policy steps."""
+        """Returns (mean loss, mean KL, mean clip fraction) over the policy steps; for TRPO
+        (loss, KL) of its one step and no clip fraction (None), its step fraction kept in
+        ``step_fraction``."""
         self.alg.sync_old_policy()
         self.forget_numpy_policy()
-        obs, actions, advantages = _tensor(obs), _tensor(actions), _tensor(advantages)
+        obs, actions, advantages = _tensor(obs), _actions_tensor(actions), _tensor(advantages)
+        if self.loss_type == TRPO:
+            loss, kl, self.step_fraction = self.alg.policy_learn(obs, actions, advantages)
+            return loss, kl, None
         beta = {CLIP: None, KLPEN: self.beta, KLFIXED: self.beta, NONE: 0.0}[self.loss_type]
         stats = np.array([self.alg.policy_learn(obs, actions, advantages, beta)
                           for _ in range(self.policy_learn_times)])

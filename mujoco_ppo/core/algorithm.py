@@ -8,28 +8,16 @@ Two surrogate objectives (Schulman et al. 2017, arXiv:1707.06347, eqs. 7 and 8):
 Each ``policy_learn`` call is one Adam step on the whole batch; the agent makes 20 of them. As in
 PARL, ``beta=None`` selects CLIP and a number selects the penalty objective with that beta (the
 agent's KLFIXED and NONE options pass a fixed beta and 0).
+
+``PolicyAlgorithm`` holds what PPO shares with TRPO (mujoco_ppo/core/trpo.py): the frozen copy
+of the policy, the surrogate's ratio and KL on a batch, and the value function's Adam step.
+The action distribution (Gaussian or categorical) is the model's (mujoco_ppo/core/distributions.py).
 """
 import copy
 
 import paddle
 import parl
 
-
-def gaussian_logprob(actions, means, logvars):
-    """log N(a; mu, diag(exp(logvars))) without the constant -0.5*act_dim*log(2*pi), which
-    cancels in every ratio and difference the algorithm takes. Shape [N]."""
-    squared = paddle.square(actions - means) / paddle.exp(logvars)
-    return -0.5 * paddle.sum(logvars) - 0.5 * paddle.sum(squared, axis=1)
-
-
-def gaussian_kl(old_means, old_logvars, means, logvars):
-    """KL(old || new) between diagonal Gaussians, per sample (shape [N]):
-    0.5 * ( sum (mu - mu_old)^2 / var + sum logvar - sum logvar_old + sum var_old / var - k )."""
-    act_dim = means.shape[-1]
-    mean_term = paddle.sum(paddle.square(means - old_means) / paddle.exp(logvars), axis=1)
-    log_det_term = paddle.sum(logvars) - paddle.sum(old_logvars)
-    trace_term = paddle.sum(paddle.exp(old_logvars - logvars))
-    return 0.5 * (mean_term + log_det_term + trace_term - act_dim)
 
 
 def clip_objective(ratio, advantages, epsilon):
@@ -44,26 +32,23 @@ def klpen_objective(ratio, advantages, kl, beta):
     return -paddle.mean(advantages * ratio) + beta * kl
 
 
-class PPO(parl.Algorithm):
-    def __init__(self, model, act_dim, policy_lr, value_lr, epsilon=0.2):
-        """model: a MujocoModel; epsilon: the clip range of the CLIP objective."""
+class PolicyAlgorithm(parl.Algorithm):
+    """The frozen policy (logp_old and the KL's reference), the ratio r and KL(old || new) of a
+    batch, and the value function's Adam optimizer: everything but the policy update itself."""
+
+    def __init__(self, model, value_lr):
         super().__init__(model)
-        self.act_dim = act_dim
-        self.epsilon = epsilon
-        # The frozen copy that gives logp_old and the KL's reference distribution.
+        self.distribution = model.distribution
         self.old_policy_model = copy.deepcopy(model.policy_model)
         for param in self.old_policy_model.parameters():
             param.stop_gradient = True
         self._old_outputs = None  # the frozen policy's outputs on the current batch
-        self.policy_optimizer = paddle.optimizer.Adam(
-            learning_rate=policy_lr, parameters=model.policy_model.parameters())
         self.value_optimizer = paddle.optimizer.Adam(
             learning_rate=value_lr, parameters=model.value_model.parameters())
 
     def predict(self, obs):
-        """Deterministic action: the policy mean."""
-        means, _ = self.model.policy(obs)
-        return means
+        """Deterministic action: the Gaussian's mean, or the most probable discrete action."""
+        return self.distribution.mode(self.model.policy(obs))
 
     def value_predict(self, obs):
         return self.model.value(obs)
@@ -73,23 +58,46 @@ class PPO(parl.Algorithm):
         self._old_outputs = None
 
     def _old_policy_outputs(self, obs, actions):
-        """(means, logvars, logprob) of the frozen policy. It does not change between syncs, so
-        the 20 steps on one batch compute it once (PARL's graph recomputed it every step)."""
+        """(outputs, logprob) of the frozen policy. It does not change between syncs, so the
+        steps on one batch compute it once (PARL's graph recomputed it every step)."""
         cached = self._old_outputs
         if cached is None or cached[0] is not obs or cached[1] is not actions:
             with paddle.no_grad():
-                old_means, old_logvars = self.old_policy_model.policy(obs)
-                old_logprob = gaussian_logprob(actions, old_means, old_logvars)
-            cached = self._old_outputs = (obs, actions, old_means, old_logvars, old_logprob)
+                old_outputs = self.old_policy_model.policy(obs)
+                old_logprob = self.distribution.logprob(actions, old_outputs)
+            cached = self._old_outputs = (obs, actions, old_outputs, old_logprob)
         return cached[2:]
+
+    def ratio_and_kl(self, obs, actions):
+        """r = exp(logp - logp_old) per sample, and the batch-mean KL(old || new)."""
+        old_outputs, old_logprob = self._old_policy_outputs(obs, actions)
+        outputs = self.model.policy(obs)
+        ratio = paddle.exp(self.distribution.logprob(actions, outputs) - old_logprob)
+        kl = paddle.mean(self.distribution.kl(old_outputs, outputs))
+        return ratio, kl
+
+    def value_learn(self, obs, targets):
+        """One Adam step on the mean squared error to the discounted-return targets."""
+        loss = paddle.mean(paddle.square(self.model.value(obs) - targets))
+        self.value_optimizer.clear_grad()
+        loss.backward()
+        self.value_optimizer.step()
+        return float(loss)
+
+
+class PPO(PolicyAlgorithm):
+    def __init__(self, model, act_dim, policy_lr, value_lr, epsilon=0.2):
+        """model: a MujocoModel; epsilon: the clip range of the CLIP objective."""
+        super().__init__(model, value_lr)
+        self.act_dim = act_dim
+        self.epsilon = epsilon
+        self.policy_optimizer = paddle.optimizer.Adam(
+            learning_rate=policy_lr, parameters=model.policy_model.parameters())
 
     def policy_loss(self, obs, actions, advantages, beta=None):
         """The surrogate loss (CLIP if beta is None, else KLPEN), with its batch-mean KL and
         the fraction of samples whose ratio lies outside [1-eps, 1+eps]. Nothing is updated."""
-        old_means, old_logvars, old_logprob = self._old_policy_outputs(obs, actions)
-        means, logvars = self.model.policy(obs)
-        ratio = paddle.exp(gaussian_logprob(actions, means, logvars) - old_logprob)
-        kl = paddle.mean(gaussian_kl(old_means, old_logvars, means, logvars))
+        ratio, kl = self.ratio_and_kl(obs, actions)
         if beta is None:
             loss = clip_objective(ratio, advantages, self.epsilon)
         else:
@@ -107,11 +115,3 @@ class PPO(parl.Algorithm):
         loss.backward()
         self.policy_optimizer.step()
         return float(loss), float(kl), float(clip_fraction)
-
-    def value_learn(self, obs, targets):
-        """One Adam step on the mean squared error to the discounted-return targets."""
-        loss = paddle.mean(paddle.square(self.model.value(obs) - targets))
-        self.value_optimizer.clear_grad()
-        loss.backward()
-        self.value_optimizer.step()
-        return float(loss)

@@ -8,12 +8,18 @@ the geometric mean of the outer two, and a learning rate scaled by 1/sqrt(middle
 
 ``obs_dim`` already counts the time-step feature. Weights use Xavier-uniform initialisation and
 zero biases, which is what PARL 1.x's ``layers.fc`` created in the fluid graph.
+
+For a discrete action space (beyond PARL) the policy is categorical: the same tanh MLP with the
+number of actions in place of act_dim, whose last layer gives the logits without a tanh (a tanh
+would cap every action's probability ratio to the others at e^2), and no ``logvars``.
 """
 import math
 
 import paddle
 import paddle.nn as nn
 import parl
+
+from .distributions import Categorical, DiagGaussian
 
 
 def _dense(in_size, out_size):
@@ -39,28 +45,53 @@ def value_sizes(obs_dim):
     return h1, h2, h3, 1e-2 / math.sqrt(h2)
 
 
-class PolicyModel(parl.Model):
-    """Gaussian policy: tanh-bounded means from an MLP, and a state-independent log-variance."""
+class _PolicyTrunk(parl.Model):
+    """fc1..fc3 with tanh, then the linear fc4 (sizes by ``policy_sizes``)."""
 
-    def __init__(self, obs_dim, act_dim, init_logvar=-1.0):
+    def __init__(self, obs_dim, out_dim):
         super().__init__()
-        h1, h2, h3, self.lr = policy_sizes(obs_dim, act_dim)
-        self.act_dim = act_dim
+        h1, h2, h3, self.lr = policy_sizes(obs_dim, out_dim)
         self.fc1 = _dense(obs_dim, h1)
         self.fc2 = _dense(h1, h2)
         self.fc3 = _dense(h2, h3)
-        self.fc4 = _dense(h3, act_dim)
+        self.fc4 = _dense(h3, out_dim)
+
+    def last_layer(self, obs):
+        hidden = paddle.tanh(self.fc1(obs))
+        hidden = paddle.tanh(self.fc2(hidden))
+        hidden = paddle.tanh(self.fc3(hidden))
+        return self.fc4(hidden)
+
+
+class PolicyModel(_PolicyTrunk):
+    """Gaussian policy: tanh-bounded means from an MLP, and a state-independent log-variance."""
+
+    distribution = DiagGaussian
+
+    def __init__(self, obs_dim, act_dim, init_logvar=-1.0):
+        super().__init__(obs_dim, act_dim)
+        self.act_dim = act_dim
         self.logvars = self.create_parameter(
             shape=[act_dim], dtype="float32",
             default_initializer=nn.initializer.Constant(init_logvar))
 
     def policy(self, obs):
         """Returns (means [N, act_dim], logvars [act_dim])."""
-        hidden = paddle.tanh(self.fc1(obs))
-        hidden = paddle.tanh(self.fc2(hidden))
-        hidden = paddle.tanh(self.fc3(hidden))
-        return paddle.tanh(self.fc4(hidden)), self.logvars
+        return paddle.tanh(self.last_layer(obs)), self.logvars
 
+
+class CategoricalPolicyModel(_PolicyTrunk):
+    """Categorical policy over ``n_actions`` actions: logits from the MLP, no tanh, no logvars."""
+
+    distribution = Categorical
+
+    def __init__(self, obs_dim, n_actions):
+        super().__init__(obs_dim, n_actions)
+        self.act_dim = n_actions
+
+    def policy(self, obs):
+        """Returns (logits [N, n_actions],)."""
+        return (self.last_layer(obs),)
 
 
 class ValueModel(parl.Model):
@@ -83,14 +114,20 @@ class ValueModel(parl.Model):
 
 
 class MujocoModel(parl.Model):
-    """The pair of networks that PARL's PPO algorithm trains."""
+    """The pair of networks that PARL's PPO algorithm trains. ``discrete``: a categorical policy
+    over ``act_dim`` actions instead of the Gaussian one."""
 
-    def __init__(self, obs_dim, act_dim, init_logvar=-1.0):
+    def __init__(self, obs_dim, act_dim, init_logvar=-1.0, discrete=False):
         super().__init__()
-        self.policy_model = PolicyModel(obs_dim, act_dim, init_logvar)
+        self.policy_model = (CategoricalPolicyModel(obs_dim, act_dim) if discrete
+                             else PolicyModel(obs_dim, act_dim, init_logvar))
         self.value_model = ValueModel(obs_dim)
         self.policy_lr = self.policy_model.lr
         self.value_lr = self.value_model.lr
+
+    @property
+    def distribution(self):
+        return self.policy_model.distribution
 
     def policy(self, obs):
         return self.policy_model.policy(obs)

@@ -2,7 +2,7 @@
 
 A checkpoint is a directory ``checkpoints/iter_NNNNNN`` holding
 - ``arrays.safetensors``: the policy, value and frozen-policy weights, both Adam optimizers'
-  moments and step powers, the scaler's running statistics and the value buffer (safetensors:
+  moments (TRPO: the value one), the scaler's running statistics and the value buffer (safetensors:
   plain tensors, nothing to unpickle);
 - ``state.json``: counters, beta, the scaler's count, and every random stream's state.
 It is written into ``iter_NNNNNN.tmp`` and renamed, then ``checkpoints/latest`` (one line naming
@@ -72,7 +72,8 @@ def capture(agent, scaler, sampler, eval_env, counters):
     arrays = {f"model/{k}": v.numpy() for k, v in model.state_dict().items()}
     arrays.update({f"old_policy/{k}": v.numpy()
                    for k, v in alg.old_policy_model.state_dict().items()})
-    arrays.update(_optimizer_arrays(alg.policy_optimizer, model.policy_model, "policy_adam"))
+    if hasattr(alg, "policy_optimizer"):  # PPO's; TRPO's policy step has no optimizer state
+        arrays.update(_optimizer_arrays(alg.policy_optimizer, model.policy_model, "policy_adam"))
     arrays.update(_optimizer_arrays(alg.value_optimizer, model.value_model, "value_adam"))
     arrays["scaler/means"], arrays["scaler/vars"] = scaler.means, scaler.vars
     if agent.value_learn_buffer is not None:
@@ -98,7 +99,8 @@ def restore(agent, scaler, sampler, eval_env, arrays, state):
                           for k, v in arrays.items() if k.startswith("model/")})
     alg.old_policy_model.set_state_dict({k[len("old_policy/"):]: paddle.to_tensor(v)
                                          for k, v in arrays.items() if k.startswith("old_policy/")})
-    _restore_optimizer(alg.policy_optimizer, model.policy_model, "policy_adam", arrays)
+    if hasattr(alg, "policy_optimizer"):
+        _restore_optimizer(alg.policy_optimizer, model.policy_model, "policy_adam", arrays)
     _restore_optimizer(alg.value_optimizer, model.value_model, "value_adam", arrays)
     scaler.means, scaler.vars = arrays["scaler/means"], arrays["scaler/vars"]
     scaler.count = state["scaler_count"]

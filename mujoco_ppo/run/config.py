@@ -10,7 +10,8 @@ from ..errors import UserError
 # PARL's two, and the two other rows of the PPO paper's comparison of objectives (its Table 1).
 CLIP, KLPEN = "CLIP", "KLPEN"  # clipped ratio; KL penalty with PARL's adaptive beta
 KLFIXED, NONE = "KLFIXED", "NONE"  # KL penalty with beta held at --beta; no clip, no penalty
-LOSS_TYPES = (CLIP, KLPEN, KLFIXED, NONE)
+TRPO = "TRPO"  # one natural-gradient step within a KL radius (--max_kl) instead of 20 Adam steps
+LOSS_TYPES = (CLIP, KLPEN, KLFIXED, NONE, TRPO)
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -53,7 +54,8 @@ def build_parser():
     parl.add_argument("--loss_type", type=_loss_type, default="CLIP",
                       help="surrogate objective: CLIP or KLPEN (PARL's), or KLFIXED (KL penalty "
                            "with beta fixed at --beta) or NONE (the plain ratio objective, no "
-                           "clip and no penalty) (default: %(default)s)")
+                           "clip and no penalty), or TRPO (one natural-gradient step within "
+                           "--max_kl) (default: %(default)s)")
     parl.add_argument("--train_total_steps", type=whole_number, default=int(1e7),
                       help="stop once this many env steps are trained on (default: 1e7)")
     parl.add_argument("--test_every_steps", type=whole_number, default=int(1e4),
@@ -65,6 +67,21 @@ def build_parser():
     ours.add_argument("--beta", type=float, default=1.0,
                       help="initial KL coefficient of KLPEN (PARL's 1.0), or the fixed one of "
                            "KLFIXED (default: %(default)s)")
+    trpo = p.add_argument_group("TRPO's flags (--loss_type TRPO only)")
+    trpo.add_argument("--max_kl", type=float, default=0.01,
+                      help="KL radius delta: the step's mean KL(old || new) is at most this "
+                           "(default: %(default)s)")
+    trpo.add_argument("--cg_iters", type=whole_number, default=10,
+                      help="conjugate-gradient iterations solving F x = g (default: %(default)s)")
+    trpo.add_argument("--cg_damping", type=float, default=0.1,
+                      help="damping added to the Fisher matrix, F + damping * I "
+                           "(default: %(default)s)")
+    trpo.add_argument("--ls_backtrack_ratio", type=float, default=0.5,
+                      help="line search: each try scales the step by this factor "
+                           "(default: %(default)s)")
+    trpo.add_argument("--ls_max_tries", type=whole_number, default=10,
+                      help="line search: step sizes tried before the update is skipped "
+                           "(default: %(default)s)")
     ours.add_argument("--seed", type=whole_number, default=None,
                       help="seed of Paddle, NumPy and the environments; the same seed on the "
                            "same machine gives the same run (default: drawn at random, recorded "
@@ -111,6 +128,14 @@ def validate(args):
          f"--clip_epsilon must be in (0, 1), got {args.clip_epsilon}"),
         (args.beta >= 0.0 and math.isfinite(args.beta),
          f"--beta must be a non-negative number, got {args.beta}"),
+        (args.max_kl > 0.0 and math.isfinite(args.max_kl),
+         f"--max_kl must be a positive number, got {args.max_kl}"),
+        (args.cg_iters >= 1, f"--cg_iters must be at least 1, got {args.cg_iters}"),
+        (args.cg_damping >= 0.0 and math.isfinite(args.cg_damping),
+         f"--cg_damping must be a non-negative number, got {args.cg_damping}"),
+        (0.0 < args.ls_backtrack_ratio < 1.0,
+         f"--ls_backtrack_ratio must be in (0, 1), got {args.ls_backtrack_ratio}"),
+        (args.ls_max_tries >= 1, f"--ls_max_tries must be at least 1, got {args.ls_max_tries}"),
         (args.episodes_per_batch >= 1,
          f"--episodes_per_batch must be at least 1, got {args.episodes_per_batch}"),
         (args.train_total_steps >= 1,

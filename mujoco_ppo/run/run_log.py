@@ -14,7 +14,7 @@ from ..errors import UserError
 
 PROGRESS_COLUMNS = ["iteration", "steps", "episodes", "train_reward", "eval_reward",
                     "policy_loss", "kl", "clip_fraction", "beta", "value_loss", "sps", "wall_time",
-                    "sample_time", "policy_time", "value_time"]
+                    "sample_time", "policy_time", "value_time", "line_search_failures"]
 RUN_FILES = ("progress.csv", "config.json", "train.log", "checkpoints", "tensorboard")
 
 

@@ -80,8 +80,11 @@ class TrainingRun:
             self.row[phase] = round(now - self._tic, 4)
         self._tic = now
 
-    def log_iteration(self, trajectories, policy_loss, kl, clip_fraction, beta, value_loss):
-        """Count the batch, print PARL's training line, and stop on a non-finite number."""
+    def log_iteration(self, trajectories, policy_loss, kl, clip_fraction, beta, value_loss,
+                      step_fraction=None):
+        """Count the batch, print PARL's training line, and stop on a non-finite number.
+        ``step_fraction``: TRPO's (0 when its line search took no step, which is said and
+        counted), None for the other objectives."""
         c = self.counters
         c["iteration"] += 1
         c["episodes"] += len(trajectories)
@@ -95,6 +98,14 @@ class TrainingRun:
         if not all(map(math.isfinite, (train_reward, policy_loss, kl, value_loss))):
             raise TrainingDiverged(f"iteration {c['iteration']} (step {c['steps']}) produced a "
                                    f"non-finite reward, loss or KL")
+        if step_fraction is not None:
+            failures = c["line_search_failures"] = (c.get("line_search_failures", 0)
+                                                    + (step_fraction == 0.0))
+            self.row["line_search_failures"] = failures
+            if step_fraction == 0.0:
+                self.logger.info(f"TRPO: no step within --max_kl {self.args.max_kl} improved the "
+                                 f"surrogate in {self.args.ls_max_tries} tries; the policy is "
+                                 f"unchanged ({failures} such iterations so far)")
         self.row.update(iteration=c["iteration"], steps=c["steps"], episodes=c["episodes"],
                         train_reward=train_reward, eval_reward=None, policy_loss=policy_loss,
                         kl=kl, clip_fraction=clip_fraction, beta=beta, value_loss=value_loss)

@@ -53,21 +53,23 @@ def resolve_env_id(name):
 
 
 def make_env(env_id, seed=None, **make_kwargs):
-    """gym.make(env_id, **make_kwargs), checked for a continuous action space and a flat
-    observation, and reset once with ``seed`` so that later unseeded resets continue a seeded
-    stream."""
+    """gym.make(env_id, **make_kwargs), checked for a bounded continuous (Box) or a Discrete
+    action space and a flat observation, and reset once with ``seed`` so that later unseeded
+    resets continue a seeded stream."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Gymnasium's "v4 is out of date" notice
             env = gym.make(env_id, **make_kwargs)
     except gym.error.Error as exc:  # missing optional dependency and the like
         raise UserError(f"cannot create {env_id}: {exc}") from None
-    if not isinstance(env.action_space, gym.spaces.Box):
+    if not isinstance(env.action_space, (gym.spaces.Box, gym.spaces.Discrete)):
         kind = type(env.action_space).__name__
         env.close()
-        raise UserError(f"{env_id} has a {kind} action space; this PPO needs a continuous "
-                        f"(Box) action space, as the MuJoCo tasks have.")
-    if not np.all(np.isfinite(env.action_space.low)) or not np.all(np.isfinite(env.action_space.high)):
+        raise UserError(f"{env_id} has a {kind} action space; this package needs a continuous "
+                        f"(Box) one, as the MuJoCo tasks have, or a Discrete one.")
+    space = env.action_space
+    if isinstance(space, gym.spaces.Box) and not (np.all(np.isfinite(space.low))
+                                                  and np.all(np.isfinite(space.high))):
         env.close()
         raise UserError(f"{env_id} has an unbounded action space; actions are mapped from "
                         f"[-1, 1] onto [low, high], which needs finite bounds.")
@@ -76,6 +78,14 @@ def make_env(env_id, seed=None, **make_kwargs):
         raise UserError(f"{env_id} does not have a flat (1-D Box) observation space.")
     env.reset(seed=seed)
     return env
+
+
+def space_dims(env):
+    """(obs_dim with the time-step feature, act_dim, discrete): act_dim is the number of actions
+    of a Discrete space, the length of a Box one."""
+    discrete = isinstance(env.action_space, gym.spaces.Discrete)
+    act_dim = int(env.action_space.n) if discrete else env.action_space.shape[0]
+    return env.observation_space.shape[0] + 1, act_dim, discrete
 
 
 def map_action(action, low, high):

@@ -4,7 +4,8 @@ collect_trajectories), with the episodes of a batch spread over parallel workers
 Every observation gets a time-step feature appended (0, 1e-3, 2e-3, ... within the episode),
 then is centred and scaled with the scaler's statistics from before this batch. Sampled actions
 are clipped to [-1, 1] (the policy mean is tanh-bounded but the Gaussian noise is not) and mapped
-linearly onto the environment's bounds.
+linearly onto the environment's bounds; a discrete action (an index drawn from the categorical
+policy) goes to the environment as it is.
 
 Workers: worker w owns one environment (its own seed) and runs episodes w, w+W, w+2W, ... of the
 batch, each whole and back to back, with a NumPy copy of the current policy and the scaler's
@@ -18,6 +19,7 @@ it carries (scripts/bench.py measures both).
 import multiprocessing as mp
 import signal
 
+import gymnasium as gym
 import numpy as np
 
 from .envs import make_env, map_action
@@ -27,33 +29,61 @@ TIME_STEP = 1e-3
 
 
 class NumpyPolicy:
-    """A NumPy copy of a PolicyModel's weights, for the one-row forward passes of sampling: the
-    same float32 computation as ``PolicyModel.policy`` without a Paddle call per env step."""
+    """A NumPy copy of a policy model's weights, for the one-row forward passes of sampling: the
+    same float32 computation as the model's ``policy`` without a Paddle call per env step.
+    Gaussian (``logvars`` present): tanh-bounded means and a fixed std; categorical: logits."""
 
     def __init__(self, policy_model):
         self.layers = [(fc.weight.numpy(), fc.bias.numpy()) for fc in
                        (policy_model.fc1, policy_model.fc2, policy_model.fc3, policy_model.fc4)]
-        self.std = np.exp(policy_model.logvars.numpy() / 2.0).astype(np.float32)
+        self.discrete = policy_model.distribution.discrete
+        self.std = (None if self.discrete else
+                    np.exp(policy_model.logvars.numpy() / 2.0).astype(np.float32))
 
-    def means(self, obs):
+    def outputs(self, obs):
+        """The means (Gaussian) or the logits (categorical), [N, act_dim]."""
         hidden = np.asarray(obs, dtype=np.float32)
-        for weight, bias in self.layers:
+        for i, (weight, bias) in enumerate(self.layers):
             hidden = hidden @ weight
             hidden += bias
-            np.tanh(hidden, out=hidden)
+            if i < len(self.layers) - 1 or not self.discrete:
+                np.tanh(hidden, out=hidden)
         return hidden
 
     def sample(self, obs, rng):
-        """a = mean + exp(logvars / 2) * N(0, I)."""
-        means = self.means(obs)
-        means += self.std * rng.standard_normal(means.shape, dtype=np.float32)
-        return means
+        """a = mean + exp(logvars / 2) * N(0, I); or the action index i with probability
+        softmax(logits)_i, by inverting the cumulative distribution at a uniform draw."""
+        outputs = self.outputs(obs)
+        if self.discrete:
+            probs = np.exp(outputs - outputs.max(axis=1, keepdims=True), dtype=np.float64)
+            cumulative = np.cumsum(probs, axis=1)
+            draws = rng.random((len(outputs), 1)) * cumulative[:, -1:]
+            return np.minimum((cumulative <= draws).sum(axis=1), outputs.shape[1] - 1)
+        outputs += self.std * rng.standard_normal(outputs.shape, dtype=np.float32)
+        return outputs
+
+    def explore(self, obs, rng):
+        """The action of a training step: a sample, clipped to [-1, 1] if continuous."""
+        actions = self.sample(obs, rng)
+        return actions if self.discrete else np.minimum(np.maximum(actions, -1.0), 1.0)
+
+    def mode(self, obs):
+        """The deterministic action: the means, or the index of the largest logit."""
+        outputs = self.outputs(obs)
+        return outputs.argmax(axis=1) if self.discrete else outputs
 
 
 def run_episode(env, act, scale, offset):
-    """One whole episode; ``act(scaled_obs [1, obs_dim]) -> action in [-1, 1], shape [1, k]``.
-    Returns the per-step arrays obs (scaled, float32), actions, rewards and unscaled_obs."""
-    low, high = env.action_space.low, env.action_space.high
+    """One whole episode; ``act(scaled_obs [1, obs_dim])`` -> actions in [-1, 1] of shape [1, k],
+    or action indices of shape [1] for a discrete action space. Returns the per-step arrays obs
+    (scaled, float32), actions (float32 [T, k], or int64 [T]), rewards and unscaled_obs."""
+    discrete = isinstance(env.action_space, gym.spaces.Discrete)
+    if discrete:
+        start = int(env.action_space.start)  # Gymnasium's Discrete(n, start) has start..start+n-1
+        to_env, action_dtype = (lambda a: start + int(a)), "int64"  # noqa: E731
+    else:
+        low, high = env.action_space.low, env.action_space.high
+        to_env, action_dtype = (lambda a: map_action(a, low, high)), "float32"  # noqa: E731
     observes, actions, rewards, unscaled = [], [], [], []
     obs, _ = env.reset()
     time_feature, done = 0.0, False
@@ -62,25 +92,25 @@ def run_episode(env, act, scale, offset):
         raw[:-1], raw[-1] = obs, time_feature
         scaled = ((raw - offset) * scale).astype("float32")
         action = act(scaled[None, :])[0]
-        obs, reward, terminated, truncated, _ = env.step(map_action(action, low, high))
+        obs, reward, terminated, truncated, _ = env.step(to_env(action))
         unscaled.append(raw)
         observes.append(scaled)
         actions.append(action)
         rewards.append(reward)
         time_feature += TIME_STEP
         done = terminated or truncated
-    return {"obs": np.stack(observes), "actions": np.stack(actions).astype("float32"),
+    return {"obs": np.stack(observes), "actions": np.stack(actions).astype(action_dtype),
             "rewards": np.asarray(rewards, dtype="float64"), "unscaled_obs": np.stack(unscaled)}
 
 
 def run_train_episodes(env, policy, rng, scale, offset, count):
     """``count`` episodes with actions sampled from ``policy`` (a NumpyPolicy), clipped."""
-    act = lambda obs: np.minimum(np.maximum(policy.sample(obs, rng), -1.0), 1.0)  # noqa: E731
+    act = lambda obs: policy.explore(obs, rng)  # noqa: E731
     return [run_episode(env, act, scale, offset) for _ in range(count)]
 
 
 def run_evaluate_episode(env, agent, scaler):
-    """Undiscounted return of one episode with the deterministic (mean) action."""
+    """Undiscounted return of one episode with the deterministic action (mean or arg-max)."""
     scale, offset = scaler.get()
     return float(np.sum(run_episode(env, agent.policy_predict, scale, offset)["rewards"]))
 
