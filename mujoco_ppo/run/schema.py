@@ -11,6 +11,8 @@ NUMBER = (int, float)
 
 def _type_names(types):
     types = types if isinstance(types, tuple) else (types,)
+    if int in types and float in types:
+        types = tuple(t for t in types if t is not int)
     names = {int: "a whole number", float: "a number", str: "a string", bool: "true or false",
              dict: "an object", list: "a list", type(None): "null"}
     return " or ".join(dict.fromkeys(names.get(t, t.__name__) for t in types))
@@ -21,23 +23,23 @@ def check(value, schema, file, field=""):
     where = f"field {field!r}" if field else "its content"
     if isinstance(schema, dict):
         if not isinstance(value, dict):
-            raise UserError(f"{file} is damaged: {where} should be an object.")
+            raise UserError(f"{file}: {where} should be an object.")
         for key, sub in schema.items():
             name, optional = key.rstrip("?"), key.endswith("?")
             if name not in value:
                 if optional:
                     continue
-                raise UserError(f"{file} is damaged: field {_join(field, name)!r} is missing.")
+                raise UserError(f"{file}: field {_join(field, name)!r} is missing.")
             check(value[name], sub, file, _join(field, name))
     elif isinstance(schema, list):
         if not isinstance(value, list):
-            raise UserError(f"{file} is damaged: {where} should be a list.")
+            raise UserError(f"{file}: {where} should be a list.")
         for i, item in enumerate(value):
             check(item, schema[0], file, f"{field}[{i}]")
     else:
         types = schema if isinstance(schema, tuple) else (schema,)
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            raise UserError(f"{file} is damaged: {where} should be {_type_names(schema)}, "
+            raise UserError(f"{file}: {where} should be {_type_names(schema)}, "
                             f"not {value!r:.40}.")
 
 
