@@ -59,6 +59,12 @@ def main(argv=None):
     if args.video:
         os.environ.setdefault("MUJOCO_GL", "egl")  # before MuJoCo's renderer loads
 
+    from mujoco_ppo.run.config import load_run_config
+
+    run_dir, checkpoint_dir, arrays, state = load(args.checkpoint)  # before Paddle: fast refusals
+    config = load_run_config(run_dir)
+    env_id, obs_dim, act_dim = config["env_id"], config["obs_dim"], config["act_dim"]
+
     import numpy as np
     import paddle
 
@@ -69,11 +75,6 @@ def main(argv=None):
     from mujoco_ppo.core.model import MujocoModel
     from mujoco_ppo.sampling.episodes import run_evaluate_episode
     from mujoco_ppo.core.scaler import Scaler
-    from mujoco_ppo.run.config import load_run_config
-
-    run_dir, checkpoint_dir, arrays, state = load(args.checkpoint)
-    config = load_run_config(run_dir)
-    env_id, obs_dim, act_dim = config["env_id"], config["obs_dim"], config["act_dim"]
 
     model = MujocoModel(obs_dim, act_dim)
     checkpoint.check_fits(arrays, model, checkpoint_dir)

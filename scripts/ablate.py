@@ -37,7 +37,7 @@ from mujoco_ppo.run.config import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE  # noqa
 from mujoco_ppo.run.checkpoint import Checkpointer  # noqa: E402
 from mujoco_ppo.run.run_lock import RunLock  # noqa: E402
 from mujoco_ppo.run.schema import NUMBER, check  # noqa: E402
-from mujoco_ppo.errors import UserError  # noqa: E402
+from mujoco_ppo.errors import UserError, WriteFailed  # noqa: E402
 
 PARAMETER = {CLIP: "clip_epsilon", KLPEN: "kl_targ", KLFIXED: "beta", NONE: None}
 DEFAULTS = {"env": ["HalfCheetah-v2"], "loss_type": [CLIP, KLPEN], "clip_epsilon": [0.2],
@@ -71,18 +71,20 @@ def has_history(run_dir):
         pass
     except OSError:
         return True  # unreadable: not ours to judge, and not to delete
-    checkpoints = os.path.join(run_dir, "checkpoints")
-    return os.path.isfile(checkpoints) or (os.path.isdir(checkpoints)
-                                           and any(os.scandir(checkpoints)))
+    try:
+        return bool(Checkpointer(os.path.join(run_dir, "checkpoints")).checkpoints())
+    except UserError:  # checkpoints/ is a file: not ours to delete either
+        return True
 
 
 def run_status(run_dir, steps):
     """(status, note) of a run directory: 'done', 'resume' (from its newest intact checkpoint),
-    'start' (nothing of it written yet), 'busy' (another process writes it) or 'damaged' (rows
+    'start' (nothing of it written yet), 'busy' (another process writes it, or it cannot be
+    written) or 'damaged' (rows
     or checkpoints, none of them loadable: kept as it is, never overwritten)."""
     try:
         lock = RunLock(run_dir)  # held while deciding, so no other writer starts meanwhile
-    except UserError as exc:
+    except (UserError, WriteFailed) as exc:  # another writer holds it; a read-only disk
         return "busy", str(exc)
     try:
         try:

@@ -167,10 +167,14 @@ def _state_checksum(state):
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
+def with_checksum(state):
+    """state with its ``checksum`` field (re)computed."""
+    return {**state, "checksum": _state_checksum(state)}
+
+
 def seal(state, arrays_path):
     """state plus the sha256 of the arrays file and its own checksum, as save() writes it."""
-    state = {**state, "sha256": {ARRAYS: _sha256_file(arrays_path)}}
-    return {**state, "checksum": _state_checksum(state)}
+    return with_checksum({**state, "sha256": {ARRAYS: _sha256_file(arrays_path)}})
 
 
 class Checkpointer:

@@ -8,7 +8,7 @@ at any moment (see run_log.py and checkpoint.py).
 import fcntl
 import os
 
-from ..errors import UserError
+from ..errors import UserError, WriteFailed
 
 LOCK_NAME = ".lock"
 
@@ -44,8 +44,7 @@ class RunLock:
             os.makedirs(run_dir, exist_ok=True)
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise UserError(f"cannot use {run_dir} as the output directory: "
-                            f"{exc.strerror}.") from None
+            raise WriteFailed(exc.filename or self.path, exc.strerror) from None
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

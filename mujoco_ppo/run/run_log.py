@@ -28,13 +28,11 @@ def prepare_output_dir(path, overwrite):
         raise UserError(f"{path} already holds a run ({', '.join(existing)}); continue it with "
                         f"--resume {path}, choose another --output_dir, or pass --overwrite to "
                         f"replace it.")
-    try:
+    with writing(path):
         os.makedirs(path, exist_ok=True)
         for name in existing:
             target = os.path.join(path, name)
             shutil.rmtree(target) if os.path.isdir(target) else os.remove(target)
-    except OSError as exc:
-        raise UserError(f"cannot use {path} as the output directory: {exc.strerror}.") from None
 
 
 @contextlib.contextmanager

@@ -6,6 +6,8 @@ per-phase timers, the terminal progress bar, and SIGINT/SIGTERM; it starts a run
 scaler's five warm-up episodes) or from its newest intact checkpoint, and says in one sentence
 how a run that failed ended and what of it is kept (``fail``, ``failure_sentence``).
 """
+import contextlib
+import logging
 import math
 import os
 import sys
@@ -157,10 +159,11 @@ class TrainingRun:
     def fail(self, exc):
         """Print (stderr) and log how ``exc`` ended the run; returns the exit status."""
         sentence, status = failure_sentence(exc, self.output_dir)
-        try:
-            self.logger.error(sentence)
-        except WriteFailed:  # train.log cannot take it: stderr alone
-            print(sentence, file=sys.stderr)
+        print(sentence, file=sys.stderr)
+        log_file = self.logger.handlers[-1]  # make_logger's last handler: train.log
+        with contextlib.suppress(WriteFailed):  # a full disk takes no more lines
+            log_file.handle(self.logger.makeRecord(self.logger.name, logging.ERROR, __file__,
+                                                   0, sentence, None, None))
         return status
 
     def close(self):
