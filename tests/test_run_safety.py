@@ -420,3 +420,18 @@ def test_a_stop_signal_sentence_goes_to_stderr(tmp_path):
     result = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     assert_one_sentence(result, 130, f"--resume {out}")
     assert "--resume" not in stdout
+
+
+@pytest.mark.parametrize("env_id, phrase", [
+    (":Foo-v0", "needs an absolute module name"), (".foo:Bar-v0", "needs an absolute module name"),
+    ("phys2d/Pendulum-v0", "cannot be created here"), ("nosuch.module:X-v0", "cannot import")])
+def test_bad_env_ids_are_one_sentence(env_id, phrase):
+    from mujoco_ppo.sampling.envs import resolve_env_id
+    with pytest.raises(UserError, match=phrase):
+        resolve_env_id(env_id)
+
+
+def test_an_env_needing_a_missing_package_is_one_sentence():
+    from mujoco_ppo.sampling.envs import make_env, resolve_env_id
+    with pytest.raises(UserError, match="shimmy"):
+        make_env(resolve_env_id("GymV26Environment-v0")[0])

@@ -44,14 +44,16 @@ def resolve_env_id(name):
             raise UserError(f"cannot import {module!r} for {name!r}: {exc}.") from None
         if env_name not in gym.registry:
             raise UserError(f"importing {module!r} did not register {env_name!r}.")
-        return _loadable(name), None
+        _loadable(env_name)
+        return name, None
     match = _OLD_VERSION.match(name)
     if match and f"{match['base']}-v4" in gym.registry:
         resolved = f"{match['base']}-v4"
         return resolved, (f"{name} needs mujoco-py, which cannot be installed here; "
                           f"running {resolved} (same model and reward on the mujoco bindings) instead.")
     if name in gym.registry:
-        return _loadable(name), None
+        _loadable(env_name)
+        return name, None
     close = difflib.get_close_matches(name, list(gym.registry), n=3, cutoff=0.5)
     hint = f"; closest known ids: {', '.join(close)}" if close else ""
     raise UserError(f"unknown environment id {name!r}{hint}.")
