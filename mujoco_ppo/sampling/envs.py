@@ -52,7 +52,7 @@ def resolve_env_id(name):
         return resolved, (f"{name} needs mujoco-py, which cannot be installed here; "
                           f"running {resolved} (same model and reward on the mujoco bindings) instead.")
     if name in gym.registry:
-        _loadable(env_name)
+        _loadable(name)
         return name, None
     close = difflib.get_close_matches(name, list(gym.registry), n=3, cutoff=0.5)
     hint = f"; closest known ids: {', '.join(close)}" if close else ""
@@ -60,7 +60,8 @@ def resolve_env_id(name):
 
 
 def _loadable(env_id):
-    """env_id, once the code its registration names imports (phys2d/ ids need jax)."""
+    """UserError unless the code that env_id's registration names imports (phys2d/ ids need
+    jax)."""
     entry_point = gym.spec(env_id).entry_point
     if isinstance(entry_point, str):
         try:
@@ -68,7 +69,6 @@ def _loadable(env_id):
         except Exception as exc:  # noqa: BLE001  (an optional package's import)
             raise UserError(f"{env_id} cannot be created here: its code ({entry_point}) does not "
                             f"import ({type(exc).__name__}: {exc}).") from None
-    return env_id
 
 
 def make_env(env_id, seed=None, **make_kwargs):
