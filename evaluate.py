@@ -6,7 +6,6 @@
 directory (runs/MY_RUN/checkpoints/iter_000200). --video renders the first episode headless
 (MuJoCo's EGL backend unless MUJOCO_GL says otherwise) into a video file.
 """
-import argparse
 import os
 import re
 import sys

@@ -13,8 +13,10 @@ clip_epsilon, kl_targ, beta, seeds, steps, jobs, train_args); flags given on the
 Each run is train.py with its own output directory GRID_DIR/runs/<env>/<setting>/seed<N>, as
 many at once as --jobs (default: the number of cores), each then sampling with one worker and
 learning on one thread, since the grid already keeps every core busy. Running the same command
-again skips finished runs, resumes killed ones from their last checkpoint, and starts over the
-ones killed before their first checkpoint.
+again skips finished runs, resumes killed ones from their newest intact checkpoint, and starts over
+the ones killed before they wrote a progress.csv row. A run that has rows or checkpoints but no
+intact checkpoint is never overwritten ('kept', for its owner to look at), nor is a run that
+another process writes ('busy').
 
 `aggregate` writes, under GRID_DIR: summary.csv and summary.md (per environment and setting: the
 final evaluation reward, averaged over the last 10% of steps, as mean +- std over seeds with a
@@ -79,9 +81,9 @@ def has_history(run_dir):
 
 def run_status(run_dir, steps):
     """(status, note) of a run directory: 'done', 'resume' (from its newest intact checkpoint),
-    'start' (nothing of it written yet), 'busy' (another process writes it, or it cannot be
-    written) or 'damaged' (rows
-    or checkpoints, none of them loadable: kept as it is, never overwritten)."""
+    'start' (no progress.csv row and no checkpoint), 'busy' (another process writes it, or it
+    cannot be written) or 'kept' (rows or checkpoints but no intact checkpoint: never
+    overwritten)."""
     try:
         lock = RunLock(run_dir)  # held while deciding, so no other writer starts meanwhile
     except (UserError, WriteFailed) as exc:  # another writer holds it; a read-only disk
@@ -92,7 +94,7 @@ def run_status(run_dir, steps):
                 os.path.join(run_dir, "checkpoints")).load_newest_intact()
         except UserError as exc:
             if has_history(run_dir):
-                return "damaged", f"{exc} The run is left as it is; move it away to start it over."
+                return "kept", f"{exc} It is left as it is; move it away to start it over."
             return "start", None
         note = " ".join(skipped) or None
         return ("done" if state["counters"]["steps"] >= steps else "resume"), note
@@ -103,7 +105,7 @@ def run_status(run_dir, steps):
 def command_for(grid_dir, relative, flags, grid):
     run_dir = os.path.join(grid_dir, "runs", relative)
     status, note = run_status(run_dir, grid["steps"])
-    if status in ("done", "busy", "damaged"):
+    if status in ("done", "busy", "kept"):
         return None, status, note
     train = [sys.executable, os.path.join(ROOT, "train.py")]
     parallel = ["--num_workers", "1", "--learner_threads", "1"] if grid["jobs"] > 1 else []
@@ -128,7 +130,7 @@ def run_grid(grid_dir, grid):
         print(f"{status:>7}  {relative}" + (f"  ({note})" if note else ""))
         if command:
             pending.append((relative, command))
-        elif status in ("busy", "damaged"):
+        elif status in ("busy", "kept"):
             failed.append(relative)
     print(f"{len(runs)} runs, {len(pending)} to run, {grid['jobs']} at once")
     while pending or running:

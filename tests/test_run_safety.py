@@ -3,7 +3,6 @@ for the newest intact one, torn rows dropped on resume, full disks and bad files
 sentence. Real train.py runs on InvertedPendulum; in-process checks where a subprocess would
 only add Paddle's import time."""
 import copy
-import hashlib
 import json
 import os
 import shutil
@@ -174,7 +173,7 @@ def test_the_grid_runner_never_overwrites_a_run_with_rows_or_checkpoints(run_cop
 
     for path in checkpoint_dirs(run_dir):
         shutil.rmtree(path)
-    assert ablate.run_status(str(run_dir), 800)[0] == "damaged"  # rows, no checkpoint: kept
+    assert ablate.run_status(str(run_dir), 800)[0] == "kept"  # rows, no checkpoint
     (run_dir / "progress.csv").write_text((run_dir / "progress.csv").read_text()
                                           .splitlines()[0] + "\n")
     assert ablate.run_status(str(run_dir), 800)[0] == "start"  # nothing worth keeping
@@ -190,7 +189,7 @@ def test_a_grid_with_a_damaged_run_leaves_it_untouched(run_copy, tmp_path):
     proc = run_command("run", grid, "--env", "InvertedPendulum-v4", "--loss_type", "CLIP",
                        "--seeds", 3, "--steps", 800, "--jobs", 1, script="scripts/ablate.py")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "damaged  InvertedPendulum-v4/CLIP_clip_epsilon0.2/seed3" in proc.stdout
+    assert "   kept  InvertedPendulum-v4/CLIP_clip_epsilon0.2/seed3" in proc.stdout
     assert {p: p.read_bytes() for p in run_dir.rglob("*")
             if p.is_file() and p.name != ".lock"} == before
 
