@@ -434,3 +434,33 @@ def test_an_env_needing_a_missing_package_is_one_sentence():
     from mujoco_ppo.sampling.envs import make_env, resolve_env_id
     with pytest.raises(UserError, match="shimmy"):
         make_env(resolve_env_id("GymV26Environment-v0")[0])
+
+
+@pytest.mark.parametrize("config, phrase", [
+    ({"steps": "abc"}, "field 'steps' should be a number"), ([1, 2], "should be an object"),
+    ({"jobs": "2"}, "field 'jobs' should be a whole number"), ({"stepz": 3}, "unknown key 'stepz'"),
+    ({"seeds": []}, "seeds a non-empty list")])
+def test_bad_grid_configs_are_one_sentence(tmp_path, config, phrase):
+    (tmp_path / "grid.json").write_text(json.dumps(config))
+    proc = run_command("run", tmp_path / "grid", "--config", tmp_path / "grid.json",
+                       script="scripts/ablate.py")
+    assert_one_sentence(proc, 2, phrase)
+    assert not (tmp_path / "grid").exists()
+
+
+def test_ablate_steps_nan_is_one_sentence(tmp_path):
+    proc = run_command("run", tmp_path / "grid", "--steps", "nan", script="scripts/ablate.py")
+    assert_one_sentence(proc, 2, "steps must be a positive whole number, got nan")
+
+
+def test_a_failure_before_the_first_checkpoint_says_none_was_saved(run_copy):
+    from mujoco_ppo.errors import Interrupted, TrainingDiverged
+    from mujoco_ppo.run.training_run import failure_sentence
+    sentence, status = failure_sentence(TrainingDiverged("iteration 9"), str(run_copy))
+    rows = len(read_progress(run_copy))
+    assert status == 1 and f"holds its {rows} finished iterations and checkpoint iter_" in sentence
+    for path in checkpoint_dirs(run_copy):
+        shutil.rmtree(path)
+    sentence, status = failure_sentence(Interrupted(signal.SIGTERM), str(run_copy))
+    assert status == 143 and "no checkpoint was saved yet" in sentence
+    assert "last good checkpoint" not in sentence
