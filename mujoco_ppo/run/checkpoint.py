@@ -161,6 +161,13 @@ def _sha256_file(path):
     return digest.hexdigest()
 
 
+def _arrays_sha256(path):
+    try:
+        return _sha256_file(path)
+    except OSError as exc:
+        raise UserError(f"{path} is unreadable ({exc.strerror}).") from None
+
+
 def _state_checksum(state):
     """sha256 of state.json's content without its own ``checksum`` field, in canonical form."""
     body = {k: v for k, v in state.items() if k != "checksum"}
@@ -272,7 +279,7 @@ def load(path):
         if state.get("checksum") != _state_checksum(state):
             raise UserError(f"{state_path} is damaged: its checksum does not match its content.")
         check(state, STATE_SCHEMA, state_path)
-        if state["sha256"][ARRAYS] != _sha256_file(arrays_path):
+        if state["sha256"][ARRAYS] != _arrays_sha256(arrays_path):
             raise UserError(f"{arrays_path} is damaged: its sha256 differs from the one "
                             f"recorded in state.json.")
     else:
