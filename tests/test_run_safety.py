@@ -150,6 +150,10 @@ def test_progress_csv_is_cut_to_its_complete_rows_up_to_the_checkpoint(tmp_path)
     assert [r["iteration"] for r in read_progress(tmp_path)] == ["1", "2", "3"]
     ProgressCSV(str(path), resume_after=9).close()  # fewer rows than the checkpoint: all kept
     assert [r["iteration"] for r in read_progress(tmp_path)] == ["1", "2", "3"]
+    path.write_text("iteration,steps,episodes\n1,10,1\n2,20,2\n3,30,3\n")  # an older version's
+    ProgressCSV(str(path), resume_after=2).close()
+    assert [(r["iteration"], r["steps"], r["sps"]) for r in read_progress(tmp_path)] == [
+        ("1", "10", ""), ("2", "20", "")]
 
 
 def test_no_intact_checkpoint_is_one_sentence_for_train_and_evaluate(run_copy):

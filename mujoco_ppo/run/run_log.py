@@ -58,19 +58,25 @@ def write_json_atomic(path, data):
 
 def complete_rows(path, last_iteration):
     """The rows of progress.csv for iterations 1, 2, ... up to ``last_iteration``, stopping at
-    the first row that is torn (missing or extra fields) or out of sequence."""
+    the first row that is torn (missing or extra fields) or out of sequence. A file of an
+    older version, with fewer columns, keeps its rows (the new columns stay empty)."""
     rows = []
     try:
         with open(path, newline="") as f:
-            for row in csv.DictReader(f):
-                if (len(rows) == last_iteration or list(row) != PROGRESS_COLUMNS
-                        or None in row.values() or row["iteration"] != str(len(rows) + 1)):
+            reader = csv.DictReader(f)
+            unknown = set(reader.fieldnames or []) - set(PROGRESS_COLUMNS)
+            if unknown:
+                raise UserError(f"{path} has columns this version does not write "
+                                f"({', '.join(sorted(unknown))}); move it away to resume.")
+            for row in reader:
+                if (len(rows) == last_iteration or None in row or None in row.values()
+                        or row.get("iteration") != str(len(rows) + 1)):
                     break
                 rows.append(row)
     except FileNotFoundError:
         pass
     except (csv.Error, UnicodeDecodeError) as exc:
-        raise UserError(f"{path} is unreadable ({exc}); move it away to resume without it.") from None
+        raise UserError(f"{path} is unreadable ({exc}); move it away to resume.") from None
     return rows
 
 
