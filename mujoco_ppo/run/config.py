@@ -72,8 +72,9 @@ def build_parser():
                            "in config.json)")
     ours.add_argument("--num_workers", type=whole_number, default=None,
                       help="environments sampling a batch's episodes in parallel, one per "
-                           "process; 1 is PARL's serial loop (default: the fewest workers, at least "
-                           "one per CPU core, that share --episodes_per_batch evenly)")
+                           "process, at most --episodes_per_batch; 1 is PARL's serial loop "
+                           "(default: the fewest workers, one to four per CPU core, that share "
+                           "--episodes_per_batch evenly, else one per core)")
     ours.add_argument("--learner_threads", type=whole_number, default=None,
                       help="threads of Paddle's CPU kernels in policy_learn and value_learn "
                            "(default: the number of CPU cores)")
@@ -95,7 +96,8 @@ def build_parser():
                       help="seconds the xparl actors have for one batch before the run stops "
                            "with an error (default: %(default)s)")
     ours.add_argument("--resume", metavar="DIR", default=None,
-                      help="continue the run in DIR from its last checkpoint, with its settings; "
+                      help="continue the run in DIR from its newest intact checkpoint, with its "
+                           "settings; "
                            "only --train_total_steps, --checkpoint_every, --learner_threads and, "
                            "for a run on xparl, --xparl_addr and --xparl_timeout may change")
     return p
