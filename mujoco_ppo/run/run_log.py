@@ -197,7 +197,7 @@ def make_logger(log_path, stream_handler=None):
     formatter = logging.Formatter("[%(asctime)s] %(message)s", datefmt="%m-%d %H:%M:%S")
     stdout = stream_handler or logging.StreamHandler(sys.stdout)
     stdout.addFilter(lambda record: record.levelno < logging.WARNING)
-    stderr = logging.StreamHandler(sys.stderr)
+    stderr = logging.StreamHandler(sys.stderr)  # a plain sentence, as every other failure's
     stderr.setLevel(logging.WARNING)
     with writing(log_path):
         if isinstance(sys.stdout, Transcript):
@@ -205,7 +205,8 @@ def make_logger(log_path, stream_handler=None):
                 f.write(sys.stdout.take())
         log_file = _RaisingFileHandler(log_path)
     for handler in (stdout, stderr, log_file):
-        handler.setFormatter(formatter)
+        if handler is not stderr:
+            handler.setFormatter(formatter)
         logger.addHandler(handler)
     return logger
 
