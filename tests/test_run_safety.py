@@ -122,7 +122,7 @@ def test_corrupted_tensor_data_is_detected_by_its_checksum(run_copy):
         checkpoint.load(newest)
 
 
-def test_resume_skips_a_damaged_checkpoint_and_drops_a_torn_row(small_run, run_copy, tmp_path):
+def test_resume_skips_a_damaged_checkpoint_and_drops_a_torn_row(small_run, run_copy):
     """Newest checkpoint corrupted, and a torn row after the last: the resume starts from the
     older checkpoint, saying so, and writes exactly the rows of the undamaged run."""
     newest, older = checkpoint_dirs(run_copy)
@@ -360,7 +360,7 @@ def test_a_signal_during_start_up_is_one_sentence(tmp_path, signum, delay):
         assert "no checkpoint was saved yet" in stderr or "is kept" in stderr
 
 
-def test_logger_write_failures_raise_naming_the_file(tmp_path):
+def test_logger_write_failures_raise_naming_the_file():
     logger = make_logger("/dev/full")  # every write: ENOSPC
     with pytest.raises(WriteFailed, match="/dev/full .No space left on device"):
         logger.info("x" * 10000)
