@@ -6,8 +6,8 @@
 directory (runs/MY_RUN/checkpoints/iter_000200). --video renders the first episode headless
 (MuJoCo's EGL backend unless MUJOCO_GL says otherwise) into a video file.
 """
-import argparse
 import os
+import re
 import sys
 
 from mujoco_ppo.errors import UserError
@@ -28,18 +28,29 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.episodes < 1:
         raise UserError(f"--episodes must be at least 1, got {args.episodes}")
+    if not 0 <= args.seed < 2**32:
+        raise UserError(f"--seed must be in [0, 2**32), got {args.seed}")
     return args
 
 
-def locate(path):
-    """(run directory, checkpoint directory) for a run dir or a checkpoint dir."""
-    from mujoco_ppo.run.checkpoint import Checkpointer
+def load(path):
+    """(run directory, checkpoint directory, arrays, state) for a run directory (its newest
+    intact checkpoint, saying on stderr which newer ones were damaged) or one checkpoint
+    directory (that one)."""
+    from mujoco_ppo.run import checkpoint
 
-    if os.path.isfile(os.path.join(path, "state.json")):
-        return os.path.dirname(os.path.dirname(os.path.abspath(path))), path
     if not os.path.isdir(path):
-        raise UserError(f"{path} does not exist.")
-    return path, Checkpointer(os.path.join(path, "checkpoints")).latest()
+        what = "is a file" if os.path.exists(path) else "does not exist"
+        raise UserError(f"--checkpoint {path} {what}; give a run directory or one of its "
+                        f"checkpoints/iter_NNNNNN directories.")
+    if re.fullmatch(r"iter_\d+", os.path.basename(os.path.normpath(path))):
+        return (os.path.dirname(os.path.dirname(os.path.abspath(path))), path,
+                *checkpoint.load(path))
+    newest, arrays, state, skipped = checkpoint.Checkpointer(
+        os.path.join(path, "checkpoints")).load_newest_intact()
+    for note in skipped:
+        print(f"evaluate.py: {note}", file=sys.stderr)
+    return path, newest, arrays, state
 
 
 def main(argv=None):
@@ -47,7 +58,11 @@ def main(argv=None):
     if args.video:
         os.environ.setdefault("MUJOCO_GL", "egl")  # before MuJoCo's renderer loads
 
-    import json
+    from mujoco_ppo.run.config import load_run_config
+
+    run_dir, checkpoint_dir, arrays, state = load(args.checkpoint)  # before Paddle: fast refusals
+    config = load_run_config(run_dir)
+    env_id, obs_dim, act_dim = config["env_id"], config["obs_dim"], config["act_dim"]
 
     import gymnasium as gym
     import numpy as np
@@ -59,23 +74,11 @@ def main(argv=None):
     from mujoco_ppo.sampling.episodes import run_evaluate_episode
     from mujoco_ppo.core.scaler import Scaler
 
-    run_dir, checkpoint_dir = locate(args.checkpoint)
-    try:
-        with open(os.path.join(run_dir, "config.json")) as f:
-            config = json.load(f)
-        env_id, obs_dim, act_dim = config["env_id"], config["obs_dim"], config["act_dim"]
-        settings, discrete = config["args"], config.get("discrete", False)
-    except (OSError, json.JSONDecodeError, KeyError) as exc:
-        raise UserError(f"{run_dir} has no readable config.json ({exc}).") from None
-    arrays, state = checkpoint.load(checkpoint_dir)
-
-    agent = build_agent(settings, obs_dim, act_dim, discrete)
+    agent = build_agent(config["args"], obs_dim, act_dim, config.get("discrete", False))
     model = agent.alg.model
-    try:
-        model.set_state_dict({k[len("model/"):]: paddle.to_tensor(v)
-                              for k, v in arrays.items() if k.startswith("model/")})
-    except (ValueError, RuntimeError) as exc:
-        raise UserError(f"checkpoint {checkpoint_dir} does not fit the run's model ({exc}).") from None
+    checkpoint.check_fits(arrays, model, checkpoint_dir)
+    model.set_state_dict({k[len("model/"):]: paddle.to_tensor(v)
+                          for k, v in arrays.items() if k.startswith("model/")})
     scaler = Scaler(obs_dim)
     scaler.means, scaler.vars = arrays["scaler/means"], arrays["scaler/vars"]
     scaler.count = state["scaler_count"]

@@ -5,10 +5,11 @@ MujocoAgent, the Scaler, GAE, the episode sampler) and the run's bookkeeping (mu
 """
 import os
 import secrets
+import signal
 import sys
 import time
 
-from mujoco_ppo.errors import SamplingError, TrainingDiverged, UserError
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def main(argv=None):
@@ -26,6 +27,11 @@ def main(argv=None):
     from mujoco_ppo.sampling.episodes import EpisodeSampler, run_evaluate_episode
     from mujoco_ppo.core.scaler import Scaler
     from mujoco_ppo.sampling.xparl_actors import XparlSampler
+    from mujoco_ppo.run.run_log import stop_at_once
+
+    for signum in STOP_SIGNALS:  # replaces Paddle's handler; StopRequest takes over in the loop
+        signal.signal(signum, stop_at_once)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # a signal sent meanwhile lands now
 
     env_id, env_note = resolve_env_id(args.env)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
@@ -50,11 +56,11 @@ def main(argv=None):
     agent = build_agent(vars(args), obs_dim, act_dim, discrete, rng=np.random.default_rng(seed))
     model = agent.alg.model
     scaler = Scaler(obs_dim)
-    run.write_config({"seed": seed, "env_id": env_id, "obs_dim": obs_dim, "act_dim": act_dim,
-                      "discrete": discrete, "policy_lr": model.policy_lr,
-                      "value_lr": model.value_lr})
 
     try:
+        run.write_config({"seed": seed, "env_id": env_id, "obs_dim": obs_dim,
+                          "act_dim": act_dim, "discrete": discrete,
+                          "policy_lr": model.policy_lr, "value_lr": model.value_lr})
         run.start(agent, scaler, sampler, eval_env)  # the scaler's warm-up, or a checkpoint
         while run.steps < args.train_total_steps and not run.stop_requested:
             run.timer()
@@ -74,26 +80,30 @@ def main(argv=None):
                 run.log_evaluation(run_evaluate_episode(eval_env, agent, scaler))
             run.end_iteration()  # progress.csv, TensorBoard, a checkpoint when due
         return run.finish()
+    except FAILURES as exc:  # one sentence saying what is kept; the exit status
+        return run.fail(exc)
     finally:
         run.close()
         sampler.close()
 
 
 if __name__ == "__main__":
+    # SIGINT/SIGTERM wait while Paddle and PARL import (an exception raised inside an extension
+    # module's initialisation becomes "ImportError: initialization failed", and Paddle installs
+    # a SIGTERM handler that dumps a C++ stack); main() installs this package's handlers, then
+    # lets them through.
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    from mujoco_ppo.errors import UserError
+    from mujoco_ppo.run.run_log import Transcript
+    from mujoco_ppo.run.training_run import FAILURES, failure_sentence
+
+    sys.stdout = Transcript(sys.stdout)  # train.log gets what PARL prints at import too
     try:
         sys.exit(main())
     except UserError as exc:
         print(f"train.py: error: {exc}", file=sys.stderr)
         sys.exit(2)
-    except TrainingDiverged as exc:
-        print(f"train.py: training diverged: {exc}; the last good checkpoint is kept.",
-              file=sys.stderr)
-        sys.exit(1)
-    except SamplingError as exc:
-        print(f"train.py: {exc}; progress.csv holds every finished iteration and the last "
-              f"checkpoint is kept.", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print("train.py: interrupted; progress.csv holds every finished iteration and the last "
-              "checkpoint is kept.", file=sys.stderr)
-        sys.exit(130)
+    except FAILURES as exc:  # before the run's files were opened
+        sentence, status = failure_sentence(exc)
+        print(sentence, file=sys.stderr)
+        sys.exit(status)
