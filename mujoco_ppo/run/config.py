@@ -236,7 +236,8 @@ def config_schema(parser):
                 else NUMBER if action.type is float else str)
         flags[f"{action.dest}?"] = kind if action.default is not None else (kind, type(None))
     return {"args": flags, "seed": int, "env_id": str, "obs_dim": int, "act_dim": int,
-            "policy_lr": NUMBER, "value_lr": NUMBER, "versions": dict, "command": [str]}
+            "discrete?": bool, "policy_lr": NUMBER, "value_lr": NUMBER, "versions": dict,
+            "command": [str]}
 
 
 def load_run_config(run_dir, parser=None):
