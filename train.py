@@ -1,7 +1,9 @@
 """Train PARL 1.x's MuJoCo PPO: python train.py --env HalfCheetah-v2 --loss_type CLIP
+or PARL 2.x's PPO:              python train.py --algo parl2 --env BreakoutNoFrameskip-v4
 
-The loop below is the algorithm; mujoco_ppo/ holds its parts (MujocoModel, PPO, MujocoAgent, the
-Scaler, GAE, the episode sampler) and the run's bookkeeping (mujoco_ppo/run/training_run.py).
+The loop below is PARL 1.x's algorithm; mujoco_ppo/ holds its parts (MujocoModel, PPO, MujocoAgent,
+the Scaler, GAE, the episode sampler) and the run's bookkeeping (mujoco_ppo/run/training_run.py).
+PARL 2.x's loop is mujoco_ppo/parl2/train_loop.py.
 """
 import os
 import secrets
@@ -12,8 +14,12 @@ from mujoco_ppo.errors import SamplingError, TrainingDiverged, UserError
 
 
 def main(argv=None):
-    from mujoco_ppo.run.config import parse_args
+    from mujoco_ppo.run.config import parse_args, split_algo
 
+    algo, argv = split_algo(sys.argv[1:] if argv is None else argv)
+    if algo == "parl2":
+        from mujoco_ppo.parl2.train_loop import main as parl2_main
+        return parl2_main(argv)
     args = parse_args(argv)
 
     import numpy as np

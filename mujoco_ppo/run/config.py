@@ -37,6 +37,15 @@ def _loss_type(text):
     return text.upper()
 
 
+def split_algo(argv):
+    """(``--algo`` value, the other arguments): parl1 (PARL 1.x's PPO, these flags; the
+    default) or parl2 (PARL 2.x's PPO, mujoco_ppo/parl2/config.py's flags)."""
+    pre = OneLineErrorParser(prog="train.py", add_help=False, allow_abbrev=False)
+    pre.add_argument("--algo", choices=("parl1", "parl2"), default="parl1")
+    known, rest = pre.parse_known_args(argv)
+    return known.algo, rest
+
+
 def build_parser():
     p = OneLineErrorParser(prog="train.py", description="PARL 1.x MuJoCo PPO on Paddle 3 and Gymnasium.")
     parl = p.add_argument_group("PARL's flags (same names and defaults as examples/PPO/train.py)")

@@ -55,25 +55,25 @@ def package_versions():
 
 
 class ProgressCSV:
-    """progress.csv, one row per iteration, each row on disk before the next iteration starts.
+    """progress.csv (``columns``: PARL 1.x's by default), one row per iteration, each row on disk before the next iteration starts.
     Resuming after iteration k keeps the rows up to k and drops any written after the
     checkpoint (the resumed run writes them again)."""
 
-    def __init__(self, path, resume_after=None):
+    def __init__(self, path, resume_after=None, columns=PROGRESS_COLUMNS):
         kept = []
         if resume_after is not None and os.path.exists(path):
             with open(path, newline="") as f:
                 kept = [row for row in csv.DictReader(f) if int(row["iteration"]) <= resume_after]
         tmp = f"{path}.tmp"
         with open(tmp, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=PROGRESS_COLUMNS)
+            writer = csv.DictWriter(f, fieldnames=columns)
             writer.writeheader()
             writer.writerows(kept)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
         self._file = open(path, "a", newline="")
-        self._writer = csv.DictWriter(self._file, fieldnames=PROGRESS_COLUMNS)
+        self._writer = csv.DictWriter(self._file, fieldnames=columns)
 
     def write(self, row):
         self._writer.writerow({key: ("" if value is None else value) for key, value in row.items()})

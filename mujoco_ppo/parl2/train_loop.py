@@ -1,0 +1,146 @@
+"""`train.py --algo parl2`: the loop of PARL 2.x's examples/PPO/train.py, around the unmodified
+``parl.algorithms.PPO``:
+
+    for each update: step_nums steps of env_num environments -> RolloutStorage
+                     bootstrap value of the next observation -> GAE advantages and returns
+                     agent.learn: update_epochs x num_minibatches calls of PPO.learn
+                     evaluate each time the step count crosses a multiple of test_every_steps
+
+The run's files are those of the first PPO (mujoco_ppo.run.run_log): train.log with PARL's lines,
+config.json, progress.csv (PROGRESS_COLUMNS, one row per update), TensorBoard, checkpoints.
+"""
+import math
+import os
+import secrets
+import time
+import warnings
+
+import numpy as np
+
+from ..errors import TrainingDiverged
+from ..run.run_log import (ProgressCSV, Scalars, StopRequest, make_logger, package_versions,
+                           prepare_output_dir, write_json_atomic)
+from .config import apply_config, parse_args
+
+PROGRESS_COLUMNS = ["iteration", "steps", "episodes", "train_reward", "eval_reward",
+                    "value_loss", "action_loss", "entropy", "lr", "sps", "wall_time",
+                    "sample_time", "learn_time", "eval_time"]
+
+
+def main(argv):
+    """Runs `train.py --algo parl2 ARGV`; returns the exit status."""
+    args = parse_args(argv)
+    # PPO.learn converts its (already tensor) discrete actions with paddle.to_tensor, which
+    # Paddle 3 answers with this notice at the first update; the conversion itself is right.
+    warnings.filterwarnings("ignore", message="To copy construct from a tensor")
+
+    import paddle
+    from parl.algorithms import PPO
+
+    from ..sampling.envs import resolve_env_id
+    from .agent import PPOAgent
+    from .env_utils import ParallelEnv, env_kind, make_env, obs_rms, run_evaluate_episodes
+    from .model import MODELS
+    from .storage import RolloutStorage
+
+    env_id, env_note = resolve_env_id(args.env)
+    kind = env_kind(env_id)
+    config = apply_config(args, kind)
+    seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
+    output_dir = args.output_dir or os.path.join(
+        "runs", f"parl2_{env_id.replace('/', '-')}_seed{seed}_{time.strftime('%Y%m%d-%H%M%S')}")
+    eval_seed, agent_seed, *env_seeds = np.random.SeedSequence(seed).generate_state(
+        2 + config["env_num"]).tolist()
+
+    prepare_output_dir(output_dir, args.overwrite)
+    logger = make_logger(os.path.join(output_dir, "train.log"))
+    for line in (env_note, "------------------- PPO ---------------------",
+                 f"Env: {env_id}, seed: {seed}, config: {kind}",
+                 "---------------------------------------------"):
+        if line:
+            logger.info(line)
+
+    paddle.set_device("cpu")
+    paddle.base.core.set_num_threads(args.learner_threads or os.cpu_count() or 1)
+    paddle.seed(seed)
+    envs = ParallelEnv(env_id, kind, env_seeds)
+    eval_env = make_env(env_id, kind, evaluation=True)
+    eval_env.reset(seed=eval_seed)
+    obs_space, act_space = envs.envs[0].observation_space, envs.envs[0].action_space
+    model = MODELS[kind](obs_space, act_space)
+    ppo = PPO(model, clip_param=float(config["clip_param"]),
+              value_loss_coef=float(config["value_loss_coef"]),
+              entropy_coef=float(config["entropy_coef"]), initial_lr=float(config["initial_lr"]),
+              max_grad_norm=float(config["max_grad_norm"]),
+              continuous_action=kind == "mujoco")
+    agent = PPOAgent(ppo, config, np.random.default_rng(agent_seed))
+    rollout = RolloutStorage(config["step_nums"], config["env_num"], obs_space, act_space)
+    write_json_atomic(os.path.join(output_dir, "config.json"), {
+        "algo": "parl2", "args": vars(args), "config": config, "seed": seed, "env_id": env_id,
+        "versions": package_versions()})
+
+    progress = ProgressCSV(os.path.join(output_dir, "progress.csv"), columns=PROGRESS_COLUMNS)
+    scalars = Scalars(os.path.join(output_dir, "tensorboard"))
+    stop = StopRequest()
+    counters = {"iteration": 0, "steps": 0, "episodes": 0, "test_flag": 0}
+    start = time.perf_counter()
+    try:
+        obs = envs.reset()
+        done = np.zeros(config["env_num"], dtype=np.float32)
+        for update in range(1, config["num_updates"] + 1):
+            if stop.signal is not None:
+                break
+            tic = time.perf_counter()
+            for _ in range(config["step_nums"]):
+                counters["steps"] += config["env_num"]
+                value, action, logprob = agent.sample(obs)
+                next_obs, reward, next_done = envs.step(action)
+                rollout.append(obs, action, logprob, reward, done, value)
+                obs, done = next_obs, next_done
+            episode_returns = envs.take_episode_returns()
+            for episode_return in episode_returns:
+                logger.info(f"Training: total steps: {counters['steps']}, episode rewards: "
+                            f"{episode_return}")
+            # bootstrap value of the observation after the rollout
+            rollout.compute_returns(agent.value(obs), done, config["gamma"], config["gae_lambda"])
+            sample_time = time.perf_counter() - tic
+            value_loss, action_loss, entropy, lr = agent.learn(rollout)
+            learn_time = time.perf_counter() - tic - sample_time
+            if not all(map(math.isfinite, (value_loss, action_loss, entropy))):
+                raise TrainingDiverged(f"update {update} (step {counters['steps']}) produced a "
+                                       f"non-finite loss")
+            counters["iteration"] = update
+            counters["episodes"] += len(episode_returns)
+            eval_reward = None
+            if (counters["steps"] + 1) // config["test_every_steps"] >= counters["test_flag"]:
+                counters["test_flag"] = (counters["steps"] + 1) // config["test_every_steps"] + 1
+                rms = obs_rms(envs.envs[0])
+                if rms is not None:  # the training statistics, frozen in the evaluation env
+                    obs_rms(eval_env).mean, obs_rms(eval_env).var = rms.mean.copy(), rms.var.copy()
+                    obs_rms(eval_env).count = rms.count
+                eval_reward = run_evaluate_episodes(agent, eval_env, config["eval_episode"])
+                logger.info(f"Evaluation over: {config['eval_episode']} episodes, Reward: "
+                            f"{eval_reward}")
+            wall_time = time.perf_counter() - start
+            row = {"iteration": update, "steps": counters["steps"],
+                   "episodes": counters["episodes"],
+                   "train_reward": float(np.mean(episode_returns)) if episode_returns else None,
+                   "eval_reward": eval_reward, "value_loss": value_loss,
+                   "action_loss": action_loss, "entropy": entropy, "lr": lr,
+                   "sps": round(counters["steps"] / wall_time, 1), "wall_time": round(wall_time, 3),
+                   "sample_time": round(sample_time, 4), "learn_time": round(learn_time, 4),
+                   "eval_time": round(wall_time - (tic - start) - sample_time - learn_time, 4)}
+            progress.write(row)
+            scalars.write(row)
+        if stop.signal is not None:
+            logger.info(f"Stopped by signal {stop.signal} at step {counters['steps']}.")
+            return 128 + stop.signal
+        logger.info(f"Done: {counters['steps']} steps in {time.perf_counter() - start:.0f} s; "
+                    f"results in {output_dir}")
+        return 0
+    finally:
+        stop.restore()
+        progress.close()
+        scalars.close()
+        envs.close()
+        eval_env.close()
