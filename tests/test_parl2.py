@@ -1,0 +1,174 @@
+"""PARL 2.x's PPO (`train.py --algo parl2`): rollout storage's GAE pinned to hand-computed values,
+the Atari wrappers on real ALE Breakout, parl.algorithms.PPO itself doing the learning, and short
+end-to-end runs on real Gymnasium environments."""
+import json
+import re
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from helpers import read_progress, run_train
+from mujoco_ppo.parl2.env_utils import EpisodicLife, make_env
+from mujoco_ppo.parl2.storage import RolloutStorage
+
+SPACES = (gym.spaces.Box(-1, 1, (1,)), gym.spaces.Discrete(2))
+
+
+def _filled_storage(rewards, values, dones):
+    """A 3-step, 2-environment rollout; arrays are [step, env]."""
+    storage = RolloutStorage(3, 2, *SPACES)
+    for t in range(3):
+        storage.append(np.zeros((2, 1)), np.zeros(2), np.zeros(2), rewards[t], dones[t], values[t])
+    return storage
+
+
+def test_gae_and_returns_by_hand():
+    # env 0: an episode ends after step 1 (dones[2] = 1: obs[2] starts a new one); bootstrap 2.0.
+    # env 1: the rollout's last step ends an episode (next done = 1), so its bootstrap 4.0 is unused.
+    rewards = np.array([[1, 0], [2, 0], [3, 1]], np.float32)
+    values = np.array([[0.5, 0], [1.0, 0], [1.5, 0]], np.float32)
+    dones = np.array([[0, 0], [0, 0], [1, 0]], np.float32)
+    storage = _filled_storage(rewards, values, dones)
+    adv, ret = storage.compute_returns(np.array([[2.0], [4.0]]), np.array([0.0, 1.0]),
+                                       gamma=0.5, gae_lambda=0.5)
+    # env 0, gamma = lambda = 0.5:
+    #   t=2: delta = 3 + 0.5*2.0 - 1.5 = 2.5                        A = 2.5
+    #   t=1: next step starts a new episode: delta = 2 - 1.0 = 1.0   A = 1.0
+    #   t=0: delta = 1 + 0.5*1.0 - 0.5 = 1.0,  A = 1.0 + 0.25*1.0 = 1.25
+    # env 1: t=2: delta = 1 (terminal) -> 1; t=1: 0 + 0.25*1 = 0.25; t=0: 0.25*0.25 = 0.0625
+    np.testing.assert_allclose(adv, [[1.25, 0.0625], [1.0, 0.25], [2.5, 1.0]], rtol=1e-6)
+    np.testing.assert_allclose(ret, [[1.75, 0.0625], [2.0, 0.25], [4.0, 1.0]], rtol=1e-6)
+
+
+def test_lambda_one_returns_are_discounted_sums_to_the_episode_end_or_the_bootstrap():
+    rewards = np.array([[1, 1], [1, 1], [1, 1]], np.float32)
+    values = np.array([[5, 3], [-2, 7], [9, 1]], np.float32)
+    dones = np.array([[0, 0], [0, 1], [0, 0]], np.float32)
+    storage = _filled_storage(rewards, values, dones)
+    _, ret = storage.compute_returns(np.array([10.0, 10.0]), np.array([0.0, 0.0]),
+                                     gamma=0.9, gae_lambda=1.0)
+    # env 0 never ends: R_t = sum of 0.9^k rewards + 0.9^(3-t) * 10
+    # env 1 ends after step 0: R_0 = 1; from step 1: 1 + 0.9 + 0.81 * 10
+    np.testing.assert_allclose(ret[:, 0], [1 + .9 + .81 + .729 * 10, 1 + .9 + .81 * 10, 1 + 9],
+                               rtol=1e-6)
+    np.testing.assert_allclose(ret[:, 1], [1, 1 + .9 + .81 * 10, 1 + 9], rtol=1e-6)
+
+
+def test_sample_batch_flattens_step_major_in_learn_order():
+    storage = _filled_storage(np.arange(6, dtype=np.float32).reshape(3, 2),
+                              np.zeros((3, 2)), np.zeros((3, 2)))
+    storage.compute_returns(np.zeros(2), np.zeros(2), gamma=0.0, gae_lambda=0.0)
+    obs, actions, logprobs, adv, ret, values = storage.sample_batch(np.array([3, 0]))
+    np.testing.assert_array_equal(adv, [3.0, 0.0])  # index 3 = step 1, env 1
+    assert obs.shape == (2, 1) and obs.dtype == np.float32
+
+
+@pytest.mark.parametrize("env_id", ["BreakoutNoFrameskip-v4", "ALE/Breakout-v5"])
+def test_atari_wrappers_shape_dtype_and_frame_stack(env_id):
+    env = make_env(env_id, "atari")
+    obs, _ = env.reset(seed=0)
+    assert obs.shape == (4, 84, 84) and obs.dtype == np.uint8
+    assert env.observation_space.shape == (4, 84, 84)
+    assert env.unwrapped._frameskip == 1  # frame skip (with max-pooling) is the wrapper's
+    # after a reset every frame of the stack is the first frame; each step shifts in one frame
+    assert all(np.array_equal(obs[0], frame) for frame in obs)
+    previous = obs
+    for _ in range(5):
+        obs, *_ = env.step(env.action_space.sample())
+        np.testing.assert_array_equal(obs[:3], previous[1:])
+        previous = obs
+    assert obs[3].any()  # a real grey frame, not padding
+    env.close()
+
+
+def test_atari_rewards_clipped_lives_episodic_and_returns_whole_games():
+    env = make_env("BreakoutNoFrameskip-v4", "atari")
+    env.reset(seed=1)
+    life_ends = game_return = steps = 0
+    clipped = []
+    while True:
+        _, reward, terminated, truncated, info = env.step(env.action_space.sample())
+        clipped.append(reward)
+        steps += 1
+        if "episode" in info:
+            game_return = info["episode"]["r"]
+            break
+        if terminated:
+            life_ends += 1
+            lives = env.unwrapped.ale.lives()
+            env.reset()  # continues the game: the lives stay
+            assert env.unwrapped.ale.lives() == lives
+        assert steps < 20000
+    assert set(clipped) <= {0.0, 1.0}  # Breakout scores are positive: clipped to 1
+    assert life_ends == 4  # five lives: four episodes end on a lost life, the fifth with the game
+    assert game_return >= sum(clipped) > 0  # raw points (1, 4 or 7 a brick) against clipped
+    assert isinstance(env.env.env.env, EpisodicLife) or any(
+        isinstance(w, EpisodicLife) for w in _wrappers(env))
+    env.close()
+
+
+def _wrappers(env):
+    while isinstance(env, gym.Wrapper):
+        yield env
+        env = env.env
+
+
+def test_ppo_learn_of_parl_itself_does_the_updates(tmp_path, monkeypatch):
+    import parl.algorithms
+    from mujoco_ppo.parl2 import train_loop
+
+    calls = []
+    original = parl.algorithms.PPO.learn
+
+    def counting_learn(self, *args, **kwargs):
+        calls.append(type(self))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(parl.algorithms.PPO, "learn", counting_learn)
+    status = train_loop.main(["--env", "CartPole-v1", "--seed", "1", "--env_num", "2",
+                              "--step_nums", "16", "--num_minibatches", "4", "--update_epochs",
+                              "3", "--train_total_steps", "64", "--output_dir",
+                              str(tmp_path / "out")])
+    assert status == 0
+    assert calls == [parl.algorithms.PPO] * (2 * 3 * 4)  # 2 updates x 3 epochs x 4 minibatches
+    assert parl.algorithms.PPO.__module__ == "parl.algorithms.paddle.ppo"
+
+
+TRAIN_EPISODE = re.compile(r"Training: total steps: (\d+), episode rewards: (\S+)$")
+EVAL_LINE = re.compile(r"Evaluation over: (\d+) episodes, Reward: (\S+)$")
+# A fast CartPole config (the documented classic-control config needs ~10^5 steps).
+FAST_CARTPOLE = ["--env", "CartPole-v1", "--env_num", 4, "--step_nums", 128,
+                 "--initial_lr", "1e-3", "--update_epochs", 10, "--lr_decay", "false"]
+
+
+@pytest.fixture(scope="module")
+def cartpole_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("parl2") / "cartpole"
+    proc = run_train("--algo", "parl2", *FAST_CARTPOLE, "--seed", 1, "--train_total_steps",
+                     "30000", "--test_every_steps", 2500, "--output_dir", out)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_cartpole_reaches_the_500_cap(cartpole_run):
+    evals = [float(r["eval_reward"]) for r in read_progress(cartpole_run) if r["eval_reward"]]
+    assert max(evals) == 500.0, evals
+
+
+def test_parl_log_lines_progress_csv_and_config(cartpole_run):
+    rows = read_progress(cartpole_run)
+    assert [int(r["iteration"]) for r in rows] == list(range(1, len(rows) + 1))
+    assert [int(r["steps"]) for r in rows] == [512 * (i + 1) for i in range(len(rows))]
+    log = (cartpole_run / "train.log").read_text().splitlines()
+    episodes = [m for m in map(TRAIN_EPISODE.search, log) if m]
+    evals = [m for m in map(EVAL_LINE.search, log) if m]
+    assert len(episodes) == int(rows[-1]["episodes"])
+    assert [float(m[2]) for m in evals] == [float(r["eval_reward"]) for r in rows
+                                            if r["eval_reward"]]
+    for row in rows:
+        assert float(row["lr"]) == pytest.approx(1e-3)
+        assert float(row["entropy"]) > 0 and float(row["sps"]) > 0
+    config = json.loads((cartpole_run / "config.json").read_text())
+    assert config["algo"] == "parl2" and config["config"]["kind"] == "classic"
+    assert config["config"]["batch_size"] == 512 and config["config"]["clip_param"] == 0.2
