@@ -137,7 +137,8 @@ def test_ppo_learn_of_parl_itself_does_the_updates(tmp_path, monkeypatch):
 
 TRAIN_EPISODE = re.compile(r"Training: total steps: (\d+), episode rewards: (\S+)$")
 EVAL_LINE = re.compile(r"Evaluation over: (\d+) episodes, Reward: (\S+)$")
-# A fast CartPole config (the documented classic-control config needs ~10^5 steps).
+# A fast CartPole config: 10 epochs at a constant 1e-3 (the classic-control config, 4 epochs at
+# 2.5e-4 decayed, takes longer and is less steady on the way).
 FAST_CARTPOLE = ["--env", "CartPole-v1", "--env_num", 4, "--step_nums", 128,
                  "--initial_lr", "1e-3", "--update_epochs", 10, "--lr_decay", "false"]
 
@@ -145,8 +146,8 @@ FAST_CARTPOLE = ["--env", "CartPole-v1", "--env_num", 4, "--step_nums", 128,
 @pytest.fixture(scope="module")
 def cartpole_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("parl2") / "cartpole"
-    proc = run_train("--algo", "parl2", *FAST_CARTPOLE, "--seed", 1, "--train_total_steps",
-                     "30000", "--test_every_steps", 2500, "--output_dir", out)
+    proc = run_train("--algo", "parl2", *FAST_CARTPOLE, "--seed", 2, "--train_total_steps",
+                     "20000", "--test_every_steps", 2500, "--output_dir", out)
     assert proc.returncode == 0, proc.stderr
     return out
 

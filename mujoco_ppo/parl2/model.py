@@ -1,7 +1,8 @@
 """PARL 2.x's models (examples/PPO/atari_model.py, mujoco_model.py) and an MLP for discrete
 classic control. Each is a ``parl.Model`` with the two methods ``parl.algorithms.PPO`` calls:
 ``value(obs)`` -> V(s) of shape [batch, 1], and ``policy(obs)`` -> logits (discrete actions) or
-(mean, std) of a diagonal Gaussian (continuous actions). Policy and value share their trunk.
+(mean, std) of a diagonal Gaussian (continuous actions). PARL's two models share one trunk between
+policy and value; the classic-control model has two networks, as cleanrl's.
 """
 import numpy as np
 import paddle
@@ -38,13 +39,14 @@ class AtariModel(parl.Model):
 
 
 class _TanhTrunk(parl.Model):
-    """Two tanh layers of 64 units shared by the policy and value heads (PARL's MujocoModel)."""
+    """Two tanh layers of 64 units and a linear head of ``out_dim`` (PARL's MujocoModel's
+    trunk; ``value`` is its output)."""
 
-    def __init__(self, obs_dim):
+    def __init__(self, obs_dim, out_dim=1):
         super().__init__()
         self.fc1 = nn.Linear(obs_dim, 64)
         self.fc2 = nn.Linear(64, 64)
-        self.fc_value = nn.Linear(64, 1)
+        self.fc_value = nn.Linear(64, out_dim)
 
     def _features(self, obs):
         return paddle.tanh(self.fc2(paddle.tanh(self.fc1(obs))))
@@ -68,16 +70,22 @@ class MujocoModel(_TanhTrunk):
         return self.fc_policy(self._features(obs)), paddle.exp(self.fc_pi_std)
 
 
-class ClassicModel(_TanhTrunk):
-    """Softmax policy for discrete actions on a flat observation (CartPole-v1): PARL's MuJoCo
-    trunk with a logits head."""
+class ClassicModel(parl.Model):
+    """Softmax policy for discrete actions on a flat observation (CartPole-v1), with cleanrl's
+    ppo.py network: separate actor and critic MLPs of two tanh layers of 64 units. (A shared
+    trunk, as in MujocoModel, lets the value loss of CartPole's unnormalised returns, up to
+    about 100, dominate the clipped gradient, and learns several times slower.)"""
 
     def __init__(self, obs_space, act_space):
-        super().__init__(obs_space.shape[0])
-        self.fc_pi = nn.Linear(64, act_space.n)
+        super().__init__()
+        self.actor = _TanhTrunk(obs_space.shape[0], act_space.n)
+        self.critic = _TanhTrunk(obs_space.shape[0], 1)
+
+    def value(self, obs):
+        return self.critic.value(obs)
 
     def policy(self, obs):
-        return self.fc_pi(self._features(obs))
+        return self.actor.value(obs)
 
 
 MODELS = {"atari": AtariModel, "mujoco": MujocoModel, "classic": ClassicModel}
