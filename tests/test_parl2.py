@@ -173,3 +173,70 @@ def test_parl_log_lines_progress_csv_and_config(cartpole_run):
     config = json.loads((cartpole_run / "config.json").read_text())
     assert config["algo"] == "parl2" and config["config"]["kind"] == "classic"
     assert config["config"]["batch_size"] == 512 and config["config"]["clip_param"] == 0.2
+
+
+def test_mujoco_observations_normalised_with_frozen_statistics_in_evaluation():
+    from mujoco_ppo.parl2.env_utils import obs_rms
+    train_env = make_env("InvertedPendulum-v4", "mujoco")
+    eval_env = make_env("InvertedPendulum-v4", "mujoco", evaluation=True)
+    obs, _ = train_env.reset(seed=0)
+    for _ in range(50):
+        obs, reward, terminated, truncated, _ = train_env.step(train_env.action_space.sample())
+        if terminated or truncated:
+            obs, _ = train_env.reset()
+        assert obs.dtype == np.float32 and np.all(np.abs(obs) <= 10.0)
+    assert obs_rms(train_env).count > 50  # reset and step observations both counted
+    eval_env.reset(seed=0)
+    count = obs_rms(eval_env).count
+    eval_env.step(eval_env.action_space.sample())
+    assert obs_rms(eval_env).count == count  # frozen
+    train_env.close()
+    eval_env.close()
+
+
+def test_short_mujoco_run(tmp_path):
+    out = tmp_path / "pendulum"
+    proc = run_train("--algo", "parl2", "--env", "InvertedPendulum-v2", "--seed", 0,
+                     "--step_nums", 256, "--num_minibatches", 4, "--update_epochs", 2,
+                     "--train_total_steps", 768, "--output_dir", out)
+    assert proc.returncode == 0, proc.stderr
+    rows = read_progress(out)
+    assert [int(r["steps"]) for r in rows] == [256, 512, 768]
+    # the learning rate decays linearly: 3e-4 * (1 - k/3) for k = 1, 2 (k = 3 gives 0, which
+    # PPO.learn does not set: PARL's `if lr:`)
+    assert [float(r["lr"]) for r in rows] == pytest.approx([2e-4, 1e-4, 1e-4])
+    assert rows[0]["eval_reward"]  # the first update is evaluated (PARL's test_flag starts at 0)
+    config = json.loads((out / "config.json").read_text())
+    assert config["env_id"] == "InvertedPendulum-v4" and config["config"]["kind"] == "mujoco"
+    assert config["config"]["num_minibatches"] == 4 and config["config"]["clip_param"] == 0.2
+
+
+def test_short_atari_run_goes_through_every_wrapper_and_writes_rows(tmp_path):
+    out = tmp_path / "breakout"
+    proc = run_train("--algo", "parl2", "--env", "ALE/Breakout-v5", "--seed", 0, "--env_num", 2,
+                     "--step_nums", 32, "--num_minibatches", 2, "--update_epochs", 1,
+                     "--train_total_steps", 128, "--eval_episode", 1, "--output_dir", out)
+    assert proc.returncode == 0, proc.stderr
+    rows = read_progress(out)
+    assert [int(r["steps"]) for r in rows] == [64, 128]
+    assert float(rows[0]["eval_reward"]) >= 0  # one whole game, deterministic
+    assert 1.0 < float(rows[0]["entropy"]) <= np.log(4)  # 4 actions, nearly uniform untrained
+    config = json.loads((out / "config.json").read_text())
+    assert config["config"]["kind"] == "atari" and config["config"]["clip_param"] == 0.1
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--env", "CartPole-v1", "--num_minibatches", "3"], "must divide"),
+    (["--env", "CartPole-v1", "--gamma", "1.5"], "--gamma must be in (0, 1]"),
+    (["--env", "CartPole-v1", "--lr_decay", "maybe"], "is not true or false"),
+    (["--env", "CartPole-v1", "--train_total_steps", "100"], "less than one rollout"),
+    (["--env", "Breakout-v9"], "unknown environment id"),
+    (["--env", "Pendulum-v1", "--xparl_addr", "127.0.0.1:8010"], "not available"),
+    (["--algo", "parl3"], "invalid choice"),
+])
+def test_bad_input_is_one_sentence_and_exit_2(args, phrase, tmp_path):
+    proc = run_train("--algo", "parl2", *args, "--output_dir", tmp_path / "out", timeout=120) \
+        if args[0] != "--algo" else run_train(*args, timeout=120)
+    assert proc.returncode == 2
+    assert phrase in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr

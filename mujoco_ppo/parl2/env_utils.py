@@ -15,6 +15,8 @@ MuJoCo (PARL's wrap_rms): RecordEpisodeStatistics (raw returns), NormalizeObserv
 observations with the training statistics, frozen, and its rewards are raw.
 Classic control: RecordEpisodeStatistics only.
 """
+import warnings
+
 import gymnasium as gym
 import numpy as np
 
@@ -37,7 +39,9 @@ def _make(env_id):
     if spec.entry_point == "ale_py.env:AtariEnv" and spec.kwargs.get("frameskip", 1) != 1:
         kwargs["frameskip"] = 1  # ALE/…-v5 skips 4 frames itself, without max-pooling
     try:
-        return gym.make(env_id, **kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Gymnasium's "v4 is out of date" notice
+            return gym.make(env_id, **kwargs)
     except gym.error.Error as exc:
         raise UserError(f"cannot create {env_id}: {exc}") from None
 
