@@ -240,3 +240,29 @@ def test_bad_input_is_one_sentence_and_exit_2(args, phrase, tmp_path):
     assert proc.returncode == 2
     assert phrase in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+@pytest.mark.parametrize("env_id, kind", [("CartPole-v1", "classic"),
+                                          ("InvertedPendulum-v4", "mujoco"),
+                                          ("ALE/Breakout-v5", "atari")])
+def test_env_state_restored_mid_episode_continues_identically(env_id, kind):
+    from mujoco_ppo.parl2 import env_state
+    original, copy = make_env(env_id, kind), make_env(env_id, kind)
+    original.reset(seed=3)
+    copy.reset(seed=99)
+    actions = np.random.default_rng(0)
+    for _ in range(20):
+        _, _, terminated, truncated, _ = original.step(original.action_space.sample())
+        if terminated or truncated:
+            original.reset()
+    env_state.restore(copy, "env", *env_state.capture(original, "env"))
+    for _ in range(60):  # sticky actions (v5) and resets draw from the restored streams
+        action = (actions.integers(original.action_space.n) if kind != "mujoco"
+                  else actions.uniform(-1, 1, original.action_space.shape))
+        a, b = original.step(action), copy.step(action)
+        np.testing.assert_array_equal(a[0], b[0])
+        assert a[1:4] == b[1:4]
+        assert [a[4]["episode"][k] for k in "rl"] == [b[4]["episode"][k] for k in "rl"] \
+            if "episode" in a[4] else "episode" not in b[4]
+        if a[2] or a[3]:
+            np.testing.assert_array_equal(original.reset()[0], copy.reset()[0])
