@@ -266,3 +266,51 @@ def test_env_state_restored_mid_episode_continues_identically(env_id, kind):
             if "episode" in a[4] else "episode" not in b[4]
         if a[2] or a[3]:
             np.testing.assert_array_equal(original.reset()[0], copy.reset()[0])
+
+
+TIMING_COLUMNS = ("sps", "wall_time", "sample_time", "learn_time", "eval_time")
+
+
+def _without_timings(rows):
+    return [{k: v for k, v in row.items() if k not in TIMING_COLUMNS} for row in rows]
+
+
+@pytest.mark.parametrize("env_args", [
+    ["--env", "CartPole-v1", "--env_num", 2, "--step_nums", 64, "--train_total_steps", 3840],
+    ["--env", "InvertedPendulum-v4", "--step_nums", 128, "--num_minibatches", 4,
+     "--update_epochs", 2, "--train_total_steps", 3840],
+])
+def test_stop_and_resume_equals_one_run(env_args, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from helpers import ROOT
+    common = ["--algo", "parl2", *map(str, env_args), "--seed", "4", "--test_every_steps", "1000",
+              "--checkpoint_every", "3"]
+    assert run_train(*common, "--output_dir", tmp_path / "one").returncode == 0
+    stopped = tmp_path / "stopped"
+    proc = subprocess.Popen([sys.executable, f"{ROOT}/train.py", *common, "--output_dir",
+                             str(stopped)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    while not (stopped / "progress.csv").exists() or len(read_progress(stopped)) < 4:
+        assert proc.poll() is None, proc.stderr.read()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)  # the update under way finishes, a checkpoint is saved
+    assert proc.wait(timeout=120) == 128 + signal.SIGTERM, proc.stderr.read()
+    proc.stderr.close()
+    assert len(read_progress(stopped)) < 30
+    resumed = run_train("--resume", stopped)  # no --algo: config.json says parl2
+    assert resumed.returncode == 0, resumed.stderr
+    assert _without_timings(read_progress(stopped)) == _without_timings(
+        read_progress(tmp_path / "one"))
+    assert "Resumed" in (stopped / "train.log").read_text()
+
+
+def test_resume_refuses_changed_settings_and_finished_runs(cartpole_run):
+    changed = run_train("--resume", cartpole_run, "--clip_param", "0.3", "--seed", 2,
+                        "--entropy_coef", "0.01")  # seed 2 and entropy 0.01 are the run's own
+    assert changed.returncode == 2 and len(changed.stderr.strip().splitlines()) == 1
+    assert changed.stderr.strip().endswith("these differ: --clip_param 0.3 (the run has 0.2).")
+    finished = run_train("--resume", cartpole_run)
+    assert finished.returncode == 2 and "larger --train_total_steps" in finished.stderr

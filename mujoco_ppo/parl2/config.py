@@ -7,6 +7,8 @@ observations with discrete actions -> Atari, continuous actions -> MuJoCo, flat 
 discrete actions -> classic control. A flag given on the command line overrides the config.
 """
 import argparse
+import json
+import os
 
 from ..errors import UserError
 from ..run.config import OneLineErrorParser, whole_number
@@ -28,7 +30,7 @@ CONFIGS = {"atari": ATARI_CONFIG, "mujoco": MUJOCO_CONFIG, "classic": CLASSIC_CO
 # parl.algorithms.PPO's own defaults, which PARL's configs leave commented out.
 PPO_DEFAULTS = dict(value_loss_coef=0.5, max_grad_norm=0.5, eps=1e-5, gamma=0.99, gae_lambda=0.95)
 # Flags that --resume may change; any other must equal the run's.
-RESUMABLE = ("train_total_steps", "checkpoint_every", "learner_threads", "resume", "algo")
+RESUMABLE = ("train_total_steps", "checkpoint_every", "learner_threads", "resume")
 
 
 def _on_off(text):
@@ -95,22 +97,52 @@ def build_parser():
 
 
 def parse_args(argv):
-    """Parsed flags; config-dependent ones stay None until ``apply_config``."""
-    args = build_parser().parse_args(argv)
+    """Parsed flags; config-dependent ones stay None until ``apply_config``. With ``--resume
+    DIR`` the run's own flags from DIR/config.json, where only RESUMABLE ones may change."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.resume:
+        args = _resumed_args(parser, argv, args.resume)
     if args.xparl_addr:
         raise UserError("--xparl_addr is not available for --algo parl2 yet; sample with local "
                         "environments (--env_num).")
     return args
 
 
+def _resumed_args(parser, argv, run_dir):
+    try:
+        with open(os.path.join(run_dir, "config.json")) as f:
+            saved = json.load(f)
+        if saved.get("algo") != "parl2":
+            raise UserError(f"{run_dir} holds a PARL 1.x run; resume it without --algo parl2.")
+        saved, resolved = saved["args"], {**saved["args"], **saved["config"]}
+    except FileNotFoundError:
+        raise UserError(f"cannot resume {run_dir}: it has no config.json.") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"cannot resume {run_dir}: config.json is unreadable ({exc}).") from None
+    for action in parser._actions:  # parse again without defaults: the flags actually given
+        action.default = argparse.SUPPRESS
+    given = vars(parser.parse_args(argv))
+    differing = [f"--{name} {value} (the run has {resolved.get(name)})"
+                 for name, value in given.items()
+                 if name not in RESUMABLE and value != resolved.get(name)]
+    if differing:
+        raise UserError(f"--resume continues a run with its own settings; these differ: "
+                        f"{'; '.join(differing)}.")
+    saved.update({name: given[name] for name in RESUMABLE if name in given}, resume=run_dir,
+                 output_dir=run_dir)
+    return argparse.Namespace(**saved)
+
+
 def apply_config(args, kind):
     """Fill unset flags from the config of the environment's kind, then check every value.
     Returns the config dict (flags plus batch_size and num_updates), as PARL's train.py builds."""
     config = dict(CONFIGS[kind])
-    config.update({k: v for k, v in vars(args).items() if v is not None})
+    config.update({k: v for k, v in vars(args).items() if v is not None and k in CONFIGS[kind]
+                   or k in PPO_DEFAULTS})
     config["kind"] = kind
     for name in ("env_num", "step_nums", "num_minibatches", "update_epochs",
-                 "train_total_steps", "test_every_steps", "eval_episode", "checkpoint_every"):
+                 "train_total_steps", "test_every_steps", "eval_episode"):
         if config[name] < 1:
             raise UserError(f"--{name} must be at least 1 (got {config[name]}).")
     for name in ("initial_lr", "clip_param", "max_grad_norm"):
@@ -119,6 +151,8 @@ def apply_config(args, kind):
     for name in ("entropy_coef", "value_loss_coef"):
         if not config[name] >= 0:
             raise UserError(f"--{name} must be at least 0 (got {config[name]}).")
+    if args.checkpoint_every < 1:
+        raise UserError(f"--checkpoint_every must be at least 1 (got {args.checkpoint_every}).")
     if not 0 < config["gamma"] <= 1:
         raise UserError(f"--gamma must be in (0, 1] (got {config['gamma']}).")
     if not 0 <= config["gae_lambda"] <= 1:

@@ -69,7 +69,19 @@ def capture(env, prefix):
     return arrays, state
 
 
+def _checks_done(env):
+    """Gymnasium's PassiveEnvChecker checks the first reset and steps of an environment, and
+    the captured one has had them: without this, the restored one's first step would compare
+    against a reset it never saw."""
+    while isinstance(env, gym.Wrapper):
+        if isinstance(env, gym.wrappers.PassiveEnvChecker):
+            env.checked_reset = env.checked_step = env.checked_data_reuse = True
+            env._previous_data = None
+        env = env.env
+
+
 def restore(env, prefix, arrays, state):
+    _checks_done(env)
     for key, layer, fields in _layers(env):
         for field in fields:
             name, old = f"{prefix}/{key}.{field}", getattr(layer, field)

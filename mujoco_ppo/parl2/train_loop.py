@@ -7,7 +7,9 @@
                      evaluate each time the step count crosses a multiple of test_every_steps
 
 The run's files are those of the first PPO (mujoco_ppo.run.run_log): train.log with PARL's lines,
-config.json, progress.csv (PROGRESS_COLUMNS, one row per update), TensorBoard, checkpoints.
+config.json, progress.csv (PROGRESS_COLUMNS, one row per update), TensorBoard, and checkpoints
+(every --checkpoint_every updates, at the end, and on SIGINT/SIGTERM) that --resume continues
+exactly.
 """
 import math
 import os
@@ -17,7 +19,8 @@ import warnings
 
 import numpy as np
 
-from ..errors import TrainingDiverged
+from ..errors import TrainingDiverged, UserError
+from ..run import checkpoint as checkpoint_files
 from ..run.run_log import (ProgressCSV, Scalars, StopRequest, make_logger, package_versions,
                            prepare_output_dir, write_json_atomic)
 from .config import apply_config, parse_args
@@ -38,6 +41,7 @@ def main(argv):
     from parl.algorithms import PPO
 
     from ..sampling.envs import resolve_env_id
+    from . import checkpoint
     from .agent import PPOAgent
     from .env_utils import ParallelEnv, env_kind, make_env, obs_rms, run_evaluate_episodes
     from .model import MODELS
@@ -46,23 +50,30 @@ def main(argv):
     env_id, env_note = resolve_env_id(args.env)
     kind = env_kind(env_id)
     config = apply_config(args, kind)
-    seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
+    if args.seed is None:
+        args.seed = secrets.randbelow(2**31)
     output_dir = args.output_dir or os.path.join(
-        "runs", f"parl2_{env_id.replace('/', '-')}_seed{seed}_{time.strftime('%Y%m%d-%H%M%S')}")
-    eval_seed, agent_seed, *env_seeds = np.random.SeedSequence(seed).generate_state(
-        2 + config["env_num"]).tolist()
-
-    prepare_output_dir(output_dir, args.overwrite)
+        "runs", f"parl2_{env_id.replace('/', '-')}_seed{args.seed}_{time.strftime('%Y%m%d-%H%M%S')}")
+    checkpoints = checkpoint_files.Checkpointer(os.path.join(output_dir, "checkpoints"))
+    saved = checkpoint_files.load(checkpoints.latest()) if args.resume else None
+    if saved and saved[1]["counters"]["iteration"] >= config["num_updates"]:
+        raise UserError(f"the run in {output_dir} already finished at "
+                        f"{saved[1]['counters']['steps']} steps; pass a larger "
+                        f"--train_total_steps to continue it.")
+    if not args.resume:
+        prepare_output_dir(output_dir, args.overwrite)
     logger = make_logger(os.path.join(output_dir, "train.log"))
     for line in (env_note, "------------------- PPO ---------------------",
-                 f"Env: {env_id}, seed: {seed}, config: {kind}",
+                 f"Env: {env_id}, seed: {args.seed}, config: {kind}",
                  "---------------------------------------------"):
         if line:
             logger.info(line)
 
+    eval_seed, agent_seed, *env_seeds = np.random.SeedSequence(args.seed).generate_state(
+        2 + config["env_num"]).tolist()
     paddle.set_device("cpu")
     paddle.base.core.set_num_threads(args.learner_threads or os.cpu_count() or 1)
-    paddle.seed(seed)
+    paddle.seed(args.seed)
     envs = ParallelEnv(env_id, kind, env_seeds)
     eval_env = make_env(env_id, kind, evaluation=True)
     eval_env.reset(seed=eval_seed)
@@ -75,19 +86,32 @@ def main(argv):
               continuous_action=kind == "mujoco")
     agent = PPOAgent(ppo, config, np.random.default_rng(agent_seed))
     rollout = RolloutStorage(config["step_nums"], config["env_num"], obs_space, act_space)
-    write_json_atomic(os.path.join(output_dir, "config.json"), {
-        "algo": "parl2", "args": vars(args), "config": config, "seed": seed, "env_id": env_id,
-        "versions": package_versions()})
+    if saved:
+        obs, done, counters = checkpoint.restore(agent, envs, eval_env, *saved)
+        logger.info(f"Resumed {output_dir} from update {counters['iteration']}, step "
+                    f"{counters['steps']}")
+    else:
+        write_json_atomic(os.path.join(output_dir, "config.json"), {
+            "algo": "parl2", "args": vars(args), "config": config, "env_id": env_id,
+            "versions": package_versions()})
+        obs, done = envs.reset(), np.zeros(config["env_num"], dtype=np.float32)
+        counters = {"iteration": 0, "steps": 0, "episodes": 0, "test_flag": 0, "wall_time": 0.0}
+        logger.info(f"Output in {output_dir}")
 
-    progress = ProgressCSV(os.path.join(output_dir, "progress.csv"), columns=PROGRESS_COLUMNS)
-    scalars = Scalars(os.path.join(output_dir, "tensorboard"))
+    progress = ProgressCSV(os.path.join(output_dir, "progress.csv"),
+                           resume_after=counters["iteration"] if saved else None,
+                           columns=PROGRESS_COLUMNS)
+    scalars = Scalars(os.path.join(output_dir, "tensorboard"),
+                      purge_step=counters["steps"] + 1 if saved else None)
     stop = StopRequest()
-    counters = {"iteration": 0, "steps": 0, "episodes": 0, "test_flag": 0}
-    start = time.perf_counter()
+    start = time.perf_counter() - counters["wall_time"]
+
+    def save():
+        checkpoints.save(counters["iteration"],
+                         *checkpoint.capture(agent, envs, eval_env, obs, done, counters))
+
     try:
-        obs = envs.reset()
-        done = np.zeros(config["env_num"], dtype=np.float32)
-        for update in range(1, config["num_updates"] + 1):
+        for update in range(counters["iteration"] + 1, config["num_updates"] + 1):
             if stop.signal is not None:
                 break
             tic = time.perf_counter()
@@ -116,12 +140,13 @@ def main(argv):
                 counters["test_flag"] = (counters["steps"] + 1) // config["test_every_steps"] + 1
                 rms = obs_rms(envs.envs[0])
                 if rms is not None:  # the training statistics, frozen in the evaluation env
-                    obs_rms(eval_env).mean, obs_rms(eval_env).var = rms.mean.copy(), rms.var.copy()
-                    obs_rms(eval_env).count = rms.count
+                    eval_rms = obs_rms(eval_env)
+                    eval_rms.mean, eval_rms.var = rms.mean.copy(), rms.var.copy()
+                    eval_rms.count = rms.count
                 eval_reward = run_evaluate_episodes(agent, eval_env, config["eval_episode"])
                 logger.info(f"Evaluation over: {config['eval_episode']} episodes, Reward: "
                             f"{eval_reward}")
-            wall_time = time.perf_counter() - start
+            wall_time = counters["wall_time"] = time.perf_counter() - start
             row = {"iteration": update, "steps": counters["steps"],
                    "episodes": counters["episodes"],
                    "train_reward": float(np.mean(episode_returns)) if episode_returns else None,
@@ -132,10 +157,15 @@ def main(argv):
                    "eval_time": round(wall_time - (tic - start) - sample_time - learn_time, 4)}
             progress.write(row)
             scalars.write(row)
+            if update % args.checkpoint_every == 0:
+                save()
+        if counters["iteration"] % args.checkpoint_every:
+            save()
         if stop.signal is not None:
-            logger.info(f"Stopped by signal {stop.signal} at step {counters['steps']}.")
+            logger.info(f"Stopped by signal {stop.signal} at step {counters['steps']}; continue "
+                        f"with: python train.py --resume {output_dir}")
             return 128 + stop.signal
-        logger.info(f"Done: {counters['steps']} steps in {time.perf_counter() - start:.0f} s; "
+        logger.info(f"Done: {counters['steps']} steps in {counters['wall_time']:.0f} s; "
                     f"results in {output_dir}")
         return 0
     finally:

@@ -39,11 +39,21 @@ def _loss_type(text):
 
 def split_algo(argv):
     """(``--algo`` value, the other arguments): parl1 (PARL 1.x's PPO, these flags; the
-    default) or parl2 (PARL 2.x's PPO, mujoco_ppo/parl2/config.py's flags)."""
+    default) or parl2 (PARL 2.x's PPO, mujoco_ppo/parl2/config.py's flags). Without --algo,
+    ``--resume DIR`` continues the algorithm that DIR's config.json names."""
     pre = OneLineErrorParser(prog="train.py", add_help=False, allow_abbrev=False)
-    pre.add_argument("--algo", choices=("parl1", "parl2"), default="parl1")
+    pre.add_argument("--algo", choices=("parl1", "parl2"), default=None)
     known, rest = pre.parse_known_args(argv)
-    return known.algo, rest
+    if known.algo is None:
+        probe = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+        probe.add_argument("--resume")
+        run_dir = probe.parse_known_args(rest)[0].resume
+        try:
+            with open(os.path.join(run_dir, "config.json")) as f:
+                known.algo = json.load(f).get("algo")
+        except (TypeError, OSError, ValueError, AttributeError):
+            pass  # no run to resume, or not readable: PARL 1.x's checks report it
+    return known.algo or "parl1", rest
 
 
 def build_parser():

@@ -1,0 +1,56 @@
+"""Checkpoints of PARL 2.x's PPO, in the first PPO's files (mujoco_ppo.run.checkpoint: a
+directory of ``arrays.safetensors`` and ``state.json``, written atomically, two kept).
+
+Taken between updates, in the middle of episodes, a checkpoint holds what the next update
+depends on: the model's weights, Adam's moments and step powers and its learning rate, the
+learning-rate schedule's step, the observation and done flags the next rollout starts from,
+every environment's exact state (env_state: simulator, wrappers, observation normalisation,
+random streams), the agent's minibatch shuffling stream, Paddle's random stream (actions are
+sampled by paddle.distribution), and the run's counters.
+"""
+import numpy as np
+
+from ..run.checkpoint import FORMAT, _optimizer_arrays, _restore_optimizer
+from . import env_state
+
+
+def capture(agent, envs, eval_env, obs, done, counters):
+    """(arrays, state) of a run between two updates."""
+    import paddle
+    model, optimizer = agent.alg.model, agent.alg.optimizer
+    arrays = {f"model/{k}": v.numpy() for k, v in model.state_dict().items()}
+    arrays.update(_optimizer_arrays(optimizer, model, "adam"))
+    arrays["rollout/obs"], arrays["rollout/done"] = obs, done
+    state = {"format": FORMAT, "algo": "parl2", "counters": counters,
+             "lr": optimizer.get_lr(),
+             "lr_step": agent.lr_scheduler.cur_step if agent.lr_scheduler else None,
+             "agent_rng": agent.rng.bit_generator.state,
+             "paddle_rng": [list(s.__getstate__()) for s in paddle.get_rng_state()]}
+    for i, env in enumerate(envs.envs + [eval_env]):
+        env_arrays, env_values = env_state.capture(env, f"env{i}")
+        arrays.update(env_arrays)
+        state.update(env_values)
+    return {k: np.array(v, order="C") for k, v in arrays.items()}, state  # 0-d stays 0-d
+
+
+def restore(agent, envs, eval_env, arrays, state):
+    """Put a captured run back; returns (obs, done, counters)."""
+    import paddle
+    from paddle.base.libpaddle import GeneratorState
+    model, optimizer = agent.alg.model, agent.alg.optimizer
+    model.set_state_dict({k[len("model/"):]: paddle.to_tensor(v)
+                          for k, v in arrays.items() if k.startswith("model/")})
+    _restore_optimizer(optimizer, model, "adam", arrays)
+    optimizer.set_lr(state["lr"])
+    if agent.lr_scheduler:
+        agent.lr_scheduler.cur_step = state["lr_step"]
+    agent.rng.bit_generator.state = state["agent_rng"]
+    generators = []
+    for saved in state["paddle_rng"]:
+        generator = GeneratorState.__new__(GeneratorState)
+        generator.__setstate__(tuple(saved))
+        generators.append(generator)
+    paddle.set_rng_state(generators)
+    for i, env in enumerate(envs.envs + [eval_env]):
+        env_state.restore(env, f"env{i}", arrays, state)
+    return arrays["rollout/obs"], arrays["rollout/done"], state["counters"]
