@@ -1,4 +1,5 @@
 """Evaluate a saved policy: deterministic (mean-action) episodes with the run's saved scaler.
+Runs of `train.py --algo parl2` are evaluated by mujoco_ppo/parl2/evaluate.py.
 
     python evaluate.py --checkpoint runs/MY_RUN [--episodes 10] [--video out.mp4] [--seed 0]
 
@@ -64,9 +65,15 @@ def main(argv=None):
     try:
         with open(os.path.join(run_dir, "config.json")) as f:
             config = json.load(f)
-        env_id, obs_dim, act_dim = config["env_id"], config["obs_dim"], config["act_dim"]
+        parl2 = config.get("algo") == "parl2"  # PARL 2.x's PPO (train.py --algo parl2)
+        if not parl2:
+            env_id, obs_dim, act_dim = config["env_id"], config["obs_dim"], config["act_dim"]
     except (OSError, json.JSONDecodeError, KeyError) as exc:
         raise UserError(f"{run_dir} has no readable config.json ({exc}).") from None
+    if parl2:
+        from mujoco_ppo.parl2.evaluate import evaluate
+        return evaluate(args, checkpoint_dir, config, *checkpoint.load(checkpoint_dir),
+                        _Recorder, _write_video)
     arrays, state = checkpoint.load(checkpoint_dir)
 
     model = MujocoModel(obs_dim, act_dim)

@@ -209,14 +209,30 @@ def test_short_mujoco_run(tmp_path):
     config = json.loads((out / "config.json").read_text())
     assert config["env_id"] == "InvertedPendulum-v4" and config["config"]["kind"] == "mujoco"
     assert config["config"]["num_minibatches"] == 4 and config["config"]["clip_param"] == 0.2
+    # evaluate.py: the checkpoint's observation statistics, deterministic actions
+    import subprocess
+    import sys
+    from helpers import ROOT
+    evaluated = subprocess.run([sys.executable, f"{ROOT}/evaluate.py", "--checkpoint", str(out),
+                                "--episodes", "2"], cwd=ROOT, capture_output=True, text=True,
+                               timeout=300)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "InvertedPendulum-v4, checkpoint" in evaluated.stdout
+    assert "(step 768): return" in evaluated.stdout
 
 
-def test_short_atari_run_goes_through_every_wrapper_and_writes_rows(tmp_path):
-    out = tmp_path / "breakout"
+@pytest.fixture(scope="module")
+def atari_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("parl2") / "breakout"
     proc = run_train("--algo", "parl2", "--env", "ALE/Breakout-v5", "--seed", 0, "--env_num", 2,
                      "--step_nums", 32, "--num_minibatches", 2, "--update_epochs", 1,
                      "--train_total_steps", 128, "--eval_episode", 1, "--output_dir", out)
     assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_short_atari_run_goes_through_every_wrapper_and_writes_rows(atari_run):
+    out = atari_run
     rows = read_progress(out)
     assert [int(r["steps"]) for r in rows] == [64, 128]
     assert float(rows[0]["eval_reward"]) >= 0  # one whole game, deterministic
@@ -314,3 +330,22 @@ def test_resume_refuses_changed_settings_and_finished_runs(cartpole_run):
     assert changed.stderr.strip().endswith("these differ: --clip_param 0.3 (the run has 0.2).")
     finished = run_train("--resume", cartpole_run)
     assert finished.returncode == 2 and "larger --train_total_steps" in finished.stderr
+
+
+def test_evaluate_py_plays_whole_games_of_a_parl2_checkpoint_and_records_them(atari_run, tmp_path):
+    import imageio.v2 as imageio
+    from helpers import ROOT
+    import subprocess
+    import sys
+    video = tmp_path / "breakout.mp4"
+    proc = subprocess.run([sys.executable, f"{ROOT}/evaluate.py", "--checkpoint", str(atari_run),
+                           "--episodes", "2", "--video", str(video)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    returns = [float(m[1]) for m in re.finditer(r"episode \d: return (\S+)", proc.stdout)]
+    assert len(returns) == 2 and all(r >= 0 for r in returns)
+    frames = int(re.search(r"\((\d+) frames\)", proc.stdout)[1])
+    reader = imageio.get_reader(video)
+    first = reader.get_data(0)
+    assert first.shape[:2] == (224, 160) or first.shape[:2] == (210, 160)  # the screen, in colour
+    assert reader.count_frames() == frames > 100  # a whole game: five lives

@@ -32,9 +32,8 @@ CLIP_OBS = CLIP_REWARD = 10.0  # PARL's VecNormalizeEnv clipob, cliprew
 GAMMA = 0.99  # the discount of PARL's reward normalisation (env_utils.GAMMA)
 
 
-def _make(env_id):
+def _make(env_id, **kwargs):
     """gym.make, with ALE's own frame skip off (AtariPreprocessing skips and max-pools)."""
-    kwargs = {}
     spec = gym.spec(env_id)
     if spec.entry_point == "ale_py.env:AtariEnv" and spec.kwargs.get("frameskip", 1) != 1:
         kwargs["frameskip"] = 1  # ALE/…-v5 skips 4 frames itself, without max-pooling
@@ -103,9 +102,10 @@ class FireReset(gym.Wrapper):
         return obs, info
 
 
-def make_env(env_id, kind, evaluation=False):
-    """The environment of ``kind`` with PARL's wrappers (module docstring)."""
-    env = gym.wrappers.RecordEpisodeStatistics(_make(env_id))
+def make_env(env_id, kind, evaluation=False, **make_kwargs):
+    """The environment of ``kind`` with PARL's wrappers (module docstring); ``make_kwargs`` go
+    to gym.make (render_mode, ...)."""
+    env = gym.wrappers.RecordEpisodeStatistics(_make(env_id, **make_kwargs))
     if kind == "atari":
         env = gym.wrappers.AtariPreprocessing(env, noop_max=30, frame_skip=4, screen_size=84)
         env = EpisodicLife(env)
