@@ -349,3 +349,20 @@ def test_evaluate_py_plays_whole_games_of_a_parl2_checkpoint_and_records_them(at
     first = reader.get_data(0)
     assert first.shape[:2] == (224, 160) or first.shape[:2] == (210, 160)  # the screen, in colour
     assert reader.count_frames() == frames > 100  # a whole game: five lives
+
+
+def test_plot_py_draws_parl2_runs(cartpole_run, tmp_path):
+    from mujoco_ppo.analysis.results import group_by_setting, load_run
+    run = load_run(cartpole_run)
+    assert len(run["train_steps"]) == len(run["train_reward"]) > 0
+    groups, labels = group_by_setting([run])
+    assert list(labels.values()) == ["CartPole-v1 parl2"]
+    import subprocess
+    import sys
+    from helpers import ROOT
+    out = tmp_path / "curves.png"
+    proc = subprocess.run([sys.executable, f"{ROOT}/scripts/plot.py", str(cartpole_run), "--out",
+                           str(out), "--window", "5000"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert out.stat().st_size > 10000

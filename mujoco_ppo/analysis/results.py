@@ -29,11 +29,12 @@ def load_run(run_dir):
     except (json.JSONDecodeError, csv.Error) as exc:
         raise UserError(f"{run_dir} has an unreadable config.json or progress.csv: {exc}.") from None
     evals = [r for r in rows if r.get("eval_reward")]
+    trains = [r for r in rows if r.get("train_reward")]  # parl2: empty when no episode ended
     return {
         "dir": run_dir,
         "config": config,
-        "train_reward": np.array([float(r["train_reward"]) for r in rows]),
-        "train_steps": np.array([int(r["steps"]) for r in rows]),
+        "train_reward": np.array([float(r["train_reward"]) for r in trains]),
+        "train_steps": np.array([int(r["steps"]) for r in trains]),
         "eval_steps": np.array([int(r["steps"]) for r in evals]),
         "eval_reward": np.array([float(r["eval_reward"]) for r in evals]),
     }
@@ -68,6 +69,10 @@ def setting_of(run):
     """(env id, values of SETTING_FLAGS); a flag missing from an older run's config.json takes
     its default, which is what that run used."""
     from ..run.config import build_parser
+    if run["config"].get("algo") == "parl2":  # PARL 2.x's PPO: its resolved config, "parl2"
+        config = run["config"]["config"]
+        return (run["config"]["env_id"], "parl2", config["gamma"], config["gae_lambda"], None,
+                config["clip_param"], None, None)
     defaults = build_parser()
     args = run["config"]["args"]
     return (run["config"]["env_id"],) + tuple(args.get(flag, defaults.get_default(flag))
