@@ -11,7 +11,7 @@ import json
 import os
 
 from ..errors import UserError
-from ..run.config import OneLineErrorParser, whole_number
+from ..run.config import OneLineErrorParser, _explicit_parser, whole_number
 
 # PARL's examples/PPO/atari_config.py (the PPO paper's Atari settings).
 ATARI_CONFIG = dict(env_num=8, step_nums=128, num_minibatches=4, update_epochs=4,
@@ -120,9 +120,7 @@ def _resumed_args(parser, argv, run_dir):
         raise UserError(f"cannot resume {run_dir}: it has no config.json.") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise UserError(f"cannot resume {run_dir}: config.json is unreadable ({exc}).") from None
-    for action in parser._actions:  # parse again without defaults: the flags actually given
-        action.default = argparse.SUPPRESS
-    given = vars(parser.parse_args(argv))
+    given = vars(_explicit_parser(parser).parse_args(argv))  # the flags actually given
     differing = [f"--{name} {value} (the run has {resolved.get(name)})"
                  for name, value in given.items()
                  if name not in RESUMABLE and value != resolved.get(name)]

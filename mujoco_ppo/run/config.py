@@ -79,6 +79,9 @@ def build_parser():
                       help="evaluate one deterministic episode each time the step count "
                            "crosses a multiple of this (default: 1e4)")
     ours = p.add_argument_group("this package's flags")
+    ours.add_argument("--algo", choices=("parl1", "parl2"), default="parl1",
+                      help="parl1: this PPO (PARL 1.x's); parl2: PARL 2.x's PPO, with its own "
+                           "flags (train.py --algo parl2 --help) (default: %(default)s)")
     ours.add_argument("--clip_epsilon", type=float, default=0.2,
                       help="clip range of the CLIP objective, PARL's 0.2 (default: %(default)s)")
     ours.add_argument("--beta", type=float, default=1.0,
