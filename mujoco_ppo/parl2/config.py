@@ -27,8 +27,9 @@ CLASSIC_CONFIG = dict(env_num=4, step_nums=128, num_minibatches=4, update_epochs
                       train_total_steps=int(2e5), eval_episode=3, test_every_steps=int(5e3),
                       initial_lr=2.5e-4, lr_decay=True, clip_param=0.2, entropy_coef=0.01)
 CONFIGS = {"atari": ATARI_CONFIG, "mujoco": MUJOCO_CONFIG, "classic": CLASSIC_CONFIG}
-# parl.algorithms.PPO's own defaults, which PARL's configs leave commented out.
-PPO_DEFAULTS = dict(value_loss_coef=0.5, max_grad_norm=0.5, eps=1e-5, gamma=0.99, gae_lambda=0.95)
+# parl.algorithms.PPO's own defaults, which PARL's configs leave commented out (and Adam's
+# epsilon, 1e-5, which is no flag here either).
+PPO_DEFAULTS = dict(value_loss_coef=0.5, max_grad_norm=0.5, gamma=0.99, gae_lambda=0.95)
 # Flags that --resume may change; any other must equal the run's.
 RESUMABLE = ("train_total_steps", "checkpoint_every", "learner_threads", "resume")
 
@@ -136,8 +137,8 @@ def apply_config(args, kind):
     """Fill unset flags from the config of the environment's kind, then check every value.
     Returns the config dict (flags plus batch_size and num_updates), as PARL's train.py builds."""
     config = dict(CONFIGS[kind])
-    config.update({k: v for k, v in vars(args).items() if v is not None and k in CONFIGS[kind]
-                   or k in PPO_DEFAULTS})
+    config.update({k: v for k, v in vars(args).items()
+                   if k in PPO_DEFAULTS or (k in CONFIGS[kind] and v is not None)})
     config["kind"] = kind
     for name in ("env_num", "step_nums", "num_minibatches", "update_epochs",
                  "train_total_steps", "test_every_steps", "eval_episode"):
