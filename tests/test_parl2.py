@@ -2,13 +2,18 @@
 the Atari wrappers on real ALE Breakout, parl.algorithms.PPO itself doing the learning, and short
 end-to-end runs on real Gymnasium environments."""
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 
 import gymnasium as gym
 import numpy as np
 import pytest
 
-from helpers import read_progress, run_train
+from helpers import ROOT, read_progress, run_train
 from mujoco_ppo.parl2.env_utils import EpisodicLife, make_env
 from mujoco_ppo.parl2.storage import RolloutStorage
 
@@ -210,9 +215,6 @@ def test_short_mujoco_run(tmp_path):
     assert config["env_id"] == "InvertedPendulum-v4" and config["config"]["kind"] == "mujoco"
     assert config["config"]["num_minibatches"] == 4 and config["config"]["clip_param"] == 0.2
     # evaluate.py: the checkpoint's observation statistics, deterministic actions
-    import subprocess
-    import sys
-    from helpers import ROOT
     evaluated = subprocess.run([sys.executable, f"{ROOT}/evaluate.py", "--checkpoint", str(out),
                                 "--episodes", "2"], cwd=ROOT, capture_output=True, text=True,
                                timeout=300)
@@ -297,11 +299,6 @@ def _without_timings(rows):
      "--update_epochs", 2, "--train_total_steps", 3840],
 ])
 def test_stop_and_resume_equals_one_run(env_args, tmp_path):
-    import signal
-    import subprocess
-    import sys
-    import time
-    from helpers import ROOT
     common = ["--algo", "parl2", *map(str, env_args), "--seed", "4", "--test_every_steps", "1000",
               "--checkpoint_every", "3"]
     assert run_train(*common, "--output_dir", tmp_path / "one").returncode == 0
@@ -334,9 +331,6 @@ def test_resume_refuses_changed_settings_and_finished_runs(cartpole_run):
 
 def test_evaluate_py_plays_whole_games_of_a_parl2_checkpoint_and_records_them(atari_run, tmp_path):
     import imageio.v2 as imageio
-    from helpers import ROOT
-    import subprocess
-    import sys
     video = tmp_path / "breakout.mp4"
     proc = subprocess.run([sys.executable, f"{ROOT}/evaluate.py", "--checkpoint", str(atari_run),
                            "--episodes", "2", "--video", str(video)], cwd=ROOT,
@@ -357,12 +351,28 @@ def test_plot_py_draws_parl2_runs(cartpole_run, tmp_path):
     assert len(run["train_steps"]) == len(run["train_reward"]) > 0
     groups, labels = group_by_setting([run])
     assert list(labels.values()) == ["CartPole-v1 parl2"]
-    import subprocess
-    import sys
-    from helpers import ROOT
     out = tmp_path / "curves.png"
     proc = subprocess.run([sys.executable, f"{ROOT}/scripts/plot.py", str(cartpole_run), "--out",
                            str(out), "--window", "5000"], capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert out.stat().st_size > 10000
+
+
+def test_nan_reward_stops_the_run_with_one_sentence_and_keeps_the_last_checkpoint(tmp_path):
+    out = tmp_path / "nan"
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "tests"))
+    proc = subprocess.run([sys.executable, f"{ROOT}/train.py", "--algo", "parl2", "--env",
+                           "faulty_envs:NaNRewardPendulum-v0", "--step_nums", "256",
+                           "--num_minibatches", "4", "--update_epochs", "1",
+                           "--checkpoint_every", "1", "--train_total_steps", "2048", "--seed",
+                           "0", "--output_dir", str(out)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    # NaN rewards from the 600th step; above the sentence only Paddle's type-promotion notice
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "train.py: training diverged: update 3 (step 768) produced a non-finite loss; the last "
+        "good checkpoint is kept.")
+    assert "Traceback" not in proc.stderr
+    assert len(read_progress(out)) == 2
+    assert (out / "checkpoints" / "latest").read_text().strip() == "iter_000002"

@@ -34,7 +34,7 @@ GAMMA = 0.99  # the discount of PARL's reward normalisation (env_utils.GAMMA)
 
 def _make(env_id, **kwargs):
     """gym.make, with ALE's own frame skip off (AtariPreprocessing skips and max-pools)."""
-    spec = gym.spec(env_id)
+    spec = gym.spec(env_id.rpartition(":")[2])  # `module:EnvId`: resolve_env_id imported module
     if spec.entry_point == "ale_py.env:AtariEnv" and spec.kwargs.get("frameskip", 1) != 1:
         kwargs["frameskip"] = 1  # ALE/…-v5 skips 4 frames itself, without max-pooling
     try:
