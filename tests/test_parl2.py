@@ -249,7 +249,8 @@ def test_short_atari_run_goes_through_every_wrapper_and_writes_rows(atari_run):
     (["--env", "CartPole-v1", "--lr_decay", "maybe"], "is not true or false"),
     (["--env", "CartPole-v1", "--train_total_steps", "100"], "less than one rollout"),
     (["--env", "Breakout-v9"], "unknown environment id"),
-    (["--env", "Pendulum-v1", "--xparl_addr", "127.0.0.1:8010"], "not available"),
+    (["--env", "CartPole-v1", "--xparl_addr", "127.0.0.1:8019"], "no xparl cluster answers at"),
+    (["--env", "CartPole-v1", "--xparl_timeout", "0"], "--xparl_timeout must be positive"),
     (["--algo", "parl3"], "invalid choice"),
 ])
 def test_bad_input_is_one_sentence_and_exit_2(args, phrase, tmp_path):

@@ -26,8 +26,9 @@ def capture(agent, envs, eval_env, obs, done, counters):
              "lr_step": agent.lr_scheduler.cur_step if agent.lr_scheduler else None,
              "agent_rng": agent.rng.bit_generator.state,
              "paddle_rng": [list(s.__getstate__()) for s in paddle.get_rng_state()]}
-    for i, env in enumerate(envs.envs + [eval_env]):
-        env_arrays, env_values = env_state.capture(env, f"env{i}")
+    # the training environments (local or xparl actors) as env0.., the evaluation one last
+    for env_arrays, env_values in envs.get_state() + [
+            env_state.capture(eval_env, f"env{envs.env_num}")]:
         arrays.update(env_arrays)
         state.update(env_values)
     return {k: np.array(v, order="C") for k, v in arrays.items()}, state  # 0-d stays 0-d
@@ -51,6 +52,6 @@ def restore(agent, envs, eval_env, arrays, state):
         generator.__setstate__(tuple(saved))
         generators.append(generator)
     paddle.set_rng_state(generators)
-    for i, env in enumerate(envs.envs + [eval_env]):
-        env_state.restore(env, f"env{i}", arrays, state)
+    envs.set_state([(arrays, state)] * envs.env_num)  # each reads its own env{i} entries
+    env_state.restore(eval_env, f"env{envs.env_num}", arrays, state)
     return arrays["rollout/obs"], arrays["rollout/done"], state["counters"]

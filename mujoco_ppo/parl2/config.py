@@ -31,7 +31,8 @@ CONFIGS = {"atari": ATARI_CONFIG, "mujoco": MUJOCO_CONFIG, "classic": CLASSIC_CO
 # epsilon, 1e-5, which is no flag here either).
 PPO_DEFAULTS = dict(value_loss_coef=0.5, max_grad_norm=0.5, gamma=0.99, gae_lambda=0.95)
 # Flags that --resume may change; any other must equal the run's.
-RESUMABLE = ("train_total_steps", "checkpoint_every", "learner_threads", "resume")
+RESUMABLE = ("train_total_steps", "checkpoint_every", "learner_threads", "resume", "xparl_addr",
+             "xparl_timeout")
 
 
 def _on_off(text):
@@ -80,10 +81,13 @@ def build_parser():
                       help="discount factor, in (0, 1] (default: %(default)s)")
     parl.add_argument("--gae_lambda", type=float, default=PPO_DEFAULTS["gae_lambda"],
                       help="GAE lambda, in [0, 1] (default: %(default)s)")
-    parl.add_argument("--xparl_addr", default=None,
-                      help="xparl master HOST:PORT for remote environments (not available yet "
-                           "for parl2: refused)")
+    parl.add_argument("--xparl_addr", default=None, metavar="HOST:PORT",
+                      help="step the --env_num environments on the xparl cluster whose master is "
+                           "there, one actor each (default: in this process)")
     ours = p.add_argument_group("this package's flags")
+    ours.add_argument("--xparl_timeout", type=float, default=300,
+                      help="seconds the actors have for one call; past it the run stops with a "
+                           "message (default: %(default)s)")
     ours.add_argument("--learner_threads", type=whole_number, default=None,
                       help="threads of Paddle's CPU kernels (default: the number of CPU cores)")
     ours.add_argument("--output_dir", default=None,
@@ -104,9 +108,6 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if args.resume:
         args = _resumed_args(parser, argv, args.resume)
-    if args.xparl_addr:
-        raise UserError("--xparl_addr is not available for --algo parl2 yet; sample with local "
-                        "environments (--env_num).")
     return args
 
 
@@ -150,6 +151,8 @@ def apply_config(args, kind):
     for name in ("entropy_coef", "value_loss_coef"):
         if not config[name] >= 0:
             raise UserError(f"--{name} must be at least 0 (got {config[name]}).")
+    if not args.xparl_timeout > 0:
+        raise UserError(f"--xparl_timeout must be positive (got {args.xparl_timeout}).")
     if args.checkpoint_every < 1:
         raise UserError(f"--checkpoint_every must be at least 1 (got {args.checkpoint_every}).")
     if not 0 < config["gamma"] <= 1:

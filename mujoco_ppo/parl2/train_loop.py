@@ -37,15 +37,8 @@ def main(argv):
     # Paddle 3 answers with this notice at the first update; the conversion itself is right.
     warnings.filterwarnings("ignore", message="To copy construct from a tensor")
 
-    import paddle
-    from parl.algorithms import PPO
-
     from ..sampling.envs import resolve_env_id
-    from . import checkpoint
-    from .agent import PPOAgent
-    from .env_utils import ParallelEnv, env_kind, make_env, obs_rms, run_evaluate_episodes
-    from .model import MODELS
-    from .storage import RolloutStorage
+    from .env_utils import ParallelEnv, env_kind
 
     env_id, env_note = resolve_env_id(args.env)
     kind = env_kind(env_id)
@@ -54,6 +47,27 @@ def main(argv):
         args.seed = secrets.randbelow(2**31)
     output_dir = args.output_dir or os.path.join(
         "runs", f"parl2_{env_id.replace('/', '-')}_seed{args.seed}_{time.strftime('%Y%m%d-%H%M%S')}")
+    eval_seed, agent_seed, *env_seeds = np.random.SeedSequence(args.seed).generate_state(
+        2 + config["env_num"]).tolist()
+    # the environments before the run's files: a cluster that is not there stops it before it writes
+    envs = ParallelEnv(env_id, kind, env_seeds, args.xparl_addr, args.xparl_timeout)
+    try:
+        return _train(args, config, env_id, env_note, output_dir, envs, eval_seed, agent_seed)
+    finally:
+        envs.close()
+
+
+def _train(args, config, env_id, env_note, output_dir, envs, eval_seed, agent_seed):
+    import paddle
+    from parl.algorithms import PPO
+
+    from . import checkpoint
+    from .agent import PPOAgent
+    from .env_utils import make_env, obs_rms, run_evaluate_episodes
+    from .model import MODELS
+    from .storage import RolloutStorage
+
+    kind = config["kind"]
     checkpoints = checkpoint_files.Checkpointer(os.path.join(output_dir, "checkpoints"))
     saved = checkpoint_files.load(checkpoints.latest()) if args.resume else None
     if saved and saved[1]["counters"]["iteration"] >= config["num_updates"]:
@@ -69,15 +83,12 @@ def main(argv):
         if line:
             logger.info(line)
 
-    eval_seed, agent_seed, *env_seeds = np.random.SeedSequence(args.seed).generate_state(
-        2 + config["env_num"]).tolist()
     paddle.set_device("cpu")
     paddle.base.core.set_num_threads(args.learner_threads or os.cpu_count() or 1)
     paddle.seed(args.seed)
-    envs = ParallelEnv(env_id, kind, env_seeds)
     eval_env = make_env(env_id, kind, evaluation=True)
     eval_env.reset(seed=eval_seed)
-    obs_space, act_space = envs.envs[0].observation_space, envs.envs[0].action_space
+    obs_space, act_space = eval_env.observation_space, eval_env.action_space
     model = MODELS[kind](obs_space, act_space)
     ppo = PPO(model, clip_param=float(config["clip_param"]),
               value_loss_coef=float(config["value_loss_coef"]),
@@ -138,11 +149,10 @@ def main(argv):
             eval_reward = None
             if (counters["steps"] + 1) // config["test_every_steps"] >= counters["test_flag"]:
                 counters["test_flag"] = (counters["steps"] + 1) // config["test_every_steps"] + 1
-                rms = obs_rms(envs.envs[0])
+                rms = envs.first_obs_rms()
                 if rms is not None:  # the training statistics, frozen in the evaluation env
                     eval_rms = obs_rms(eval_env)
-                    eval_rms.mean, eval_rms.var = rms.mean.copy(), rms.var.copy()
-                    eval_rms.count = rms.count
+                    eval_rms.mean, eval_rms.var, eval_rms.count = rms[0].copy(), rms[1].copy(), rms[2]
                 eval_reward = run_evaluate_episodes(agent, eval_env, config["eval_episode"])
                 logger.info(f"Evaluation over: {config['eval_episode']} episodes, Reward: "
                             f"{eval_reward}")
@@ -172,5 +182,4 @@ def main(argv):
         stop.restore()
         progress.close()
         scalars.close()
-        envs.close()
         eval_env.close()
