@@ -30,7 +30,7 @@ def _filled_storage(rewards, values, dones):
 
 def test_gae_and_returns_by_hand():
     # env 0: an episode ends after step 1 (dones[2] = 1: obs[2] starts a new one); bootstrap 2.0.
-    # env 1: the rollout's last step ends an episode (next done = 1), so its bootstrap 4.0 is unused.
+    # env 1: the rollout's last step ends an episode (next done = 1): its bootstrap 4.0 is unused.
     rewards = np.array([[1, 0], [2, 0], [3, 1]], np.float32)
     values = np.array([[0.5, 0], [1.0, 0], [1.5, 0]], np.float32)
     dones = np.array([[0, 0], [0, 0], [1, 0]], np.float32)

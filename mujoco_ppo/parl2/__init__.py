@@ -3,7 +3,7 @@
 The algorithm is PARL's own ``parl.algorithms.PPO`` (paddle backend), used unmodified; this
 subpackage holds the rest of PARL's example:
 
-- ``config.py``      atari_config.py, mujoco_config.py, and a small classic-control config; the flags
+- ``config.py``      atari_config.py, mujoco_config.py, a small classic-control config; the flags
 - ``model.py``       atari_model.py, mujoco_model.py, and an MLP for discrete classic control
 - ``agent.py``       agent.py (PPOAgent: minibatch epochs, linearly decayed learning rate)
 - ``storage.py``     storage.py (RolloutStorage: GAE and returns)

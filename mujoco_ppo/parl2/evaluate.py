@@ -21,7 +21,9 @@ def evaluate(args, checkpoint_dir, config, arrays, state, recorder, write_video)
     render = {}
     if args.video:
         # "track" follows the body on the MuJoCo tasks that define it; Atari renders its screen
-        render = {"render_mode": "rgb_array", **({"camera_name": "track"} if kind == "mujoco" else {})}
+        render = {"render_mode": "rgb_array"}
+        if kind == "mujoco":
+            render["camera_name"] = "track"
     env = make_env(env_id, kind, evaluation=True, **render)
     env.reset(seed=args.seed)
     training_env = make_env(env_id, kind)  # receives the checkpoint's first training environment
@@ -36,7 +38,8 @@ def evaluate(args, checkpoint_dir, config, arrays, state, recorder, write_video)
         model.set_state_dict({k[len("model/"):]: paddle.to_tensor(v)
                               for k, v in arrays.items() if k.startswith("model/")})
     except (ValueError, RuntimeError) as exc:
-        raise UserError(f"checkpoint {checkpoint_dir} does not fit the run's model ({exc}).") from None
+        raise UserError(f"checkpoint {checkpoint_dir} does not fit the run's model "
+                        f"({exc}).") from None
     agent = PPOAgent(PPO(model, continuous_action=kind == "mujoco"), {"lr_decay": False}, None)
 
     frames, returns = [], []

@@ -45,8 +45,8 @@ def main(argv):
     config = apply_config(args, kind)
     if args.seed is None:
         args.seed = secrets.randbelow(2**31)
-    output_dir = args.output_dir or os.path.join(
-        "runs", f"parl2_{env_id.replace('/', '-')}_seed{args.seed}_{time.strftime('%Y%m%d-%H%M%S')}")
+    run_name = f"parl2_{env_id.replace('/', '-')}_seed{args.seed}_{time.strftime('%Y%m%d-%H%M%S')}"
+    output_dir = args.output_dir or os.path.join("runs", run_name)
     eval_seed, agent_seed, *env_seeds = np.random.SeedSequence(args.seed).generate_state(
         2 + config["env_num"]).tolist()
     # the environments before the run's files: a cluster that is not there stops it before it writes
@@ -152,7 +152,8 @@ def _train(args, config, env_id, env_note, output_dir, envs, eval_seed, agent_se
                 rms = envs.first_obs_rms()
                 if rms is not None:  # the training statistics, frozen in the evaluation env
                     eval_rms = obs_rms(eval_env)
-                    eval_rms.mean, eval_rms.var, eval_rms.count = rms[0].copy(), rms[1].copy(), rms[2]
+                    eval_rms.mean, eval_rms.var = rms[0].copy(), rms[1].copy()
+                    eval_rms.count = rms[2]
                 eval_reward = run_evaluate_episodes(agent, eval_env, config["eval_episode"])
                 logger.info(f"Evaluation over: {config['eval_episode']} episodes, Reward: "
                             f"{eval_reward}")

@@ -55,9 +55,10 @@ def package_versions():
 
 
 class ProgressCSV:
-    """progress.csv (``columns``: PARL 1.x's by default), one row per iteration, each row on disk before the next iteration starts.
-    Resuming after iteration k keeps the rows up to k and drops any written after the
-    checkpoint (the resumed run writes them again)."""
+    """progress.csv, one row per iteration, each row on disk before the next iteration starts;
+    ``columns``: PROGRESS_COLUMNS (PARL 1.x's PPO) unless given (parl2's). Resuming after
+    iteration k keeps the rows up to k and drops any written after the checkpoint (the resumed
+    run writes them again)."""
 
     def __init__(self, path, resume_after=None, columns=PROGRESS_COLUMNS):
         kept = []
