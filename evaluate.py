@@ -1,4 +1,5 @@
 """Evaluate a saved policy: deterministic (mean-action) episodes with the run's saved scaler.
+Runs of `train.py --algo parl2` are evaluated by mujoco_ppo/parl2/evaluate.py.
 
     python evaluate.py --checkpoint runs/MY_RUN [--episodes 10] [--video out.mp4] [--seed 0]
 
@@ -34,23 +35,31 @@ def parse_args(argv=None):
 
 
 def load(path):
-    """(run directory, checkpoint directory, arrays, state) for a run directory (its newest
-    intact checkpoint, saying on stderr which newer ones were damaged) or one checkpoint
-    directory (that one)."""
+    """(run directory, its config.json, checkpoint directory, arrays, state) for a run directory
+    (its newest intact checkpoint, saying on stderr which newer ones were damaged) or one
+    checkpoint directory (that one)."""
     from mujoco_ppo.run import checkpoint
+    from mujoco_ppo.run.config import load_run_config
 
     if not os.path.isdir(path):
         what = "is a file" if os.path.exists(path) else "does not exist"
         raise UserError(f"--checkpoint {path} {what}; give a run directory or one of its "
                         f"checkpoints/iter_NNNNNN directories.")
-    if re.fullmatch(r"iter_\d+", os.path.basename(os.path.normpath(path))):
-        return (os.path.dirname(os.path.dirname(os.path.abspath(path))), path,
-                *checkpoint.load(path))
+    single = re.fullmatch(r"iter_\d+", os.path.basename(os.path.normpath(path)))
+    run_dir = os.path.dirname(os.path.dirname(os.path.abspath(path))) if single else path
+    config = load_run_config(run_dir)
+    if config.get("algo") == "parl2":  # PARL 2.x's PPO (train.py --algo parl2)
+        from mujoco_ppo.parl2.checkpoint import REQUIRED_ARRAYS, STATE_SCHEMA
+        checks = (STATE_SCHEMA, REQUIRED_ARRAYS)
+    else:
+        checks = (checkpoint.STATE_SCHEMA, checkpoint.REQUIRED_ARRAYS)
+    if single:
+        return run_dir, config, path, *checkpoint.load(path, *checks)
     newest, arrays, state, skipped = checkpoint.Checkpointer(
-        os.path.join(path, "checkpoints")).load_newest_intact()
+        os.path.join(path, "checkpoints"), *checks).load_newest_intact()
     for note in skipped:
         print(f"evaluate.py: {note}", file=sys.stderr)
-    return path, newest, arrays, state
+    return run_dir, config, newest, arrays, state
 
 
 def main(argv=None):
@@ -58,10 +67,11 @@ def main(argv=None):
     if args.video:
         os.environ.setdefault("MUJOCO_GL", "egl")  # before MuJoCo's renderer loads
 
-    from mujoco_ppo.run.config import load_run_config
-
-    run_dir, checkpoint_dir, arrays, state = load(args.checkpoint)  # before Paddle: fast refusals
-    config = load_run_config(run_dir)
+    # before Paddle is imported: bad paths and damaged files are refused fast
+    run_dir, config, checkpoint_dir, arrays, state = load(args.checkpoint)
+    if config.get("algo") == "parl2":
+        from mujoco_ppo.parl2.evaluate import evaluate
+        return evaluate(args, checkpoint_dir, config, arrays, state, _Recorder, _write_video)
     env_id, obs_dim, act_dim = config["env_id"], config["obs_dim"], config["act_dim"]
 
     import gymnasium as gym

@@ -1,7 +1,9 @@
 """Train PARL 1.x's MuJoCo PPO: python train.py --env HalfCheetah-v2 --loss_type CLIP
+or PARL 2.x's PPO:              python train.py --algo parl2 --env BreakoutNoFrameskip-v4
 
-The loop below is the algorithm; mujoco_ppo/ holds its parts (MujocoModel, PPO or TRPO,
-MujocoAgent, the Scaler, GAE, the episode sampler) and the run's bookkeeping (mujoco_ppo/run/training_run.py).
+The loop below is PARL 1.x's algorithm; mujoco_ppo/ holds its parts (MujocoModel, PPO or TRPO,
+MujocoAgent, the Scaler, GAE, the episode sampler) and the run's bookkeeping
+(mujoco_ppo/run/training_run.py). PARL 2.x's loop is mujoco_ppo/parl2/train_loop.py.
 """
 import os
 import secrets
@@ -9,12 +11,13 @@ import signal
 import sys
 import time
 
-STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-
 def main(argv=None):
-    from mujoco_ppo.run.config import parse_args
+    from mujoco_ppo.run.config import parse_args, split_algo
 
+    algo, argv = split_algo(sys.argv[1:] if argv is None else argv)
+    if algo == "parl2":
+        from mujoco_ppo.parl2.train_loop import main as parl2_main
+        return parl2_main(argv)
     args = parse_args(argv)
 
     import numpy as np
@@ -27,11 +30,9 @@ def main(argv=None):
     from mujoco_ppo.sampling.episodes import EpisodeSampler, run_evaluate_episode
     from mujoco_ppo.core.scaler import Scaler
     from mujoco_ppo.sampling.xparl_actors import XparlSampler
-    from mujoco_ppo.run.run_log import stop_at_once
+    from mujoco_ppo.run.run_log import accept_stop_signals
 
-    for signum in STOP_SIGNALS:  # replaces Paddle's handler; StopRequest takes over in the loop
-        signal.signal(signum, stop_at_once)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # a signal sent meanwhile lands now
+    accept_stop_signals()  # replaces Paddle's handler; StopRequest takes over in the loop
 
     env_id, env_note = resolve_env_id(args.env)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
@@ -92,7 +93,7 @@ if __name__ == "__main__":
     # module's initialisation becomes "ImportError: initialization failed", and Paddle installs
     # a SIGTERM handler that dumps a C++ stack); main() installs this package's handlers, then
     # lets them through.
-    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     from mujoco_ppo.errors import UserError
     from mujoco_ppo.run.run_log import Transcript
     from mujoco_ppo.run.training_run import FAILURES, failure_sentence

@@ -144,12 +144,13 @@ def check_fits(arrays, model, path):
 
 _ITER = re.compile(r"^iter_(\d+)$")
 ARRAYS, STATE = "arrays.safetensors", "state.json"
-_RNG = {"bit_generator": str, "state": dict, "has_uint32": int, "uinteger": int}
+RNG_STATE = {"bit_generator": str, "state": dict, "has_uint32": int, "uinteger": int}
 STATE_SCHEMA = {  # state.json as capture() and save() write it
     "format": int, "beta": NUMBER, "scaler_count": NUMBER,
     "counters": {"iteration": int, "steps": int, "episodes": int, "test_flag": int,
                  "wall_time": NUMBER, "line_search_failures?": int},
-    "agent_rng": _RNG, "eval_env_rng": _RNG, "workers": [{"env_rng": _RNG, "rng?": _RNG}],
+    "agent_rng": RNG_STATE, "eval_env_rng": RNG_STATE,
+    "workers": [{"env_rng": RNG_STATE, "rng?": RNG_STATE}],
     "sha256": {ARRAYS: str}, "checksum": str,
 }
 REQUIRED_ARRAYS = ("scaler/means", "scaler/vars")
@@ -190,8 +191,10 @@ class Checkpointer:
     """The checkpoints of one run: ``root/iter_NNNNNN`` directories (at least six digits; the
     number orders them, not the name), and ``root/latest`` naming the newest."""
 
-    def __init__(self, root):
-        self.root = root
+    def __init__(self, root, schema=None, required_arrays=REQUIRED_ARRAYS):
+        """``schema``/``required_arrays``: what load() checks (the first PPO's by default;
+        mujoco_ppo/parl2/checkpoint.py passes its own)."""
+        self.root, self.schema, self.required_arrays = root, schema, required_arrays
 
     def save(self, iteration, arrays, state):
         """Write checkpoint ``iteration``; WriteFailed naming the file if a write fails (the
@@ -252,7 +255,7 @@ class Checkpointer:
         damaged = []
         for _, path in self.checkpoints():
             try:
-                arrays, state = load(path)
+                arrays, state = load(path, self.schema, self.required_arrays)
             except UserError as exc:
                 damaged.append(str(exc).rstrip("."))
                 continue
@@ -263,9 +266,11 @@ class Checkpointer:
         raise UserError(f"no intact checkpoint in {self.root}: {'; '.join(damaged)}.")
 
 
-def load(path):
+def load(path, schema=None, required_arrays=REQUIRED_ARRAYS):
     """(arrays, state) of a checkpoint directory; UserError naming the file and what is wrong
-    if a file is missing, unreadable, fails its checksum or does not hold what save() writes."""
+    if a file is missing, unreadable, fails its checksum or does not hold what save() writes
+    (``schema``, by default STATE_SCHEMA, and ``required_arrays``)."""
+    schema = STATE_SCHEMA if schema is None else schema
     state_path, arrays_path = os.path.join(path, STATE), os.path.join(path, ARRAYS)
     for file in (state_path, arrays_path):
         if not os.path.isfile(file):
@@ -280,18 +285,18 @@ def load(path):
     if state["format"] == FORMAT:  # format 1 (before checksums) is read as it is
         if state.get("checksum") != _state_checksum(state):
             raise UserError(f"{state_path} is damaged: its checksum does not match its content.")
-        check(state, STATE_SCHEMA, state_path)
+        check(state, schema, state_path)
         if state["sha256"][ARRAYS] != _arrays_sha256(arrays_path):
             raise UserError(f"{arrays_path} is damaged: its sha256 differs from the one "
                             f"recorded in state.json.")
     else:
-        check(state, {k: v for k, v in STATE_SCHEMA.items() if k not in ("sha256", "checksum")},
+        check(state, {k: v for k, v in schema.items() if k not in ("sha256", "checksum")},
               state_path)
     try:
         arrays = load_file(arrays_path)
     except (SafetensorError, OSError) as exc:
         raise UserError(f"{arrays_path} is unreadable ({type(exc).__name__}: {exc}).") from None
-    missing = [name for name in REQUIRED_ARRAYS if name not in arrays]
+    missing = [name for name in required_arrays if name not in arrays]
     if missing:
         raise UserError(f"{arrays_path} is damaged: it has no {missing[0]}.")
     return arrays, state

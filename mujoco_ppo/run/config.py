@@ -39,6 +39,25 @@ def _loss_type(text):
     return text.upper()
 
 
+def split_algo(argv):
+    """(``--algo`` value, the other arguments): parl1 (PARL 1.x's PPO, these flags; the
+    default) or parl2 (PARL 2.x's PPO, mujoco_ppo/parl2/config.py's flags). Without --algo,
+    ``--resume DIR`` continues the algorithm that DIR's config.json names."""
+    pre = OneLineErrorParser(prog="train.py", add_help=False, allow_abbrev=False)
+    pre.add_argument("--algo", choices=("parl1", "parl2"), default=None)
+    known, rest = pre.parse_known_args(argv)
+    if known.algo is None:
+        probe = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+        probe.add_argument("--resume")
+        run_dir = probe.parse_known_args(rest)[0].resume
+        try:
+            with open(os.path.join(run_dir, "config.json")) as f:
+                known.algo = json.load(f).get("algo")
+        except (TypeError, OSError, ValueError, AttributeError):
+            pass  # no run to resume, or not readable: PARL 1.x's checks report it
+    return known.algo or "parl1", rest
+
+
 def build_parser():
     p = OneLineErrorParser(prog="train.py", description="PARL 1.x MuJoCo PPO on Paddle 3 and Gymnasium.")
     parl = p.add_argument_group("PARL's flags (same names and defaults as examples/PPO/train.py)")
@@ -63,6 +82,9 @@ def build_parser():
                       help="evaluate one deterministic episode each time the step count "
                            "crosses a multiple of this (default: 1e4)")
     ours = p.add_argument_group("this package's flags")
+    ours.add_argument("--algo", choices=("parl1", "parl2"), default="parl1",
+                      help="parl1: this PPO (PARL 1.x's); parl2: PARL 2.x's PPO, with its own "
+                           "flags (train.py --algo parl2 --help) (default: %(default)s)")
     ours.add_argument("--clip_epsilon", type=float, default=0.2,
                       help="clip range of the CLIP objective, PARL's 0.2 (default: %(default)s)")
     ours.add_argument("--beta", type=float, default=1.0,
@@ -254,8 +276,17 @@ def load_run_config(run_dir, parser=None):
         raise UserError(f"{run_dir} has no config.json: it is not a run directory.") from None
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{path} is unreadable ({type(exc).__name__}: {exc}).") from None
-    check(saved, config_schema(parser or build_parser()), path)
+    if isinstance(saved, dict) and saved.get("algo") == "parl2":
+        schema = PARL2_CONFIG_SCHEMA
+    else:
+        schema = config_schema(parser or build_parser())
+    check(saved, schema, path)
     return saved
+
+
+# config.json of a `train.py --algo parl2` run (mujoco_ppo/parl2/train_loop.py writes it)
+PARL2_CONFIG_SCHEMA = {"algo": str, "args": dict, "config": {"kind": str}, "env_id": str,
+                       "versions": dict}
 
 
 def _resumed_args(parser, args, argv):

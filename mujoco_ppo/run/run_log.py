@@ -56,7 +56,7 @@ def write_json_atomic(path, data):
         os.replace(tmp, path)
 
 
-def complete_rows(path, last_iteration):
+def complete_rows(path, last_iteration, columns=PROGRESS_COLUMNS):
     """The rows of progress.csv for iterations 1, 2, ... up to ``last_iteration``, stopping at
     the first row that is torn (missing or extra fields) or out of sequence. A file of an
     older version, with fewer columns, keeps its rows (the new columns stay empty)."""
@@ -64,7 +64,7 @@ def complete_rows(path, last_iteration):
     try:
         with open(path, newline="") as f:
             reader = csv.DictReader(f)
-            unknown = set(reader.fieldnames or []) - set(PROGRESS_COLUMNS)
+            unknown = set(reader.fieldnames or []) - set(columns)
             if unknown:
                 raise UserError(f"{path} has columns this version does not write "
                                 f"({', '.join(sorted(unknown))}); move it away to resume.")
@@ -91,24 +91,25 @@ def package_versions():
 
 
 class ProgressCSV:
-    """progress.csv, one row per iteration, each row on disk before the next iteration starts.
-    Resuming after iteration k rewrites the file (atomically) to exactly its complete rows for
-    iterations 1..k: rows written after the checkpoint (the resumed run writes them again) and
-    a row torn by a kill or a full disk are dropped."""
+    """progress.csv, one row per iteration, each row on disk before the next iteration starts;
+    ``columns``: PROGRESS_COLUMNS (PARL 1.x's PPO) unless given (parl2's). Resuming after
+    iteration k rewrites the file (atomically) to exactly its complete rows for iterations 1..k:
+    rows written after the checkpoint (the resumed run writes them again) and a row torn by a
+    kill or a full disk are dropped."""
 
-    def __init__(self, path, resume_after=None):
-        kept = complete_rows(path, resume_after) if resume_after is not None else []
+    def __init__(self, path, resume_after=None, columns=PROGRESS_COLUMNS):
+        kept = complete_rows(path, resume_after, columns) if resume_after is not None else []
         self.path, tmp = path, f"{path}.tmp"
         with writing(path):
             with open(tmp, "w", newline="") as f:
-                writer = csv.DictWriter(f, fieldnames=PROGRESS_COLUMNS)
+                writer = csv.DictWriter(f, fieldnames=columns)
                 writer.writeheader()
                 writer.writerows(kept)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
             self._file = open(path, "a", newline="")
-        self._writer = csv.DictWriter(self._file, fieldnames=PROGRESS_COLUMNS)
+        self._writer = csv.DictWriter(self._file, fieldnames=columns)
 
     def write(self, row):
         with writing(self.path):
@@ -211,6 +212,9 @@ def make_logger(log_path, stream_handler=None):
     return logger
 
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 class StopRequest:
     """SIGINT/SIGTERM ask the training loop to stop after the current iteration (and save a
     checkpoint); a second signal stops at once, leaving the last checkpoint as it is."""
@@ -228,6 +232,15 @@ class StopRequest:
     def restore(self):
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
+
+
+def accept_stop_signals():
+    """Once Paddle and PARL are imported: SIGINT/SIGTERM stop at once (stop_at_once, replacing
+    the handler Paddle installs), and those that arrived while train.py held them blocked during
+    the imports are delivered now."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop_at_once)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 def stop_at_once(signum, frame):
