@@ -325,3 +325,18 @@ def test_many_settings_become_a_grid_of_readable_panels(tmp_path):
     assert sorted(series) == sorted(f"KLPEN kl_targ={t:g}" for t in targets)
     assert all([r["mean"] for r in rows] == [1000 * float(name.split("=")[1])] * 3
                for name, rows in series.items())
+
+
+def test_steps_to_reward_is_the_first_trailing_mean_at_the_level(tmp_path):
+    # evaluations 0, 100, 200, ... at 10k, 20k, 30k, ...; the 30k trailing mean (s - 30k, s]
+    # first reaches 400 at 60k: (300 + 400 + 500) / 3 (at 50k it is (200 + 300 + 400) / 3)
+    steps, evals = every(100000, 10000, lambda s: (s // 10000 - 1) * 100)
+    a = write_run(tmp_path / "a", steps, evals, seed=0)
+    b = write_run(tmp_path / "b", steps, {s: 0.0 for s in steps}, seed=1)
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "steps_to_reward.py"), a,
+                           b, "--reward", "400", "--smooth", "30000"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert "seed 0: 60,000" in lines[0] and "seed 1: not reached by 100,000" in lines[1]
+    assert lines[2].endswith("1 of 2 seeds reached 400, median step 60,000")

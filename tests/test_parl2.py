@@ -354,7 +354,7 @@ def test_plot_py_draws_parl2_runs(cartpole_run, tmp_path):
     assert list(labels.values()) == ["CartPole-v1 parl2"]
     out = tmp_path / "curves.png"
     proc = subprocess.run([sys.executable, f"{ROOT}/scripts/plot.py", str(cartpole_run), "--out",
-                           str(out), "--window", "5000"], capture_output=True, text=True,
+                           str(out), "--smooth", "5000"], capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert out.stat().st_size > 10000
@@ -372,8 +372,9 @@ def test_nan_reward_stops_the_run_with_one_sentence_and_keeps_the_last_checkpoin
     assert proc.returncode == 1, proc.stderr
     # NaN rewards from the 600th step; above the sentence only Paddle's type-promotion notice
     assert proc.stderr.strip().splitlines()[-1] == (
-        "train.py: training diverged: update 3 (step 768) produced a non-finite loss; the last "
-        "good checkpoint is kept.")
+        f"train.py: training diverged: update 3 (step 768) produced a non-finite loss; "
+        f"progress.csv holds its 2 finished iterations and checkpoint iter_000002 is kept; "
+        f"continue with: python train.py --resume {out}.")
     assert "Traceback" not in proc.stderr
     assert len(read_progress(out)) == 2
     assert (out / "checkpoints" / "latest").read_text().strip() == "iter_000002"

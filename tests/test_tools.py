@@ -45,7 +45,7 @@ def test_evaluate_prints_mean_and_std_and_writes_a_playable_video(finished_run, 
 
 @pytest.mark.parametrize("args, phrase", [
     (["--checkpoint", "/nonexistent/run"], "does not exist"),
-    (["--checkpoint", "."], "no checkpoint"),
+    (["--checkpoint", "."], "not a run directory"),
     (["--checkpoint", ".", "--episodes", "0"], "--episodes must be at least 1"),
 ])
 def test_evaluate_refusals(args, phrase):

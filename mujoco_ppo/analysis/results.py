@@ -222,8 +222,9 @@ def setting_of(run):
     from ..run.config import build_parser
     if run["config"].get("algo") == "parl2":  # PARL 2.x's PPO: its resolved config, "parl2"
         config = run["config"]["config"]
-        return (run["config"]["env_id"], "parl2", config["gamma"], config["gae_lambda"], None,
-                config["clip_param"], None, None)
+        values = {"loss_type": "parl2", "gamma": config["gamma"], "lam": config["gae_lambda"],
+                  "clip_epsilon": config["clip_param"]}  # the others do not apply: None
+        return (run["config"]["env_id"],) + tuple(values.get(flag) for flag in SETTING_FLAGS)
     defaults = build_parser()
     args = run["config"]["args"]
     return (run["config"]["env_id"],) + tuple(args.get(flag, defaults.get_default(flag))

@@ -8,6 +8,8 @@ every environment's exact state (env_state: simulator, wrappers, observation nor
 random streams), the agent's minibatch shuffling stream, Paddle's random stream (actions are
 sampled by paddle.distribution), and the run's counters.
 """
+import os
+
 import numpy as np
 
 from ..run.checkpoint import (ARRAYS, FORMAT, RNG_STATE, Checkpointer, _optimizer_arrays,
@@ -28,7 +30,6 @@ REQUIRED_ARRAYS = ("rollout/obs", "rollout/done")
 
 def checkpointer(output_dir):
     """The run's Checkpointer, checking what this module writes."""
-    import os
     return Checkpointer(os.path.join(output_dir, "checkpoints"), STATE_SCHEMA, REQUIRED_ARRAYS)
 
 

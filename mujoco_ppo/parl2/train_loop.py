@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import TrainingDiverged, UserError
 from ..run.run_lock import RunLock
+from ..run.training_run import FAILURES, report_failure
 from ..run.run_log import (ProgressCSV, Scalars, StopRequest, accept_stop_signals, make_logger,
                            package_versions, prepare_output_dir, write_json_atomic)
 from .config import apply_config, parse_args
@@ -37,8 +38,14 @@ def main(argv):
     # Paddle 3 answers with this notice at the first update; the conversion itself is right.
     warnings.filterwarnings("ignore", message="To copy construct from a tensor")
 
+    import paddle  # noqa: F401  (its import installs a SIGTERM handler, replaced below)
+
     from ..sampling.envs import resolve_env_id
     from .env_utils import ParallelEnv, env_kind
+
+    # before any process is started: a child would inherit train.py's blocked SIGTERM and
+    # could not be stopped at exit
+    accept_stop_signals()
 
     env_id, env_note = resolve_env_id(args.env)
     kind = env_kind(env_id)
@@ -58,9 +65,6 @@ def main(argv):
 
 
 def _train(args, config, env_id, env_note, output_dir, envs, eval_seed, agent_seed):
-    import paddle  # noqa: F401  (its import installs a SIGTERM handler, replaced below)
-
-    accept_stop_signals()
     kind = config["kind"]
     lock = RunLock(output_dir)  # before anything in the directory is read or written
     try:
@@ -195,6 +199,8 @@ def _train_locked(args, config, env_id, env_note, output_dir, envs, eval_seed, a
         logger.info(f"Done: {counters['steps']} steps in {counters['wall_time']:.0f} s; "
                     f"results in {output_dir}")
         return 0
+    except FAILURES as exc:  # one sentence saying what is kept, as the first PPO's
+        return report_failure(exc, output_dir, logger, PROGRESS_COLUMNS)
     finally:
         stop.restore()
         progress.close()

@@ -18,7 +18,7 @@ import numpy as np
 from . import checkpoint
 from ..errors import Interrupted, SamplingError, TrainingDiverged, UserError, WriteFailed
 from .run_lock import RunLock
-from .run_log import (ProgressCSV, Scalars, StopRequest, complete_rows, make_logger,
+from .run_log import (PROGRESS_COLUMNS, ProgressCSV, Scalars, StopRequest, complete_rows, make_logger,
                       package_versions, prepare_output_dir, progress_bar_handler,
                       write_json_atomic)
 
@@ -169,13 +169,7 @@ class TrainingRun:
 
     def fail(self, exc):
         """Print (stderr) and log how ``exc`` ended the run; returns the exit status."""
-        sentence, status = failure_sentence(exc, self.output_dir)
-        print(sentence, file=sys.stderr)
-        log_file = self.logger.handlers[-1]  # make_logger's last handler: train.log
-        with contextlib.suppress(WriteFailed):  # a full disk takes no more lines
-            log_file.handle(self.logger.makeRecord(self.logger.name, logging.ERROR, __file__,
-                                                   0, sentence, None, None))
-        return status
+        return report_failure(exc, self.output_dir, self.logger)
 
     def close(self):
         if self.stop is not None:
@@ -188,9 +182,9 @@ class TrainingRun:
 FAILURES = (TrainingDiverged, SamplingError, WriteFailed, KeyboardInterrupt)
 
 
-def failure_sentence(exc, run_dir=None):
+def failure_sentence(exc, run_dir=None, columns=PROGRESS_COLUMNS):
     """(one sentence, exit status) for one of FAILURES, saying what of the run in ``run_dir``
-    is kept (None: the run's files were not opened yet)."""
+    is kept (None: the run's files were not opened yet); ``columns``: its progress.csv's."""
     if isinstance(exc, TrainingDiverged):
         what, status = f"training diverged: {exc}", 1
     elif isinstance(exc, (SamplingError, WriteFailed)):
@@ -198,15 +192,26 @@ def failure_sentence(exc, run_dir=None):
     else:
         signum = exc.signum if isinstance(exc, Interrupted) else 2
         what, status = f"interrupted by signal {signum}", 128 + signum
-    return f"train.py: {what}; {kept(run_dir)}.", status
+    return f"train.py: {what}; {kept(run_dir, columns)}.", status
 
 
-def kept(run_dir):
+def report_failure(exc, run_dir, logger, columns=PROGRESS_COLUMNS):
+    """failure_sentence on stderr and in train.log (make_logger's last handler; not printed
+    twice); returns the exit status."""
+    sentence, status = failure_sentence(exc, run_dir, columns)
+    print(sentence, file=sys.stderr)
+    with contextlib.suppress(WriteFailed):  # a full disk takes no more lines
+        logger.handlers[-1].handle(logger.makeRecord(logger.name, logging.ERROR, __file__, 0,
+                                                     sentence, None, None))
+    return status
+
+
+def kept(run_dir, columns=PROGRESS_COLUMNS):
     """What a failed run leaves: its finished rows, its newest checkpoint, how to go on."""
     if run_dir is None:
         return "the run had not started, nothing was written"
     try:
-        rows = len(complete_rows(os.path.join(run_dir, "progress.csv"), math.inf))
+        rows = len(complete_rows(os.path.join(run_dir, "progress.csv"), math.inf, columns))
         newest = checkpoint.Checkpointer(os.path.join(run_dir, "checkpoints")).checkpoints()
     except (UserError, OSError):  # the sentence is owed even where the directory is unreadable
         rows, newest = 0, []
