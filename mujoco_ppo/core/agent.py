@@ -107,7 +107,12 @@ class MujocoAgent(parl.Agent):
         return float(loss), float(kl), float(clip_fraction)
 
     def value_learn(self, obs, targets):
-        """Returns the mean minibatch loss."""
+        """Returns the mean minibatch loss.
+
+        All epochs' minibatch indices are drawn first (the same permutations, in the same order,
+        as drawing them epoch by epoch), the rows gathered with one index_select and cut with
+        one split, and the losses kept as tensors until one mean at the end: per Adam step only
+        the value net's forward, backward and the fused update remain."""
         current_size = obs.shape[0]
         if self.value_learn_buffer is None:
             train_obs, train_targets = obs, targets
@@ -115,11 +120,13 @@ class MujocoAgent(parl.Agent):
             train_obs = np.concatenate([obs, self.value_learn_buffer[0]])
             train_targets = np.concatenate([targets, self.value_learn_buffer[1]])
         self.value_learn_buffer = (obs, targets)
-        obs_t, targets_t = _tensor(train_obs), _tensor(train_targets)
-        losses = []
-        for _ in range(self.value_learn_times):
-            for ids in value_minibatches(current_size, len(train_obs), self.value_batch_size,
-                                         self.rng):
-                ids_t = paddle.to_tensor(ids)
-                losses.append(self.alg.value_learn(obs_t[ids_t], targets_t[ids_t]))
-        return float(np.mean(losses))
+        batches = [ids for _ in range(self.value_learn_times)
+                   for ids in value_minibatches(current_size, len(train_obs),
+                                                self.value_batch_size, self.rng)]
+        ids_t = paddle.to_tensor(np.concatenate(batches))
+        sections = [len(ids) for ids in batches]
+        obs_batches = paddle.split(paddle.index_select(_tensor(train_obs), ids_t), sections)
+        target_batches = paddle.split(paddle.index_select(_tensor(train_targets), ids_t), sections)
+        losses = [self.alg.value_learn(obs_batch, target_batch)
+                  for obs_batch, target_batch in zip(obs_batches, target_batches)]
+        return float(paddle.stack(losses).mean())

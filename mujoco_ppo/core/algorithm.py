@@ -43,8 +43,10 @@ class PolicyAlgorithm(parl.Algorithm):
         for param in self.old_policy_model.parameters():
             param.stop_gradient = True
         self._old_outputs = None  # the frozen policy's outputs on the current batch
+        # multi-tensor: one fused Adam kernel for all eight tensors instead of eight updates
         self.value_optimizer = paddle.optimizer.Adam(
-            learning_rate=value_lr, parameters=model.value_model.parameters())
+            learning_rate=value_lr, parameters=model.value_model.parameters(),
+            use_multi_tensor=True)
 
     def predict(self, obs):
         """Deterministic action: the Gaussian's mean, or the most probable discrete action."""
@@ -77,12 +79,13 @@ class PolicyAlgorithm(parl.Algorithm):
         return ratio, kl
 
     def value_learn(self, obs, targets):
-        """One Adam step on the mean squared error to the discounted-return targets."""
+        """One Adam step on the mean squared error to the discounted-return targets. Returns the
+        loss as a 0-d tensor (no host sync per step; the agent averages them once)."""
         loss = paddle.mean(paddle.square(self.model.value(obs) - targets))
-        self.value_optimizer.clear_grad()
         loss.backward()
         self.value_optimizer.step()
-        return float(loss)
+        self.value_optimizer.clear_grad(set_to_zero=False)  # drop the gradients, no zero-fill
+        return loss.detach()
 
 
 class PPO(PolicyAlgorithm):
