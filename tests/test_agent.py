@@ -185,3 +185,23 @@ def test_value_learn_is_the_reference_minibatch_loop_to_float_tolerance():
     slow_state = sorted(v.numpy().ravel()[0] for k, v in
                         slow_adam.state_dict().items() if "moment2" in k)
     np.testing.assert_allclose(fast_state, slow_state, rtol=1e-4, atol=1e-10)
+
+
+def test_value_update_in_a_thread_is_the_serial_one_draw_for_draw():
+    """start/finish_value_learn with actions drawn from the agent's rng meanwhile (as worker 0
+    does while sampling the next batch) = value_learn, then the same draws: same weights, same
+    loss, same draws."""
+    serial, overlapped = make_agent(seed=4), make_agent(seed=4)
+    data = np.random.default_rng(8)
+    for size in (700, 500):
+        obs = data.normal(size=(size, 4)).astype("float32")
+        targets = data.normal(size=size).astype("float32")
+        serial_loss = serial.value_learn(obs, targets)
+        serial_draws = serial.rng.standard_normal(1000)
+        overlapped.start_value_learn(obs, targets)
+        overlapped_draws = overlapped.rng.standard_normal(1000)
+        assert overlapped.finish_value_learn() == serial_loss
+        np.testing.assert_array_equal(overlapped_draws, serial_draws)
+    for p_serial, p_overlapped in zip(serial.alg.model.value_model.parameters(),
+                                      overlapped.alg.model.value_model.parameters()):
+        np.testing.assert_array_equal(p_overlapped.numpy(), p_serial.numpy())
