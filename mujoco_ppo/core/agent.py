@@ -122,6 +122,7 @@ class MujocoAgent(parl.Agent):
         draw. Paddle's kernels release the GIL; the caller must not touch the value net or its
         optimizer until ``finish_value_learn`` has returned the loss."""
         batches = self._value_minibatches(obs, targets)
+        self.numpy_policy()  # the sampler's copy of the policy, taken before the thread runs Paddle
         result = {}
 
         def run():
