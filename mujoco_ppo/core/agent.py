@@ -160,7 +160,7 @@ class MujocoAgent(parl.Agent):
     def _value_steps(self, train_obs, train_targets, batches):
         """One Adam step per minibatch. The rows of all minibatches are gathered with one
         index_select and cut with one split, and the losses kept as tensors until one mean at
-        the end: per step only the value net's forward, backward and the fused update remain."""
+        the end: per step only the value net's forward, backward and Adam's update remain."""
         ids_t = paddle.to_tensor(np.concatenate(batches))
         sections = [len(ids) for ids in batches]
         obs_batches = paddle.split(paddle.index_select(_tensor(train_obs), ids_t), sections)
