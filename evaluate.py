@@ -1,4 +1,5 @@
 """Evaluate a saved policy: deterministic (mean-action) episodes with the run's saved scaler.
+Runs of `train.py --algo parl2` are evaluated by mujoco_ppo/parl2/evaluate.py.
 
     python evaluate.py --checkpoint runs/MY_RUN [--episodes 10] [--video out.mp4] [--seed 0]
 
@@ -6,8 +7,8 @@
 directory (runs/MY_RUN/checkpoints/iter_000200). --video renders the first episode headless
 (MuJoCo's EGL backend unless MUJOCO_GL says otherwise) into a video file.
 """
-import argparse
 import os
+import re
 import sys
 
 from mujoco_ppo.errors import UserError
@@ -28,18 +29,37 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.episodes < 1:
         raise UserError(f"--episodes must be at least 1, got {args.episodes}")
+    if not 0 <= args.seed < 2**32:
+        raise UserError(f"--seed must be in [0, 2**32), got {args.seed}")
     return args
 
 
-def locate(path):
-    """(run directory, checkpoint directory) for a run dir or a checkpoint dir."""
-    from mujoco_ppo.run.checkpoint import Checkpointer
+def load(path):
+    """(run directory, its config.json, checkpoint directory, arrays, state) for a run directory
+    (its newest intact checkpoint, saying on stderr which newer ones were damaged) or one
+    checkpoint directory (that one)."""
+    from mujoco_ppo.run import checkpoint
+    from mujoco_ppo.run.config import load_run_config
 
-    if os.path.isfile(os.path.join(path, "state.json")):
-        return os.path.dirname(os.path.dirname(os.path.abspath(path))), path
     if not os.path.isdir(path):
-        raise UserError(f"{path} does not exist.")
-    return path, Checkpointer(os.path.join(path, "checkpoints")).latest()
+        what = "is a file" if os.path.exists(path) else "does not exist"
+        raise UserError(f"--checkpoint {path} {what}; give a run directory or one of its "
+                        f"checkpoints/iter_NNNNNN directories.")
+    single = re.fullmatch(r"iter_\d+", os.path.basename(os.path.normpath(path)))
+    run_dir = os.path.dirname(os.path.dirname(os.path.abspath(path))) if single else path
+    config = load_run_config(run_dir)
+    if config.get("algo") == "parl2":  # PARL 2.x's PPO (train.py --algo parl2)
+        from mujoco_ppo.parl2.checkpoint import REQUIRED_ARRAYS, STATE_SCHEMA
+        checks = (STATE_SCHEMA, REQUIRED_ARRAYS)
+    else:
+        checks = (checkpoint.STATE_SCHEMA, checkpoint.REQUIRED_ARRAYS)
+    if single:
+        return run_dir, config, path, *checkpoint.load(path, *checks)
+    newest, arrays, state, skipped = checkpoint.Checkpointer(
+        os.path.join(path, "checkpoints"), *checks).load_newest_intact()
+    for note in skipped:
+        print(f"evaluate.py: {note}", file=sys.stderr)
+    return run_dir, config, newest, arrays, state
 
 
 def main(argv=None):
@@ -47,7 +67,12 @@ def main(argv=None):
     if args.video:
         os.environ.setdefault("MUJOCO_GL", "egl")  # before MuJoCo's renderer loads
 
-    import json
+    # before Paddle is imported: bad paths and damaged files are refused fast
+    run_dir, config, checkpoint_dir, arrays, state = load(args.checkpoint)
+    if config.get("algo") == "parl2":
+        from mujoco_ppo.parl2.evaluate import evaluate
+        return evaluate(args, checkpoint_dir, config, arrays, state, _Recorder, _write_video)
+    env_id, obs_dim, act_dim = config["env_id"], config["obs_dim"], config["act_dim"]
 
     import gymnasium as gym
     import numpy as np
@@ -59,23 +84,11 @@ def main(argv=None):
     from mujoco_ppo.sampling.episodes import run_evaluate_episode
     from mujoco_ppo.core.scaler import Scaler
 
-    run_dir, checkpoint_dir = locate(args.checkpoint)
-    try:
-        with open(os.path.join(run_dir, "config.json")) as f:
-            config = json.load(f)
-        env_id, obs_dim, act_dim = config["env_id"], config["obs_dim"], config["act_dim"]
-        settings, discrete = config["args"], config.get("discrete", False)
-    except (OSError, json.JSONDecodeError, KeyError) as exc:
-        raise UserError(f"{run_dir} has no readable config.json ({exc}).") from None
-    arrays, state = checkpoint.load(checkpoint_dir)
-
-    agent = build_agent(settings, obs_dim, act_dim, discrete)
+    agent = build_agent(config["args"], obs_dim, act_dim, config.get("discrete", False))
     model = agent.alg.model
-    try:
-        model.set_state_dict({k[len("model/"):]: paddle.to_tensor(v)
-                              for k, v in arrays.items() if k.startswith("model/")})
-    except (ValueError, RuntimeError) as exc:
-        raise UserError(f"checkpoint {checkpoint_dir} does not fit the run's model ({exc}).") from None
+    checkpoint.check_fits(arrays, model, checkpoint_dir)
+    model.set_state_dict({k[len("model/"):]: paddle.to_tensor(v)
+                          for k, v in arrays.items() if k.startswith("model/")})
     scaler = Scaler(obs_dim)
     scaler.means, scaler.vars = arrays["scaler/means"], arrays["scaler/vars"]
     scaler.count = state["scaler_count"]

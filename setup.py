@@ -3,7 +3,8 @@ from setuptools import find_packages, setup
 setup(
     name="mujoco_ppo",
     version="0.1.0",
-    description="PARL 1.x's MuJoCo PPO (CLIP and KLPEN) on Paddle 3, PARL 2.2.1 and Gymnasium",
+    description="PARL 1.x's MuJoCo PPO (CLIP and KLPEN) and PARL 2.x's PPO (Atari, MuJoCo, "
+                "CartPole) on Paddle 3, PARL 2.2.1 and Gymnasium",
     packages=find_packages(include=["mujoco_ppo", "mujoco_ppo.*"]),
     package_data={"mujoco_ppo.analysis": ["reference/*.csv", "reference/*.md"]},
     python_requires=">=3.9",
@@ -12,6 +13,7 @@ setup(
     install_requires=[
         "paddlepaddle>=3.0,<4",
         "gymnasium[mujoco]>=1.0",
+        "ale-py>=0.9", "opencv-python-headless",  # Atari, for train.py --algo parl2
         "numpy",
         "scipy",
         "six", "termcolor", "psutil", "pyzmq", "cloudpickle", "grpcio", "pynvml",

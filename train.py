@@ -1,19 +1,23 @@
 """Train PARL 1.x's MuJoCo PPO: python train.py --env HalfCheetah-v2 --loss_type CLIP
+or PARL 2.x's PPO:              python train.py --algo parl2 --env BreakoutNoFrameskip-v4
 
-The loop below is the algorithm; mujoco_ppo/ holds its parts (MujocoModel, PPO or TRPO,
-MujocoAgent, the Scaler, GAE, the episode sampler) and the run's bookkeeping (mujoco_ppo/run/training_run.py).
+The loop below is PARL 1.x's algorithm; mujoco_ppo/ holds its parts (MujocoModel, PPO or TRPO,
+MujocoAgent, the Scaler, GAE, the episode sampler) and the run's bookkeeping
+(mujoco_ppo/run/training_run.py). PARL 2.x's loop is mujoco_ppo/parl2/train_loop.py.
 """
 import os
 import secrets
+import signal
 import sys
 import time
 
-from mujoco_ppo.errors import SamplingError, TrainingDiverged, UserError
-
-
 def main(argv=None):
-    from mujoco_ppo.run.config import parse_args
+    from mujoco_ppo.run.config import parse_args, split_algo
 
+    algo, argv = split_algo(sys.argv[1:] if argv is None else argv)
+    if algo == "parl2":
+        from mujoco_ppo.parl2.train_loop import main as parl2_main
+        return parl2_main(argv)
     args = parse_args(argv)
 
     import numpy as np
@@ -26,6 +30,9 @@ def main(argv=None):
     from mujoco_ppo.sampling.episodes import EpisodeSampler, run_evaluate_episode
     from mujoco_ppo.core.scaler import Scaler
     from mujoco_ppo.sampling.xparl_actors import XparlSampler
+    from mujoco_ppo.run.run_log import accept_stop_signals
+
+    accept_stop_signals()  # replaces Paddle's handler; StopRequest takes over in the loop
 
     env_id, env_note = resolve_env_id(args.env)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
@@ -50,11 +57,11 @@ def main(argv=None):
     agent = build_agent(vars(args), obs_dim, act_dim, discrete, rng=np.random.default_rng(seed))
     model = agent.alg.model
     scaler = Scaler(obs_dim)
-    run.write_config({"seed": seed, "env_id": env_id, "obs_dim": obs_dim, "act_dim": act_dim,
-                      "discrete": discrete, "policy_lr": model.policy_lr,
-                      "value_lr": model.value_lr})
 
     try:
+        run.write_config({"seed": seed, "env_id": env_id, "obs_dim": obs_dim,
+                          "act_dim": act_dim, "discrete": discrete,
+                          "policy_lr": model.policy_lr, "value_lr": model.value_lr})
         run.start(agent, scaler, sampler, eval_env)  # the scaler's warm-up, or a checkpoint
         trajectories = None  # a batch sampled ahead, during the last value update
         # a batch sampled ahead is always trained on, even after a stop request, so that every
@@ -88,6 +95,8 @@ def main(argv=None):
                 run.log_evaluation(run_evaluate_episode(eval_env, agent, scaler))
             run.end_iteration()  # progress.csv, TensorBoard, a checkpoint when due
         return run.finish()
+    except FAILURES as exc:  # one sentence saying what is kept; the exit status
+        return run.fail(exc)
     finally:
         run.close()
         sampler.close()
@@ -104,20 +113,22 @@ def sample_ahead(args, run, batch_steps):
 
 
 if __name__ == "__main__":
+    # SIGINT/SIGTERM wait while Paddle and PARL import (an exception raised inside an extension
+    # module's initialisation becomes "ImportError: initialization failed", and Paddle installs
+    # a SIGTERM handler that dumps a C++ stack); main() installs this package's handlers, then
+    # lets them through.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    from mujoco_ppo.errors import UserError
+    from mujoco_ppo.run.run_log import Transcript
+    from mujoco_ppo.run.training_run import FAILURES, failure_sentence
+
+    sys.stdout = Transcript(sys.stdout)  # train.log gets what PARL prints at import too
     try:
         sys.exit(main())
     except UserError as exc:
         print(f"train.py: error: {exc}", file=sys.stderr)
         sys.exit(2)
-    except TrainingDiverged as exc:
-        print(f"train.py: training diverged: {exc}; the last good checkpoint is kept.",
-              file=sys.stderr)
-        sys.exit(1)
-    except SamplingError as exc:
-        print(f"train.py: {exc}; progress.csv holds every finished iteration and the last "
-              f"checkpoint is kept.", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print("train.py: interrupted; progress.csv holds every finished iteration and the last "
-              "checkpoint is kept.", file=sys.stderr)
-        sys.exit(130)
+    except FAILURES as exc:  # before the run's files were opened
+        sentence, status = failure_sentence(exc)
+        print(sentence, file=sys.stderr)
+        sys.exit(status)

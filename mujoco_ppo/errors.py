@@ -11,3 +11,20 @@ class TrainingDiverged(Exception):
 
 class SamplingError(Exception):
     """A sampling worker failed or died (exit status 1)."""
+
+
+class WriteFailed(Exception):
+    """A file of the run could not be written: a full disk, a read-only file system, no
+    permission (exit status 1)."""
+
+    def __init__(self, path, reason):
+        super().__init__(f"cannot write {path} ({reason})")
+        self.path, self.reason = path, reason
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal that stops the run at once (exit status 128 + the signal's number)."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum

@@ -14,8 +14,10 @@ given on the command line win.
 Each run is train.py with its own output directory GRID_DIR/runs/<env>/<setting>/seed<N>, as
 many at once as --jobs (default: the number of cores), each then sampling with one worker and
 learning on one thread, since the grid already keeps every core busy. Running the same command
-again skips finished runs, resumes killed ones from their last checkpoint, and starts over the
-ones killed before their first checkpoint.
+again skips finished runs, resumes killed ones from their newest intact checkpoint, and starts over
+the ones killed before they wrote a progress.csv row. A run that has rows or checkpoints but no
+intact checkpoint is never overwritten ('kept', for its owner to look at), nor is a run that
+another process writes ('busy').
 
 `aggregate` writes, under GRID_DIR: summary.csv and summary.md (per environment and setting: the
 final evaluation reward, averaged over the last 10% of each run's steps, as mean +- sample sd over seeds
@@ -27,6 +29,7 @@ mujoco_ppo/analysis/aggregate.py and curves.py).
 import argparse
 import itertools
 import json
+import math
 import os
 import subprocess
 import sys
@@ -37,7 +40,10 @@ sys.path.insert(0, ROOT)
 
 from mujoco_ppo.run.config import (CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO,  # noqa: E402
                                    OneLineErrorParser, whole_number)
-from mujoco_ppo.errors import UserError  # noqa: E402
+from mujoco_ppo.run.checkpoint import Checkpointer  # noqa: E402
+from mujoco_ppo.run.run_lock import RunLock  # noqa: E402
+from mujoco_ppo.run.schema import NUMBER, check  # noqa: E402
+from mujoco_ppo.errors import UserError, WriteFailed  # noqa: E402
 
 PARAMETER = {CLIP: "clip_epsilon", KLPEN: "kl_targ", KLFIXED: "beta", NONE: None,
              TRPO: "max_kl"}
@@ -63,43 +69,60 @@ def grid_runs(grid):
     return runs
 
 
-def run_status(run_dir, steps):
-    """'done', 'resume' (a checkpoint to continue from) or 'start'."""
+def has_history(run_dir):
+    """Whether a run has anything worth keeping: a progress.csv row, or any checkpoint."""
     try:
-        with open(os.path.join(run_dir, "progress.csv")) as f:
-            last_row = f.read().strip().splitlines()[-1].split(",")
-        if int(last_row[1]) >= steps:
-            return "done"
-    except (OSError, IndexError, ValueError):
+        with open(os.path.join(run_dir, "progress.csv"), "rb") as f:
+            if len(f.read().splitlines()) > 1:
+                return True
+    except FileNotFoundError:
         pass
-    latest = os.path.join(run_dir, "checkpoints", "latest")
-    if not os.path.exists(latest):
-        return "start"
+    except OSError:
+        return True  # unreadable: not ours to judge, and not to delete
     try:
-        with open(latest) as f:
-            name = f.read().strip()
-        with open(os.path.join(run_dir, "checkpoints", name, "state.json")) as f:
-            done_steps = json.load(f)["counters"]["steps"]
-    except (OSError, ValueError, KeyError):
-        return "start"
-    return "done" if done_steps >= steps else "resume"
+        return bool(Checkpointer(os.path.join(run_dir, "checkpoints")).checkpoints())
+    except UserError:  # checkpoints/ is a file: not ours to delete either
+        return True
+
+
+def run_status(run_dir, steps):
+    """(status, note) of a run directory: 'done', 'resume' (from its newest intact checkpoint),
+    'start' (no progress.csv row and no checkpoint), 'busy' (another process writes it, or it
+    cannot be written) or 'kept' (rows or checkpoints but no intact checkpoint: never
+    overwritten)."""
+    try:
+        lock = RunLock(run_dir)  # held while deciding, so no other writer starts meanwhile
+    except (UserError, WriteFailed) as exc:  # another writer holds it; a read-only disk
+        return "busy", str(exc)
+    try:
+        try:
+            _, _, state, skipped = Checkpointer(
+                os.path.join(run_dir, "checkpoints")).load_newest_intact()
+        except UserError as exc:
+            if has_history(run_dir):
+                return "kept", f"{exc} It is left as it is; move it away to start it over."
+            return "start", None
+        note = " ".join(skipped) or None
+        return ("done" if state["counters"]["steps"] >= steps else "resume"), note
+    finally:
+        lock.close()
 
 
 def command_for(grid_dir, relative, flags, grid):
     run_dir = os.path.join(grid_dir, "runs", relative)
-    status = run_status(run_dir, grid["steps"])
-    if status == "done":
-        return None, status
+    status, note = run_status(run_dir, grid["steps"])
+    if status in ("done", "busy", "kept"):
+        return None, status, note
     train = [sys.executable, os.path.join(ROOT, "train.py")]
     parallel = ["--num_workers", "1", "--learner_threads", "1"] if grid["jobs"] > 1 else []
     if status == "resume":
         command = train + ["--resume", run_dir, "--train_total_steps", str(grid["steps"])]
         if parallel:
             command += parallel[2:]  # the worker count is part of the run and cannot change
-    else:
+    else:  # no row and no checkpoint: --overwrite replaces at most a log and a config.json
         command = train + flags + ["--train_total_steps", str(grid["steps"]), "--output_dir",
                                    run_dir, "--overwrite"] + parallel + list(grid["train_args"])
-    return command, status
+    return command, status, note
 
 
 def run_grid(grid_dir, grid):
@@ -109,10 +132,12 @@ def run_grid(grid_dir, grid):
         json.dump(grid, f, indent=2)
     pending, running, failed = [], [], []
     for relative, flags in runs:
-        command, status = command_for(grid_dir, relative, flags, grid)
-        print(f"{status:>7}  {relative}")
+        command, status, note = command_for(grid_dir, relative, flags, grid)
+        print(f"{status:>7}  {relative}" + (f"  ({note})" if note else ""))
         if command:
             pending.append((relative, command))
+        elif status in ("busy", "kept"):
+            failed.append(relative)
     print(f"{len(runs)} runs, {len(pending)} to run, {grid['jobs']} at once")
     while pending or running:
         while pending and len(running) < grid["jobs"]:
@@ -133,17 +158,34 @@ def run_grid(grid_dir, grid):
                 if proc.returncode != 0:
                     failed.append(relative)
     if failed:
-        raise UserError(f"{len(failed)} runs failed ({', '.join(failed)}); see {grid_dir}/logs/.")
+        print(f"ablate.py: {len(failed)} runs failed or were left alone ({', '.join(failed)}); "
+              f"see above and {grid_dir}/logs/.", file=sys.stderr)
+        return 1
+    return 0
+
+
+GRID_SCHEMA = {"env?": [str], "loss_type?": [str], "clip_epsilon?": [NUMBER],
+               "kl_targ?": [NUMBER], "beta?": [NUMBER], "max_kl?": [NUMBER], "seeds?": [int],
+               "steps?": NUMBER,
+               "jobs?": int, "train_args?": [str]}
 
 
 def load_grid(args):
+    """The grid: DEFAULTS, then --config's keys, then the flags; UserError naming the first
+    key whose value cannot work."""
     grid = dict(DEFAULTS)
     if args.config:
         try:
-            with open(args.config) as f:
-                grid.update(json.load(f))
-        except (OSError, json.JSONDecodeError) as exc:
+            with open(args.config, "rb") as f:
+                config = json.loads(f.read().decode())
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise UserError(f"cannot read --config {args.config}: {exc}.") from None
+        check(config, GRID_SCHEMA, f"--config {args.config}")
+        unknown = sorted(set(config) - set(DEFAULTS))
+        if unknown:
+            raise UserError(f"--config {args.config} has an unknown key {unknown[0]!r}; the keys "
+                            f"are {', '.join(DEFAULTS)}.")
+        grid.update(config)
     for key in DEFAULTS:
         value = getattr(args, key, None)
         if value is not None:
@@ -151,9 +193,13 @@ def load_grid(args):
     unknown = [lt for lt in grid["loss_type"] if lt not in LOSS_TYPES]
     if unknown:
         raise UserError(f"unknown loss type {unknown[0]!r}; choose from {', '.join(LOSS_TYPES)}.")
-    grid["steps"] = int(float(grid["steps"]))
-    if grid["steps"] < 1 or grid["jobs"] < 1 or not grid["seeds"]:
-        raise UserError("--steps and --jobs must be positive and --seeds not empty.")
+    steps = grid["steps"]
+    if not (math.isfinite(steps) and steps == int(steps) and steps >= 1):
+        raise UserError(f"steps must be a positive whole number, got {steps}.")
+    grid["steps"] = int(steps)
+    if grid["jobs"] < 1 or not grid["seeds"] or not all(0 <= s < 2**32 for s in grid["seeds"]):
+        raise UserError("jobs must be at least 1 and seeds a non-empty list of seeds in "
+                        "[0, 2**32).")
     return grid
 
 
@@ -182,21 +228,18 @@ def main(argv=None):
                           "(default: %(default)s)")
     args = p.parse_args(argv)
     if args.command == "run":
-        run_grid(args.grid_dir, load_grid(args))
-    else:
-        from mujoco_ppo.analysis.aggregate import aggregate
-        from mujoco_ppo.analysis.curves import check_smooth
-        try:
-            aggregate(args.grid_dir, check_smooth(args.smooth))
-        except UserError as exc:  # bad input to aggregate: exit 2, as train.py and the other tools
-            print(f"ablate.py: error: {exc}", file=sys.stderr)
-            sys.exit(2)
+        return run_grid(args.grid_dir, load_grid(args))
+    from mujoco_ppo.analysis.aggregate import aggregate
+    from mujoco_ppo.analysis.curves import check_smooth
+    aggregate(args.grid_dir, check_smooth(args.smooth))  # bad input: UserError, exit 2
+    return 0
 
 
 if __name__ == "__main__":
     try:
-        main()
+        sys.exit(main())
     except UserError as exc:
-        sys.exit(f"ablate.py: error: {exc}")
+        print(f"ablate.py: error: {exc}", file=sys.stderr)
+        sys.exit(2)
     except KeyboardInterrupt:
         sys.exit("ablate.py: interrupted; run the same command again to continue the grid.")

@@ -85,7 +85,7 @@ def test_sigterm_saves_a_checkpoint_and_exits_cleanly(tmp_path):
     assert "Traceback" not in stderr
     rows = read_progress(out)
     assert latest_iteration(out) == int(rows[-1]["iteration"])
-    assert f"--resume {out}" in stdout
+    assert f"--resume {out}" in stderr and "--resume" not in stdout  # stderr, as every failure
 
 
 def test_resume_refusals(reference, tmp_path):
@@ -93,7 +93,8 @@ def test_resume_refusals(reference, tmp_path):
     empty.mkdir()
     (empty / "config.json").write_text((reference / "config.json").read_text())
     cases = [
-        (["--resume", tmp_path / "missing"], "has no config.json"),
+        (["--resume", tmp_path / "missing"], "does not exist"),
+        (["--resume", tmp_path], "has no config.json"),
         (["--resume", empty], "no checkpoint"),
         (["--resume", reference], "already finished at"),
         (["--resume", reference, "--train_total_steps", 9000, "--gamma", 0.9, "--lam", 0.5],
@@ -108,15 +109,15 @@ def test_resume_refusals(reference, tmp_path):
         assert len([line for line in proc.stderr.splitlines() if line.strip()]) == 1
 
 
-def test_corrupt_checkpoint_is_refused_and_left_alone(reference, tmp_path):
+def test_corrupt_checkpoints_are_refused_and_left_alone(reference, tmp_path):
     out = tmp_path / "copy"
     subprocess.run(["cp", "-r", str(reference), str(out)], check=True)
-    latest = latest_iteration(out)
-    arrays = out / "checkpoints" / f"iter_{latest:06d}" / "arrays.safetensors"
-    arrays.write_bytes(b"not a checkpoint")
+    every = list((out / "checkpoints").glob("iter_*/arrays.safetensors"))
+    for arrays in every:
+        arrays.write_bytes(b"not a checkpoint")
     proc = run_train("--resume", out, "--train_total_steps", 9000)
-    assert proc.returncode == 2 and "is unreadable" in proc.stderr
-    assert arrays.read_bytes() == b"not a checkpoint"
+    assert proc.returncode == 2 and "no intact checkpoint" in proc.stderr
+    assert len(every) == 2 and all(a.read_bytes() == b"not a checkpoint" for a in every)
 
 
 def test_checkpoints_hold_no_pickles(reference):

@@ -39,7 +39,8 @@ def _number(text):
 
 
 def _read_progress(path):
-    """Rows of progress.csv as dicts of floats (eval_reward None where no evaluation ran)."""
+    """Rows of progress.csv as dicts of floats (eval_reward None where no evaluation ran, and
+    train_reward None where no episode ended: parl2's rollouts can end inside one)."""
     with open(path, newline="") as f:
         lines = list(csv.reader(f))
     header = lines[0] if lines else []
@@ -51,7 +52,8 @@ def _read_progress(path):
             if len(fields) != len(header):
                 raise ValueError("wrong number of fields")
             row = dict(zip(header, fields))
-            rows.append({"steps": int(row["steps"]), "train_reward": _number(row["train_reward"]),
+            rows.append({"steps": int(row["steps"]),
+                         "train_reward": _number(row["train_reward"]) if row["train_reward"] else None,
                          "eval_reward": _number(row["eval_reward"]) if row["eval_reward"] else None})
         except ValueError:
             if number != len(lines):
@@ -85,16 +87,19 @@ def load_run(run_dir):
     if not evals:
         raise UserError(f"{run_dir} has no evaluation yet ({rows[-1]['steps']:,} steps trained).")
     args = config["args"]
+    trains = [r for r in rows if r["train_reward"] is not None]  # parl2: no episode ended
     return {
         "dir": run_dir,
         "config": config,
         "seed": config.get("seed", args.get("seed")),
-        "train_steps": np.array([r["steps"] for r in rows]),
-        "train_reward": np.array([r["train_reward"] for r in rows]),
+        "train_steps": np.array([r["steps"] for r in trains]),
+        "train_reward": np.array([r["train_reward"] for r in trains]),
         "eval_steps": np.array([r["steps"] for r in evals]),
         "eval_reward": np.array([r["eval_reward"] for r in evals]),
         "last_step": rows[-1]["steps"],
-        "test_every_steps": int(float(args.get("test_every_steps", PARL_DEFAULTS["test_every_steps"]))),
+        "test_every_steps": int(float(args.get("test_every_steps")  # parl2: in its "config"
+                                      or config.get("config", {}).get("test_every_steps")
+                                      or PARL_DEFAULTS["test_every_steps"])),
     }
 
 
@@ -215,6 +220,10 @@ def setting_of(run):
     """(env id, values of SETTING_FLAGS); a flag missing from an older run's config.json takes
     its default, which is what that run used."""
     from ..run.config import build_parser
+    if run["config"].get("algo") == "parl2":  # PARL 2.x's PPO: its resolved config, "parl2"
+        config = run["config"]["config"]
+        return (run["config"]["env_id"], "parl2", config["gamma"], config["gae_lambda"], None,
+                config["clip_param"], None, None)
     defaults = build_parser()
     args = run["config"]["args"]
     return (run["config"]["env_id"],) + tuple(args.get(flag, defaults.get_default(flag))

@@ -7,23 +7,33 @@ A checkpoint is a directory ``checkpoints/iter_NNNNNN`` holding
 - ``state.json``: counters, beta, the scaler's count, and every random stream's state.
 It is written into ``iter_NNNNNN.tmp`` and renamed, then ``checkpoints/latest`` (one line naming
 it) is replaced atomically, so a kill at any moment leaves the previous checkpoint usable. The
-two newest checkpoints are kept.
+two newest checkpoints (by iteration number) are kept.
+
+``state.json`` records the sha256 of ``arrays.safetensors`` and a checksum of itself (sha256 of
+its canonical JSON without that field), and is checked against the keys and types written here:
+loading (train.py --resume, evaluate.py, scripts/ablate.py alike) takes the newest checkpoint
+that passes, saying which newer ones it skipped and why.
 
 Checkpoints are taken between iterations, when every episode has ended: the environments'
 physics state is not needed, only their random streams (the next reset draws from them).
 Paddle's random stream is not saved because nothing draws from it after the weights are made.
 """
+import errno
+import hashlib
 import json
 import os
+import re
 import shutil
 
 import numpy as np
 from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
-from ..errors import UserError
+from ..errors import UserError, WriteFailed
+from .run_log import writing
+from .schema import NUMBER, check
 
-FORMAT = 1
+FORMAT = 2  # 2: state.json records the sha256 of arrays.safetensors and its own checksum
 KEEP = 2
 
 
@@ -87,10 +97,11 @@ def capture(agent, scaler, sampler, eval_env, counters):
     return {k: np.ascontiguousarray(v) for k, v in arrays.items()}, state
 
 
-def restore(agent, scaler, sampler, eval_env, arrays, state):
-    """Put a captured run back; returns its counters."""
+def restore(agent, scaler, sampler, eval_env, path, arrays, state):
+    """Put the run captured in checkpoint ``path`` back; returns its counters."""
     import paddle
     alg, model = agent.alg, agent.alg.model
+    check_fits(arrays, model, path)
     if len(state["workers"]) != len(sampler.get_state()):
         raise UserError(f"the checkpoint has {len(state['workers'])} sampling workers and this "
                         f"run {len(sampler.get_state())}; resume with --num_workers "
@@ -114,53 +125,178 @@ def restore(agent, scaler, sampler, eval_env, arrays, state):
     return state["counters"]
 
 
+def check_fits(arrays, model, path):
+    """UserError unless the checkpoint's weights and scaler have the shapes of ``model`` (a
+    checkpoint of another environment has other observation or action sizes)."""
+    for name, param in model.state_dict().items():
+        saved = arrays.get(f"model/{name}")
+        if saved is None or tuple(saved.shape) != tuple(param.shape):
+            found = "missing" if saved is None else f"of shape {list(saved.shape)}"
+            raise UserError(f"checkpoint {path} does not fit this run's model: {name} is "
+                            f"{found}, the model's is {list(param.shape)} (a checkpoint of "
+                            f"another environment?).")
+    obs_dim = model.state_dict()["policy_model.fc1.weight"].shape[0]
+    for name in ("scaler/means", "scaler/vars"):
+        if arrays[name].shape != (obs_dim,):
+            raise UserError(f"checkpoint {path} does not fit this run's model: {name} has "
+                            f"shape {list(arrays[name].shape)}, the model needs [{obs_dim}].")
+
+
+_ITER = re.compile(r"^iter_(\d+)$")
+ARRAYS, STATE = "arrays.safetensors", "state.json"
+RNG_STATE = {"bit_generator": str, "state": dict, "has_uint32": int, "uinteger": int}
+STATE_SCHEMA = {  # state.json as capture() and save() write it
+    "format": int, "beta": NUMBER, "scaler_count": NUMBER,
+    "counters": {"iteration": int, "steps": int, "episodes": int, "test_flag": int,
+                 "wall_time": NUMBER, "line_search_failures?": int},
+    "agent_rng": RNG_STATE, "eval_env_rng": RNG_STATE,
+    "workers": [{"env_rng": RNG_STATE, "rng?": RNG_STATE}],
+    "sha256": {ARRAYS: str}, "checksum": str,
+}
+REQUIRED_ARRAYS = ("scaler/means", "scaler/vars")
+
+
+def _sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _arrays_sha256(path):
+    try:
+        return _sha256_file(path)
+    except OSError as exc:
+        raise UserError(f"{path} is unreadable ({exc.strerror}).") from None
+
+
+def _state_checksum(state):
+    """sha256 of state.json's content without its own ``checksum`` field, in canonical form."""
+    body = {k: v for k, v in state.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def with_checksum(state):
+    """state with its ``checksum`` field (re)computed."""
+    return {**state, "checksum": _state_checksum(state)}
+
+
+def seal(state, arrays_path):
+    """state plus the sha256 of the arrays file and its own checksum, as save() writes it."""
+    return with_checksum({**state, "sha256": {ARRAYS: _sha256_file(arrays_path)}})
+
+
 class Checkpointer:
-    def __init__(self, root):
-        self.root = root
+    """The checkpoints of one run: ``root/iter_NNNNNN`` directories (at least six digits; the
+    number orders them, not the name), and ``root/latest`` naming the newest."""
+
+    def __init__(self, root, schema=None, required_arrays=REQUIRED_ARRAYS):
+        """``schema``/``required_arrays``: what load() checks (the first PPO's by default;
+        mujoco_ppo/parl2/checkpoint.py passes its own)."""
+        self.root, self.schema, self.required_arrays = root, schema, required_arrays
 
     def save(self, iteration, arrays, state):
+        """Write checkpoint ``iteration``; WriteFailed naming the file if a write fails (the
+        partial copy is removed, the earlier checkpoints stay as they were)."""
+        tmp = os.path.join(self.root, f"iter_{iteration:06d}.tmp")
+        try:
+            with writing(tmp):
+                try:
+                    return self._save(iteration, arrays, state)
+                except SafetensorError as exc:  # its own error type for a failed write
+                    raise OSError(errno.EIO, str(exc), os.path.join(tmp, ARRAYS)) from None
+        except WriteFailed:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    def _save(self, iteration, arrays, state):
         name = f"iter_{iteration:06d}"
         final, tmp = os.path.join(self.root, name), os.path.join(self.root, name + ".tmp")
         os.makedirs(self.root, exist_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
         os.makedirs(tmp)
-        save_file(arrays, os.path.join(tmp, "arrays.safetensors"))
-        with open(os.path.join(tmp, "arrays.safetensors"), "rb+") as f:
+        save_file(arrays, os.path.join(tmp, ARRAYS))
+        with open(os.path.join(tmp, ARRAYS), "rb+") as f:
             os.fsync(f.fileno())
-        _write(os.path.join(tmp, "state.json"), lambda f: f.write(json.dumps(state).encode()))
+        state = seal(state, os.path.join(tmp, ARRAYS))
+        _write(os.path.join(tmp, STATE), lambda f: f.write(json.dumps(state).encode()))
         _fsync_dir(tmp)
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)
         _write(os.path.join(self.root, "latest.tmp"), lambda f: f.write(f"{name}\n".encode()))
         os.replace(os.path.join(self.root, "latest.tmp"), os.path.join(self.root, "latest"))
         _fsync_dir(self.root)
-        for old in sorted(d for d in os.listdir(self.root) if d.startswith("iter_"))[:-KEEP]:
-            shutil.rmtree(os.path.join(self.root, old), ignore_errors=True)
+        for _, old in self.checkpoints()[KEEP:]:
+            shutil.rmtree(old, ignore_errors=True)
         return final
 
-    def latest(self):
-        """Path of the newest complete checkpoint; UserError if there is none."""
+    def checkpoints(self):
+        """[(iteration, path)] of the checkpoint directories, newest (highest number) first;
+        UserError if ``root`` exists but is not a directory."""
         try:
-            with open(os.path.join(self.root, "latest")) as f:
-                name = f.read().strip()
+            names = os.listdir(self.root)
         except FileNotFoundError:
-            raise UserError(f"no checkpoint in {self.root} (the run saved none yet).") from None
-        path = os.path.join(self.root, name)
-        if not name.startswith("iter_") or not os.path.isdir(path):
-            raise UserError(f"{self.root}/latest names {name!r}, which is not a checkpoint.")
-        return path
+            return []
+        except NotADirectoryError:
+            raise UserError(f"{self.root} is a file; a run keeps its checkpoints in a "
+                            f"directory of that name.") from None
+        numbered = [(int(m[1]), os.path.join(self.root, n)) for n in names if (m := _ITER.match(n))]
+        return sorted(numbered, reverse=True)
+
+    def load_newest_intact(self):
+        """(path, arrays, state, skipped) of the newest checkpoint that passes load();
+        ``skipped`` says, one sentence each, which newer ones were damaged and why. UserError
+        if there is no checkpoint or none is intact."""
+        latest = os.path.join(self.root, "latest")
+        if os.path.lexists(latest) and not os.path.isfile(latest):
+            raise UserError(f"{latest} is not a file (it names the newest checkpoint); "
+                            f"remove it and resume again.")
+        damaged = []
+        for _, path in self.checkpoints():
+            try:
+                arrays, state = load(path, self.schema, self.required_arrays)
+            except UserError as exc:
+                damaged.append(str(exc).rstrip("."))
+                continue
+            return path, arrays, state, [f"skipped a damaged checkpoint: {reason}; using "
+                                         f"{os.path.basename(path)}." for reason in damaged]
+        if not damaged:
+            raise UserError(f"no checkpoint in {self.root} (the run saved none yet).")
+        raise UserError(f"no intact checkpoint in {self.root}: {'; '.join(damaged)}.")
 
 
-def load(path):
-    """(arrays, state) of a checkpoint directory; UserError if missing or unreadable."""
+def load(path, schema=None, required_arrays=REQUIRED_ARRAYS):
+    """(arrays, state) of a checkpoint directory; UserError naming the file and what is wrong
+    if a file is missing, unreadable, fails its checksum or does not hold what save() writes
+    (``schema``, by default STATE_SCHEMA, and ``required_arrays``)."""
+    schema = STATE_SCHEMA if schema is None else schema
+    state_path, arrays_path = os.path.join(path, STATE), os.path.join(path, ARRAYS)
+    for file in (state_path, arrays_path):
+        if not os.path.isfile(file):
+            raise UserError(f"checkpoint {path} is incomplete: {file} is missing.")
     try:
-        arrays = load_file(os.path.join(path, "arrays.safetensors"))
-        with open(os.path.join(path, "state.json")) as f:
-            state = json.load(f)
-    except FileNotFoundError as exc:
-        raise UserError(f"checkpoint {path} is incomplete: {exc.filename} is missing.") from None
-    except (SafetensorError, json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise UserError(f"checkpoint {path} is unreadable ({type(exc).__name__}: {exc}).") from None
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise UserError(f"checkpoint {path} is not a mujoco_ppo checkpoint of format {FORMAT}.")
+        with open(state_path, "rb") as f:
+            state = json.loads(f.read().decode())
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise UserError(f"{state_path} is unreadable ({type(exc).__name__}: {exc}).") from None
+    if not isinstance(state, dict) or state.get("format") not in (1, FORMAT):
+        raise UserError(f"{state_path} is not a mujoco_ppo checkpoint of format {FORMAT}.")
+    if state["format"] == FORMAT:  # format 1 (before checksums) is read as it is
+        if state.get("checksum") != _state_checksum(state):
+            raise UserError(f"{state_path} is damaged: its checksum does not match its content.")
+        check(state, schema, state_path)
+        if state["sha256"][ARRAYS] != _arrays_sha256(arrays_path):
+            raise UserError(f"{arrays_path} is damaged: its sha256 differs from the one "
+                            f"recorded in state.json.")
+    else:
+        check(state, {k: v for k, v in schema.items() if k not in ("sha256", "checksum")},
+              state_path)
+    try:
+        arrays = load_file(arrays_path)
+    except (SafetensorError, OSError) as exc:
+        raise UserError(f"{arrays_path} is unreadable ({type(exc).__name__}: {exc}).") from None
+    missing = [name for name in required_arrays if name not in arrays]
+    if missing:
+        raise UserError(f"{arrays_path} is damaged: it has no {missing[0]}.")
     return arrays, state

@@ -5,6 +5,7 @@ import math
 import os
 
 from ..errors import UserError
+from .schema import NUMBER, check
 
 # The surrogate objectives (named here so that flags are checked before Paddle is imported):
 # PARL's two, and the two other rows of the PPO paper's comparison of objectives (its Table 1).
@@ -38,6 +39,25 @@ def _loss_type(text):
     return text.upper()
 
 
+def split_algo(argv):
+    """(``--algo`` value, the other arguments): parl1 (PARL 1.x's PPO, these flags; the
+    default) or parl2 (PARL 2.x's PPO, mujoco_ppo/parl2/config.py's flags). Without --algo,
+    ``--resume DIR`` continues the algorithm that DIR's config.json names."""
+    pre = OneLineErrorParser(prog="train.py", add_help=False, allow_abbrev=False)
+    pre.add_argument("--algo", choices=("parl1", "parl2"), default=None)
+    known, rest = pre.parse_known_args(argv)
+    if known.algo is None:
+        probe = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+        probe.add_argument("--resume")
+        run_dir = probe.parse_known_args(rest)[0].resume
+        try:
+            with open(os.path.join(run_dir, "config.json")) as f:
+                known.algo = json.load(f).get("algo")
+        except (TypeError, OSError, ValueError, AttributeError):
+            pass  # no run to resume, or not readable: PARL 1.x's checks report it
+    return known.algo or "parl1", rest
+
+
 def build_parser():
     p = OneLineErrorParser(prog="train.py", description="PARL 1.x MuJoCo PPO on Paddle 3 and Gymnasium.")
     parl = p.add_argument_group("PARL's flags (same names and defaults as examples/PPO/train.py)")
@@ -62,6 +82,9 @@ def build_parser():
                       help="evaluate one deterministic episode each time the step count "
                            "crosses a multiple of this (default: 1e4)")
     ours = p.add_argument_group("this package's flags")
+    ours.add_argument("--algo", choices=("parl1", "parl2"), default="parl1",
+                      help="parl1: this PPO (PARL 1.x's); parl2: PARL 2.x's PPO, with its own "
+                           "flags (train.py --algo parl2 --help) (default: %(default)s)")
     ours.add_argument("--clip_epsilon", type=float, default=0.2,
                       help="clip range of the CLIP objective, PARL's 0.2 (default: %(default)s)")
     ours.add_argument("--beta", type=float, default=1.0,
@@ -88,8 +111,9 @@ def build_parser():
                            "in config.json)")
     ours.add_argument("--num_workers", type=whole_number, default=None,
                       help="environments sampling a batch's episodes in parallel, one per "
-                           "process; 1 is PARL's serial loop (default: the fewest workers, at least "
-                           "one per CPU core, that share --episodes_per_batch evenly)")
+                           "process, at most --episodes_per_batch; 1 is PARL's serial loop "
+                           "(default: the fewest workers, one to four per CPU core, that share "
+                           "--episodes_per_batch evenly, else one per core)")
     ours.add_argument("--learner_threads", type=whole_number, default=None,
                       help="threads of Paddle's CPU kernels in policy_learn and value_learn "
                            "(default: the number of CPU cores)")
@@ -114,9 +138,10 @@ def build_parser():
                       help="seconds the xparl actors have for one batch before the run stops "
                            "with an error (default: %(default)s)")
     ours.add_argument("--resume", metavar="DIR", default=None,
-                      help="continue the run in DIR from its last checkpoint, with its settings; "
-                           "only --train_total_steps, --checkpoint_every, --learner_threads, "
-                           "--overlap_value and, for a run on xparl, --xparl_addr and --xparl_timeout may change")
+                      help="continue the run in DIR from its newest intact checkpoint, with its "
+                           "settings; only --train_total_steps, --checkpoint_every, "
+                           "--learner_threads, --overlap_value and, for a run on xparl, "
+                           "--xparl_addr and --xparl_timeout may change")
     return p
 
 
@@ -177,12 +202,48 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     validate(args)
     if args.resume is not None:
-        return _resumed_args(parser, args, argv)
+        args = _resumed_args(parser, args, argv)
+        validate(args)  # a config.json edited by hand
     if args.num_workers is None:
         args.num_workers = default_num_workers(os.cpu_count() or 1, args.episodes_per_batch)
     if args.xparl_addr is not None and args.actor_num is None:
         args.actor_num = args.episodes_per_batch
+    if args.xparl_addr is None:
+        check_workers_fit(args.num_workers, args.episodes_per_batch, available_memory())
     return args
+
+
+# Resident size of one sampling worker process: VmRSS of a spawned EpisodeSampler child holding
+# HalfCheetah-v4, read from /proc/PID/status right after it started (69.5 MB: 32.6 MB private,
+# 36.9 MB of shared libraries counted in full), Python 3.11, mujoco 4.0, Gymnasium 1.4.
+WORKER_RESIDENT_BYTES = 70 * 2**20
+
+
+def available_memory():
+    """MemAvailable of /proc/meminfo in bytes, or None where there is no such file."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def check_workers_fit(workers, episodes, memory):
+    """UserError, before any worker is spawned, for more workers than a batch has episodes (the
+    extra ones would never run one) or more than ``memory`` bytes can hold."""
+    if workers > episodes:
+        raise UserError(f"--num_workers {workers} is more than --episodes_per_batch {episodes}; "
+                        f"a worker runs whole episodes, so at most {episodes} can work.")
+    # worker 0 is this process: the others are new processes
+    if memory is not None and (workers - 1) * WORKER_RESIDENT_BYTES > memory:
+        raise UserError(f"--num_workers {workers} needs about "
+                        f"{(workers - 1) * WORKER_RESIDENT_BYTES / 2**30:.1f} GB "
+                        f"({WORKER_RESIDENT_BYTES // 2**20} MB per worker) and this machine has "
+                        f"{memory / 2**30:.1f} GB available; at most "
+                        f"{1 + memory // WORKER_RESIDENT_BYTES} workers fit.")
 
 
 RESUMABLE_CHANGES = ("train_total_steps", "checkpoint_every", "learner_threads", "overlap_value",
@@ -190,18 +251,56 @@ RESUMABLE_CHANGES = ("train_total_steps", "checkpoint_every", "learner_threads",
                      "xparl_addr", "xparl_timeout")
 
 
+def config_schema(parser):
+    """config.json as train.py writes it; flags are optional (a run's config.json made before
+    a flag existed lacks it, and the flag takes its default) but typed."""
+    flags = {}
+    for action in parser._actions:
+        if not action.option_strings or action.dest == "help":
+            continue
+        kind = (bool if action.nargs == 0 else int if action.type is whole_number
+                else NUMBER if action.type is float else str)
+        flags[f"{action.dest}?"] = kind if action.default is not None else (kind, type(None))
+    return {"args": flags, "seed": int, "env_id": str, "obs_dim": int, "act_dim": int,
+            "discrete?": bool, "policy_lr": NUMBER, "value_lr": NUMBER, "versions": dict,
+            "command": [str]}
+
+
+def load_run_config(run_dir, parser=None):
+    """config.json of the run in ``run_dir``, checked against what this version writes;
+    UserError naming the file and the field otherwise."""
+    path = os.path.join(run_dir, "config.json")
+    if not os.path.isdir(run_dir):
+        what = "is a file, not a run directory" if os.path.exists(run_dir) else "does not exist"
+        raise UserError(f"{run_dir} {what}.")
+    try:
+        with open(path, "rb") as f:
+            saved = json.loads(f.read().decode())
+    except FileNotFoundError:
+        raise UserError(f"{run_dir} has no config.json: it is not a run directory.") from None
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path} is unreadable ({type(exc).__name__}: {exc}).") from None
+    if isinstance(saved, dict) and saved.get("algo") == "parl2":
+        schema = PARL2_CONFIG_SCHEMA
+    else:
+        schema = config_schema(parser or build_parser())
+    check(saved, schema, path)
+    return saved
+
+
+# config.json of a `train.py --algo parl2` run (mujoco_ppo/parl2/train_loop.py writes it)
+PARL2_CONFIG_SCHEMA = {"algo": str, "args": dict, "config": {"kind": str}, "env_id": str,
+                       "versions": dict}
+
+
 def _resumed_args(parser, args, argv):
     """The settings of the run in args.resume, with the flags a resume may change; UserError
     naming every other flag given with a value that differs from the run's."""
-    path = os.path.join(args.resume, "config.json")
     try:
-        with open(path) as f:
-            saved = json.load(f)
-        run_args = saved["args"]
-    except FileNotFoundError:
-        raise UserError(f"cannot resume {args.resume}: it has no config.json.") from None
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise UserError(f"cannot resume {args.resume}: config.json is unreadable ({exc}).") from None
+        saved = load_run_config(args.resume, parser)
+    except UserError as exc:
+        raise UserError(f"cannot resume: {exc}") from None
+    run_args = saved["args"]
     explicit = vars(_explicit_parser(parser).parse_args(argv))
     differ = [f"--{name} {value} (the run has {run_args.get(name)})"
               for name, value in sorted(explicit.items())
@@ -234,8 +333,15 @@ def _explicit_parser(parser):
     return explicit
 
 
+WORKERS_PER_CORE = 4  # the default's bound: a few processes per core share it well
+
+
 def default_num_workers(cores, episodes):
-    """The fewest workers, at least one per core (up to one per episode), that share the
-    episodes evenly: 5 episodes on 2 cores take 5 workers (3 + 2 would leave a core idle for
-    a whole episode), 10 episodes on 2 cores take 2."""
-    return next(w for w in range(min(cores, episodes), episodes + 1) if episodes % w == 0)
+    """The fewest workers, at least one per core and at most four per core (and one per
+    episode), that share the episodes evenly: 5 episodes on 2 cores take 5 workers (3 + 2
+    would leave a core idle for a whole episode), 10 episodes on 2 cores take 2. Where no
+    count in that range divides the episodes (a prime 1009 on 2 cores), one per core."""
+    fewest = min(cores, episodes)
+    even = [w for w in range(fewest, min(episodes, WORKERS_PER_CORE * cores) + 1)
+            if episodes % w == 0]
+    return even[0] if even else fewest

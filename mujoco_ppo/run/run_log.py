@@ -1,5 +1,7 @@
 """What a run leaves on disk: the log, config.json and progress.csv, written so that a kill at any
-moment leaves complete files (JSON by rename, CSV one flushed row at a time)."""
+moment leaves complete files (JSON by rename, CSV one flushed row at a time). A write that fails
+(a full disk, a read-only file system, no permission) raises WriteFailed naming the file."""
+import contextlib
 import csv
 import json
 import logging
@@ -8,9 +10,10 @@ import platform
 import shutil
 import signal
 import sys
+import time
 from importlib import metadata
 
-from ..errors import UserError
+from ..errors import Interrupted, UserError, WriteFailed
 
 PROGRESS_COLUMNS = ["iteration", "steps", "episodes", "train_reward", "eval_reward",
                     "policy_loss", "kl", "clip_fraction", "beta", "value_loss", "sps", "wall_time",
@@ -25,23 +28,56 @@ def prepare_output_dir(path, overwrite):
         raise UserError(f"{path} already holds a run ({', '.join(existing)}); continue it with "
                         f"--resume {path}, choose another --output_dir, or pass --overwrite to "
                         f"replace it.")
-    try:
+    with writing(path):
         os.makedirs(path, exist_ok=True)
         for name in existing:
             target = os.path.join(path, name)
             shutil.rmtree(target) if os.path.isdir(target) else os.remove(target)
+
+
+@contextlib.contextmanager
+def writing(path):
+    """Turns an OSError of the block into WriteFailed naming the file (``path`` where the
+    error does not name one: a failed write() to an open file)."""
+    try:
+        yield
     except OSError as exc:
-        raise UserError(f"cannot use {path} as the output directory: {exc.strerror}.") from None
+        raise WriteFailed(exc.filename or path, exc.strerror or exc) from None
 
 
 def write_json_atomic(path, data):
     tmp = f"{path}.tmp"
-    with open(tmp, "w") as f:
-        json.dump(data, f, indent=2, sort_keys=True)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    with writing(path):
+        with open(tmp, "w") as f:
+            json.dump(data, f, indent=2, sort_keys=True)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+
+
+def complete_rows(path, last_iteration, columns=PROGRESS_COLUMNS):
+    """The rows of progress.csv for iterations 1, 2, ... up to ``last_iteration``, stopping at
+    the first row that is torn (missing or extra fields) or out of sequence. A file of an
+    older version, with fewer columns, keeps its rows (the new columns stay empty)."""
+    rows = []
+    try:
+        with open(path, newline="") as f:
+            reader = csv.DictReader(f)
+            unknown = set(reader.fieldnames or []) - set(columns)
+            if unknown:
+                raise UserError(f"{path} has columns this version does not write "
+                                f"({', '.join(sorted(unknown))}); move it away to resume.")
+            for row in reader:
+                if (len(rows) == last_iteration or None in row or None in row.values()
+                        or row.get("iteration") != str(len(rows) + 1)):
+                    break
+                rows.append(row)
+    except FileNotFoundError:
+        pass
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise UserError(f"{path} is unreadable ({exc}); move it away to resume.") from None
+    return rows
 
 
 def package_versions():
@@ -55,30 +91,32 @@ def package_versions():
 
 
 class ProgressCSV:
-    """progress.csv, one row per iteration, each row on disk before the next iteration starts.
-    Resuming after iteration k keeps the rows up to k and drops any written after the
-    checkpoint (the resumed run writes them again)."""
+    """progress.csv, one row per iteration, each row on disk before the next iteration starts;
+    ``columns``: PROGRESS_COLUMNS (PARL 1.x's PPO) unless given (parl2's). Resuming after
+    iteration k rewrites the file (atomically) to exactly its complete rows for iterations 1..k:
+    rows written after the checkpoint (the resumed run writes them again) and a row torn by a
+    kill or a full disk are dropped."""
 
-    def __init__(self, path, resume_after=None):
-        kept = []
-        if resume_after is not None and os.path.exists(path):
-            with open(path, newline="") as f:
-                kept = [row for row in csv.DictReader(f) if int(row["iteration"]) <= resume_after]
-        tmp = f"{path}.tmp"
-        with open(tmp, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=PROGRESS_COLUMNS)
-            writer.writeheader()
-            writer.writerows(kept)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        self._file = open(path, "a", newline="")
-        self._writer = csv.DictWriter(self._file, fieldnames=PROGRESS_COLUMNS)
+    def __init__(self, path, resume_after=None, columns=PROGRESS_COLUMNS):
+        kept = complete_rows(path, resume_after, columns) if resume_after is not None else []
+        self.path, tmp = path, f"{path}.tmp"
+        with writing(path):
+            with open(tmp, "w", newline="") as f:
+                writer = csv.DictWriter(f, fieldnames=columns)
+                writer.writeheader()
+                writer.writerows(kept)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+            self._file = open(path, "a", newline="")
+        self._writer = csv.DictWriter(self._file, fieldnames=columns)
 
     def write(self, row):
-        self._writer.writerow({key: ("" if value is None else value) for key, value in row.items()})
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        with writing(self.path):
+            self._writer.writerow({key: ("" if value is None else value)
+                                   for key, value in row.items()})
+            self._file.flush()
+            os.fsync(self._file.fileno())
 
     def close(self):
         self._file.close()
@@ -87,25 +125,70 @@ class ProgressCSV:
 class Scalars:
     """TensorBoard event files (tensorboardX, the writer behind PARL's parl.utils.summary; also
     read by VisualDL) with every progress.csv column against env steps. PARL's summary is not
-    called directly: it takes its directory from PARL's logger, whose set_dir empties it."""
+    called directly: it takes its directory from PARL's logger, whose set_dir empties it.
+    Events are written from this thread (tensorboardX's EventsWriter), not SummaryWriter's
+    background one, so that a failed write raises here instead of killing that thread."""
 
     def __init__(self, log_dir, purge_step=None):
-        from tensorboardX import SummaryWriter
-        self._writer = SummaryWriter(logdir=log_dir, purge_step=purge_step)
+        from tensorboardX.event_file_writer import EventsWriter
+        from tensorboardX.proto.event_pb2 import Event, SessionLog
+        from tensorboardX.summary import scalar
+        self._event, self._scalar, self.path = Event, scalar, log_dir
+        with writing(log_dir):
+            os.makedirs(log_dir, exist_ok=True)
+            self._writer = EventsWriter(os.path.join(log_dir, "events"))
+            if purge_step is not None:  # TensorBoard hides the earlier file's later events
+                self._writer.write_event(Event(step=purge_step,
+                                               session_log=SessionLog(status=SessionLog.START)))
+            self._writer.flush()
 
     def write(self, row):
-        for key, value in row.items():
-            if key not in ("iteration", "steps") and value is not None:
-                self._writer.add_scalar(f"train/{key}", value, row["steps"])
-        self._writer.flush()
+        with writing(self.path):
+            for key, value in row.items():
+                if key not in ("iteration", "steps") and value is not None:
+                    self._writer.write_event(self._event(
+                        wall_time=time.time(), step=row["steps"],
+                        summary=self._scalar(f"train/{key}", value)))
+            self._writer.flush()
 
     def close(self):
         self._writer.close()
 
 
+class Transcript:
+    """stdout, also keeping what is printed before the run's log opens (PARL's ``Argv:`` and
+    backend lines, printed when it is imported), so that train.log holds everything printed."""
+
+    def __init__(self, stream):
+        self._stream, self._held = stream, []
+
+    def write(self, text):
+        if self._held is not None:
+            self._held.append(text)
+        return self._stream.write(text)
+
+    def take(self):
+        """What was printed so far; from now on nothing more is kept."""
+        held, self._held = "".join(self._held or []), None
+        return held
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+class _RaisingFileHandler(logging.FileHandler):
+    """A FileHandler whose failed writes (a full disk, a read-only file system) raise, to end
+    the run with one sentence, instead of logging's "--- Logging error ---" dump."""
+
+    def handleError(self, record):
+        exc = sys.exc_info()[1]
+        raise WriteFailed(self.baseFilename, getattr(exc, "strerror", None) or exc) from None
+
+
 def make_logger(log_path, stream_handler=None):
-    """A logger that prints (through ``stream_handler``, default stdout) and appends to
-    ``log_path``, each line time-stamped."""
+    """A logger that appends every line, time-stamped, to ``log_path`` and prints it: INFO
+    through ``stream_handler`` (default stdout), WARNING and above (what went wrong, and how
+    a stopped run is continued) on stderr."""
     logger = logging.getLogger("mujoco_ppo")
     logger.setLevel(logging.INFO)
     logger.propagate = False
@@ -113,11 +196,23 @@ def make_logger(log_path, stream_handler=None):
         logger.removeHandler(handler)
         handler.close()
     formatter = logging.Formatter("[%(asctime)s] %(message)s", datefmt="%m-%d %H:%M:%S")
-    for handler in (stream_handler or logging.StreamHandler(sys.stdout),
-                    logging.FileHandler(log_path)):
-        handler.setFormatter(formatter)
+    stdout = stream_handler or logging.StreamHandler(sys.stdout)
+    stdout.addFilter(lambda record: record.levelno < logging.WARNING)
+    stderr = logging.StreamHandler(sys.stderr)  # a plain sentence, as every other failure's
+    stderr.setLevel(logging.WARNING)
+    with writing(log_path):
+        if isinstance(sys.stdout, Transcript):
+            with open(log_path, "a") as f:
+                f.write(sys.stdout.take())
+        log_file = _RaisingFileHandler(log_path)
+    for handler in (stdout, stderr, log_file):
+        if handler is not stderr:
+            handler.setFormatter(formatter)
         logger.addHandler(handler)
     return logger
+
+
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class StopRequest:
@@ -131,12 +226,27 @@ class StopRequest:
 
     def _handle(self, signum, frame):
         if self.signal is not None:
-            raise KeyboardInterrupt
+            raise Interrupted(signum)
         self.signal = signum
 
     def restore(self):
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
+
+
+def accept_stop_signals():
+    """Once Paddle and PARL are imported: SIGINT/SIGTERM stop at once (stop_at_once, replacing
+    the handler Paddle installs), and those that arrived while train.py held them blocked during
+    the imports are delivered now."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop_at_once)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def stop_at_once(signum, frame):
+    """The SIGINT/SIGTERM handler outside the training loop (before StopRequest, after it):
+    nothing to finish, so stop now, with the exit status 128 + signum."""
+    raise Interrupted(signum)
 
 
 def progress_bar_handler(total, initial):

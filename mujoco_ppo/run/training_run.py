@@ -1,10 +1,13 @@
 """TrainingRun: the bookkeeping around train.py's loop, so that the loop reads as the algorithm.
 
-It owns the output directory (log, config.json, progress.csv, TensorBoard files, checkpoints),
-the counters (iterations, steps, episodes, PARL's evaluation flag, wall time), the per-phase
-timers, the terminal progress bar, and SIGINT/SIGTERM; it starts a run fresh (the scaler's five
-warm-up episodes) or from its last checkpoint.
+It owns the output directory (its lock, log, config.json, progress.csv, TensorBoard files,
+checkpoints), the counters (iterations, steps, episodes, PARL's evaluation flag, wall time), the
+per-phase timers, the terminal progress bar, and SIGINT/SIGTERM; it starts a run fresh (the
+scaler's five warm-up episodes) or from its newest intact checkpoint, and says in one sentence
+how a run that failed ended and what of it is kept (``fail``, ``failure_sentence``).
 """
+import contextlib
+import logging
 import math
 import os
 import sys
@@ -13,9 +16,11 @@ import time
 import numpy as np
 
 from . import checkpoint
-from ..errors import TrainingDiverged, UserError
-from .run_log import (ProgressCSV, Scalars, StopRequest, make_logger, package_versions,
-                      prepare_output_dir, progress_bar_handler, write_json_atomic)
+from ..errors import Interrupted, SamplingError, TrainingDiverged, UserError, WriteFailed
+from .run_lock import RunLock
+from .run_log import (ProgressCSV, Scalars, StopRequest, complete_rows, make_logger,
+                      package_versions, prepare_output_dir, progress_bar_handler,
+                      write_json_atomic)
 
 WARMUP_EPISODES = 5  # PARL's episodes that initialise the scaler, not counted as training
 
@@ -24,20 +29,26 @@ class TrainingRun:
     def __init__(self, args, output_dir, env_note):
         """Check and prepare ``output_dir`` (or the checkpoint to resume), and open the log."""
         self.args, self.output_dir = args, output_dir
+        self.progress = self.scalars = self.stop = self.bar = None
+        self.lock = RunLock(output_dir)  # before anything in the directory is read or written
         self.checkpoints = checkpoint.Checkpointer(os.path.join(output_dir, "checkpoints"))
-        self.saved = checkpoint.load(self.checkpoints.latest()) if args.resume else None
-        if self.saved and self.saved[1]["counters"]["steps"] >= args.train_total_steps:
-            raise UserError(f"the run in {output_dir} already finished at "
-                            f"{self.saved[1]['counters']['steps']} steps; pass a larger "
-                            f"--train_total_steps to continue it.")
-        if not args.resume:
+        self.saved, skipped = None, []
+        if args.resume:
+            path, arrays, state, skipped = self.checkpoints.load_newest_intact()
+            self.saved = (path, arrays, state)
+            if state["counters"]["steps"] >= args.train_total_steps:
+                raise UserError(f"the run in {output_dir} already finished at "
+                                f"{state['counters']['steps']} steps; pass a larger "
+                                f"--train_total_steps to continue it.")
+        else:
             prepare_output_dir(output_dir, args.overwrite)
-        start_steps = self.saved[1]["counters"]["steps"] if self.saved else 0
+        start_steps = self.saved[2]["counters"]["steps"] if self.saved else 0
         self.bar, bar_handler = progress_bar_handler(args.train_total_steps, start_steps)
         self.logger = make_logger(os.path.join(output_dir, "train.log"), bar_handler)
+        for note in skipped:
+            self.logger.warning(f"train.py: {note}")
         if env_note:
             self.logger.info(env_note)
-        self.progress = self.scalars = self.stop = None
         self.row = {}
 
     def write_config(self, config):
@@ -52,7 +63,8 @@ class TrainingRun:
         if self.saved:
             self.counters = checkpoint.restore(*self.parts, *self.saved)
             self.logger.info(f"Resumed {self.output_dir} from iteration "
-                             f"{self.counters['iteration']}, step {self.counters['steps']}")
+                             f"{self.counters['iteration']}, step {self.counters['steps']} "
+                             f"({self.saved[0]})")
         else:
             sampler.collect(agent, scaler, episodes=WARMUP_EPISODES)
             self.counters = {"iteration": 0, "steps": 0, "episodes": 0, "test_flag": 0,
@@ -146,16 +158,61 @@ class TrainingRun:
         if self.counters["iteration"] % self.args.checkpoint_every:
             self.save_checkpoint()
         if self.stop_requested:
-            self.logger.info(f"Stopped by signal {self.stop.signal} at step {self.steps}; "
-                             f"continue with: python train.py --resume {self.output_dir}")
+            self.logger.warning(f"train.py: stopped by signal {self.stop.signal} at step "
+                                f"{self.steps}; checkpoint iteration {self.counters['iteration']} "
+                                f"is saved; continue with: python train.py --resume "
+                                f"{self.output_dir}")
             return 128 + self.stop.signal
         self.logger.info(f"Done: {self.steps} steps in {self.counters['wall_time']:.0f} s; "
                          f"results in {self.output_dir}")
         return 0
 
+    def fail(self, exc):
+        """Print (stderr) and log how ``exc`` ended the run; returns the exit status."""
+        sentence, status = failure_sentence(exc, self.output_dir)
+        print(sentence, file=sys.stderr)
+        log_file = self.logger.handlers[-1]  # make_logger's last handler: train.log
+        with contextlib.suppress(WriteFailed):  # a full disk takes no more lines
+            log_file.handle(self.logger.makeRecord(self.logger.name, logging.ERROR, __file__,
+                                                   0, sentence, None, None))
+        return status
+
     def close(self):
         if self.stop is not None:
             self.stop.restore()
-        for closable in (self.progress, self.scalars, self.bar):
+        for closable in (self.progress, self.scalars, self.bar, self.lock):
             if closable is not None:
                 closable.close()
+
+
+FAILURES = (TrainingDiverged, SamplingError, WriteFailed, KeyboardInterrupt)
+
+
+def failure_sentence(exc, run_dir=None):
+    """(one sentence, exit status) for one of FAILURES, saying what of the run in ``run_dir``
+    is kept (None: the run's files were not opened yet)."""
+    if isinstance(exc, TrainingDiverged):
+        what, status = f"training diverged: {exc}", 1
+    elif isinstance(exc, (SamplingError, WriteFailed)):
+        what, status = str(exc), 1
+    else:
+        signum = exc.signum if isinstance(exc, Interrupted) else 2
+        what, status = f"interrupted by signal {signum}", 128 + signum
+    return f"train.py: {what}; {kept(run_dir)}.", status
+
+
+def kept(run_dir):
+    """What a failed run leaves: its finished rows, its newest checkpoint, how to go on."""
+    if run_dir is None:
+        return "the run had not started, nothing was written"
+    try:
+        rows = len(complete_rows(os.path.join(run_dir, "progress.csv"), math.inf))
+        newest = checkpoint.Checkpointer(os.path.join(run_dir, "checkpoints")).checkpoints()
+    except (UserError, OSError):  # the sentence is owed even where the directory is unreadable
+        rows, newest = 0, []
+    if not newest:
+        return (f"progress.csv holds its {rows} finished iterations and no checkpoint was "
+                f"saved yet (a new run starts over)")
+    return (f"progress.csv holds its {rows} finished iterations and checkpoint "
+            f"{os.path.basename(newest[0][1])} is kept; continue with: python train.py "
+            f"--resume {run_dir}")

@@ -10,6 +10,7 @@ import re
 import warnings
 
 import gymnasium as gym
+from gymnasium.envs.registration import load_env_creator
 import mujoco
 import numpy as np
 
@@ -29,16 +30,21 @@ mujoco.set_mju_user_warning(_mujoco_warning)
 
 
 def resolve_env_id(name):
-    """Returns (id to make, note to print or None). Raises UserError for an unknown id.
+    """Returns (id to make, note to print or None). Raises UserError for an id that is unknown
+    or whose code cannot be imported here (a missing optional package such as jax).
     ``module:EnvId`` (Gymnasium's syntax) first imports the module that registers EnvId."""
     if ":" in name:
         module, _, env_name = name.partition(":")
+        if not module or module.startswith("."):
+            raise UserError(f"{name!r} needs an absolute module name before ':' "
+                            f"(module:EnvId, e.g. mypackage.envs:MyEnv-v0).")
         try:
             importlib.import_module(module)
-        except ImportError as exc:
+        except Exception as exc:  # noqa: BLE001  (the user's module: any error is its own)
             raise UserError(f"cannot import {module!r} for {name!r}: {exc}.") from None
         if env_name not in gym.registry:
             raise UserError(f"importing {module!r} did not register {env_name!r}.")
+        _loadable(env_name)
         return name, None
     match = _OLD_VERSION.match(name)
     if match and f"{match['base']}-v4" in gym.registry:
@@ -46,10 +52,23 @@ def resolve_env_id(name):
         return resolved, (f"{name} needs mujoco-py, which cannot be installed here; "
                           f"running {resolved} (same model and reward on the mujoco bindings) instead.")
     if name in gym.registry:
+        _loadable(name)
         return name, None
     close = difflib.get_close_matches(name, list(gym.registry), n=3, cutoff=0.5)
     hint = f"; closest known ids: {', '.join(close)}" if close else ""
     raise UserError(f"unknown environment id {name!r}{hint}.")
+
+
+def _loadable(env_id):
+    """UserError unless the code that env_id's registration names imports (phys2d/ ids need
+    jax)."""
+    entry_point = gym.spec(env_id).entry_point
+    if isinstance(entry_point, str):
+        try:
+            load_env_creator(entry_point)
+        except Exception as exc:  # noqa: BLE001  (an optional package's import)
+            raise UserError(f"{env_id} cannot be created here: its code ({entry_point}) does not "
+                            f"import ({type(exc).__name__}: {exc}).") from None
 
 
 def make_env(env_id, seed=None, **make_kwargs):
@@ -60,7 +79,7 @@ def make_env(env_id, seed=None, **make_kwargs):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Gymnasium's "v4 is out of date" notice
             env = gym.make(env_id, **make_kwargs)
-    except gym.error.Error as exc:  # missing optional dependency and the like
+    except (gym.error.Error, ImportError) as exc:  # missing optional dependency and the like
         raise UserError(f"cannot create {env_id}: {exc}") from None
     if not isinstance(env.action_space, (gym.spaces.Box, gym.spaces.Discrete)):
         kind = type(env.action_space).__name__

@@ -177,10 +177,13 @@ def _worker_loop(conn, env_id, seed):
                 break
             conn.send(("ok", getattr(worker, command)(*args)))
         worker.close()
-    except EOFError:
-        pass  # the parent is gone (killed): nothing to report to
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        pass  # the parent is gone (killed): nothing to report to, and nobody to read it
     except Exception as exc:  # reported to the parent, which raises it with context
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        try:
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
     finally:
         conn.close()
 

@@ -69,7 +69,9 @@ def _first_line(exc):
 class XparlSampler:
     """Same contract as sampling.EpisodeSampler, with the episodes run by xparl actors."""
 
-    def __init__(self, address, env_id, seeds, timeout_s):
+    def __init__(self, address, env_id, seeds, timeout_s, worker=EpisodeWorker, worker_args=()):
+        """One actor per seed: ``worker(env_id, *worker_args, seed)`` on the cluster (PARL 2.x's
+        PPO sends its parl2.env_utils.EnvWorker, one environment each, this way)."""
         if address.rsplit(":", 1)[0] in LOOPBACK_HOSTS:
             # A cluster on loopback reaches this process on loopback only (see mujoco_ppo/xparl.py).
             from ..xparl import use_loopback
@@ -80,8 +82,8 @@ class XparlSampler:
 
         self.address, self.timeout_s, self.empty = address, timeout_s, FutureObjectEmpty
         parl.connect(address)
-        remote_worker = parl.remote_class(wait=False)(_shippable(EpisodeWorker))
-        self.actors = [remote_worker(env_id, seed) for seed in seeds]
+        remote_worker = parl.remote_class(wait=False)(_shippable(worker))
+        self.actors = [remote_worker(env_id, *worker_args, seed) for seed in seeds]
         self._call_all("starting", "get_state", [()] * len(self.actors))
 
     @staticmethod

@@ -1,0 +1,57 @@
+"""`evaluate.py --checkpoint DIR` for a run of `train.py --algo parl2`: deterministic episodes
+(argmax, or the Gaussian mean) of the checkpoint's model, with the training observation
+statistics frozen (MuJoCo), whole games (Atari), and a video of the first episode."""
+import numpy as np
+
+from ..errors import UserError
+
+
+def evaluate(args, checkpoint_dir, config, arrays, state, recorder, write_video):
+    """Prints each return and their mean; ``recorder(env, frames)`` wraps an environment to
+    record its frames, ``write_video(path, frames, fps)`` writes them (evaluate.py's)."""
+    import paddle
+    from parl.algorithms import PPO
+
+    from . import env_state
+    from .agent import PPOAgent
+    from .env_utils import make_env, obs_rms, run_evaluate_episodes
+    from .model import MODELS
+
+    env_id, kind = config["env_id"], config["config"]["kind"]
+    render = {}
+    if args.video:
+        # "track" follows the body on the MuJoCo tasks that define it; Atari renders its screen
+        render = {"render_mode": "rgb_array"}
+        if kind == "mujoco":
+            render["camera_name"] = "track"
+    env = make_env(env_id, kind, evaluation=True, **render)
+    env.reset(seed=args.seed)
+    training_env = make_env(env_id, kind)  # receives the checkpoint's first training environment
+    training_env.reset(seed=args.seed)
+    env_state.restore(training_env, "env0", arrays, state)
+    if obs_rms(training_env) is not None:
+        obs_rms(env).mean, obs_rms(env).var = obs_rms(training_env).mean, obs_rms(training_env).var
+        obs_rms(env).count = obs_rms(training_env).count
+    training_env.close()
+    model = MODELS[kind](env.observation_space, env.action_space)
+    try:
+        model.set_state_dict({k[len("model/"):]: paddle.to_tensor(v)
+                              for k, v in arrays.items() if k.startswith("model/")})
+    except (ValueError, RuntimeError) as exc:
+        raise UserError(f"checkpoint {checkpoint_dir} does not fit the run's model "
+                        f"({exc}).") from None
+    agent = PPOAgent(PPO(model, continuous_action=kind == "mujoco"), {"lr_decay": False}, None)
+
+    frames, returns = [], []
+    recorded = recorder(env, frames) if args.video else env
+    for episode in range(args.episodes):
+        returns.append(run_evaluate_episodes(agent, recorded if episode == 0 else env, 1))
+        if episode == 0 and args.video:
+            write_video(args.video, frames, env.metadata.get("render_fps", 30))
+        print(f"episode {episode + 1}: return {returns[-1]:.1f}")
+    print(f"{env_id}, checkpoint {checkpoint_dir} (step {state['counters']['steps']}): "
+          f"return {np.mean(returns):.1f} ± {np.std(returns):.1f} over {len(returns)} episodes")
+    if args.video:
+        print(f"video of episode 1: {args.video} ({len(frames)} frames)")
+    env.close()
+    return 0

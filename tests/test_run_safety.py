@@ -1,0 +1,471 @@
+"""A run directory is never damaged (issue 10): one writer per run, damaged checkpoints skipped
+for the newest intact one, torn rows dropped on resume, full disks and bad files met with one
+sentence. Real train.py runs on InvertedPendulum; in-process checks where a subprocess would
+only add Paddle's import time."""
+import copy
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT, read_progress, run_train
+
+from mujoco_ppo.errors import UserError, WriteFailed
+from mujoco_ppo.run import checkpoint
+from mujoco_ppo.run.config import check_workers_fit, default_num_workers, WORKER_RESIDENT_BYTES
+from mujoco_ppo.run.run_lock import RunLock, holder_pid
+from mujoco_ppo.run.run_log import ProgressCSV, make_logger
+
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import ablate  # noqa: E402
+
+RUN = ["--env", "InvertedPendulum-v4", "--seed", 3, "--num_workers", 1, "--test_every_steps",
+       500, "--checkpoint_every", 3]
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    """A finished run of 400 steps, its two newest checkpoints kept."""
+    out = tmp_path_factory.mktemp("small") / "run"
+    proc = run_train(*RUN, "--train_total_steps", 400, "--output_dir", out)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture
+def run_copy(small_run, tmp_path):
+    out = tmp_path / "run"
+    shutil.copytree(small_run, out)
+    return out
+
+
+def checkpoint_dirs(run_dir):
+    return [Path(path) for _, path in
+            checkpoint.Checkpointer(os.path.join(run_dir, "checkpoints")).checkpoints()]
+
+
+def assert_one_sentence(proc, status, phrase):
+    assert proc.returncode == status, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr + proc.stdout and "FatalError" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and phrase in lines[0], proc.stderr
+
+
+def algorithm_columns(rows):
+    return [{k: v for k, v in r.items() if k != "sps" and not k.endswith("_time")} for r in rows]
+
+
+def popen_train(*args, **kwargs):
+    return subprocess.Popen([sys.executable, os.path.join(ROOT, "train.py"), *map(str, args)],
+                            cwd=ROOT, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"),
+                            **kwargs)
+
+
+def run_command(*args, script="train.py", timeout=300):
+    return subprocess.run([sys.executable, os.path.join(ROOT, script), *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, OMP_NUM_THREADS="1"))
+
+
+# --- one process per run directory -------------------------------------------------------
+
+def test_a_locked_run_is_refused_naming_the_pid_and_left_alone(run_copy):
+    before = (run_copy / "progress.csv").read_text()
+    lock = RunLock(run_copy)
+    try:
+        assert holder_pid(run_copy) == os.getpid()
+        resumed = run_train("--resume", run_copy, "--train_total_steps", 800)
+        assert_one_sentence(resumed, 2, f"being written by process {os.getpid()}")
+        fresh = run_train(*RUN, "--train_total_steps", 800, "--output_dir", run_copy, "--overwrite")
+        assert_one_sentence(fresh, 2, f"being written by process {os.getpid()}")
+        status, note = ablate.run_status(str(run_copy), 800)
+        assert status == "busy" and str(os.getpid()) in note
+    finally:
+        lock.close()
+    assert (run_copy / "progress.csv").read_text() == before
+    assert holder_pid(run_copy) is None
+
+
+def test_the_kernel_releases_the_lock_of_a_killed_process(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; sys.path.insert(0, sys.argv[1]);"
+                               "from mujoco_ppo.run.run_lock import RunLock; RunLock(sys.argv[2]);"
+                               "print('locked', flush=True); time.sleep(60)", ROOT, str(tmp_path)],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    with pytest.raises(UserError, match=f"process {holder.pid}"):
+        RunLock(tmp_path)
+    holder.kill()
+    holder.wait()
+    RunLock(tmp_path).close()  # no stale lock after kill -9
+
+
+# --- damaged checkpoints: the newest intact one is used, nothing is overwritten ------------
+
+def flip_tensor_bytes(path):
+    """Overwrite bytes inside the tensor data of a safetensors file, its header intact."""
+    data = bytearray(path.read_bytes())
+    data[-16:-8] = bytes(b ^ 0xFF for b in data[-16:-8])
+    path.write_bytes(bytes(data))
+
+
+def test_corrupted_tensor_data_is_detected_by_its_checksum(run_copy):
+    newest = checkpoint_dirs(run_copy)[0]
+    checkpoint.load(newest)
+    flip_tensor_bytes(newest / "arrays.safetensors")
+    with pytest.raises(UserError, match="arrays.safetensors is damaged: its sha256 differs"):
+        checkpoint.load(newest)
+
+
+def test_resume_skips_a_damaged_checkpoint_and_drops_a_torn_row(small_run, run_copy):
+    """Newest checkpoint corrupted, and a torn row after the last: the resume starts from the
+    older checkpoint, saying so, and writes exactly the rows of the undamaged run."""
+    newest, older = checkpoint_dirs(run_copy)
+    flip_tensor_bytes(newest / "arrays.safetensors")
+    with open(run_copy / "progress.csv", "a") as f:
+        f.write("3")
+    proc = run_train("--resume", run_copy, "--train_total_steps", 400)
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped a damaged checkpoint" in proc.stderr and older.name in proc.stderr
+    assert f"from iteration {int(older.name[len('iter_'):])}," in proc.stdout
+    rows = read_progress(run_copy)
+    assert [int(r["iteration"]) for r in rows] == list(range(1, len(rows) + 1))
+    assert algorithm_columns(rows) == algorithm_columns(read_progress(small_run))
+
+
+def test_progress_csv_is_cut_to_its_complete_rows_up_to_the_checkpoint(tmp_path):
+    path = tmp_path / "progress.csv"
+    csv_file = ProgressCSV(str(path))
+    for i in range(1, 5):
+        csv_file.write({"iteration": i, "steps": 10 * i, "episodes": i})
+    csv_file.close()
+    with open(path, "a") as f:
+        f.write("3,,\n5,50")  # a short row, then a torn one
+    ProgressCSV(str(path), resume_after=3).close()
+    assert [r["iteration"] for r in read_progress(tmp_path)] == ["1", "2", "3"]
+    ProgressCSV(str(path), resume_after=9).close()  # fewer rows than the checkpoint: all kept
+    assert [r["iteration"] for r in read_progress(tmp_path)] == ["1", "2", "3"]
+    path.write_text("iteration,steps,episodes\n1,10,1\n2,20,2\n3,30,3\n")  # an older version's
+    ProgressCSV(str(path), resume_after=2).close()
+    assert [(r["iteration"], r["steps"], r["sps"]) for r in read_progress(tmp_path)] == [
+        ("1", "10", ""), ("2", "20", "")]
+
+
+def test_no_intact_checkpoint_is_one_sentence_for_train_and_evaluate(run_copy):
+    for path in checkpoint_dirs(run_copy):
+        (path / "state.json").write_text("{")
+    proc = run_command("--resume", run_copy, "--train_total_steps", 800)
+    assert_one_sentence(proc, 2, "no intact checkpoint")
+    proc = run_command("--checkpoint", run_copy, script="evaluate.py")
+    assert_one_sentence(proc, 2, "no intact checkpoint")
+
+
+def test_the_grid_runner_never_overwrites_a_run_with_rows_or_checkpoints(run_copy, tmp_path):
+    run_dir = tmp_path / "grid" / "runs" / "r"
+    shutil.copytree(run_copy, run_dir)
+    newest = checkpoint_dirs(run_dir)[0]
+    (newest / "state.json").write_text((newest / "state.json").read_text()[:40])  # truncated
+    command, status, note = ablate.command_for(str(tmp_path / "grid"), "r", [], {
+        **ablate.DEFAULTS, "steps": 800, "jobs": 1})
+    assert status == "resume" and "--overwrite" not in command and "--resume" in command
+    assert "state.json" in note
+
+    for path in checkpoint_dirs(run_dir):
+        shutil.rmtree(path)
+    assert ablate.run_status(str(run_dir), 800)[0] == "kept"  # rows, no checkpoint
+    (run_dir / "progress.csv").write_text((run_dir / "progress.csv").read_text()
+                                          .splitlines()[0] + "\n")
+    assert ablate.run_status(str(run_dir), 800)[0] == "start"  # nothing worth keeping
+
+
+def test_a_grid_with_a_damaged_run_leaves_it_untouched(run_copy, tmp_path):
+    grid = tmp_path / "grid"
+    run_dir = grid / "runs" / "InvertedPendulum-v4" / "CLIP_clip_epsilon0.2" / "seed3"
+    shutil.copytree(run_copy, run_dir)
+    for path in checkpoint_dirs(run_dir):
+        (path / "state.json").write_text("[]")
+    before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file() and p.name != ".lock"}
+    proc = run_command("run", grid, "--env", "InvertedPendulum-v4", "--loss_type", "CLIP",
+                       "--seeds", 3, "--steps", 800, "--jobs", 1, script="scripts/ablate.py")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "   kept  InvertedPendulum-v4/CLIP_clip_epsilon0.2/seed3" in proc.stdout
+    assert {p: p.read_bytes() for p in run_dir.rglob("*")
+            if p.is_file() and p.name != ".lock"} == before
+
+
+def test_checkpoints_are_rotated_by_iteration_number_past_999999(small_run, tmp_path):
+    arrays, state = checkpoint.load(checkpoint_dirs(small_run)[0])
+    state = {k: v for k, v in state.items() if k not in ("sha256", "checksum")}
+    saver = checkpoint.Checkpointer(str(tmp_path))
+    for iteration in (999_998, 999_999, 1_000_000, 1_000_001):
+        saver.save(iteration, arrays, {**state, "counters": {**state["counters"],
+                                                             "iteration": iteration}})
+    assert sorted(os.listdir(tmp_path)) == ["iter_1000000", "iter_1000001", "latest"]
+    assert (tmp_path / "latest").read_text().strip() == "iter_1000001"
+    path, _, loaded, skipped = saver.load_newest_intact()
+    assert path.endswith("iter_1000001") and loaded["counters"]["iteration"] == 1_000_001
+    assert skipped == []
+
+
+# --- files that parse but hold the wrong thing ------------------------------------------------
+
+def reseal(state):
+    """state.json content with its checksum recomputed, as if written so by a bug."""
+    return checkpoint.with_checksum(state)
+
+
+def variants(document, schema_keys):
+    """(what, changed document) for each key deleted and each value's type changed."""
+    for key in schema_keys:
+        without = copy.deepcopy(document)
+        del without[key]
+        yield f"no {key}", without
+        changed = copy.deepcopy(document)
+        value = changed[key]
+        changed[key] = [value] if not isinstance(value, list) else {"a": value}
+        yield f"{key} of type {type(changed[key]).__name__}", changed
+
+
+def test_every_damaged_field_of_state_json_is_one_sentence_naming_it(run_copy):
+    path = checkpoint_dirs(run_copy)[0]
+    state = json.loads((path / "state.json").read_text())
+    body = {k: v for k, v in state.items() if k != "checksum"}
+    cases = list(variants(body, list(body)))
+    cases += [(f"counters: {what}", {**body, "counters": counters})
+              for what, counters in variants(body["counters"], list(body["counters"]))]
+    assert len(cases) >= 2 * (len(body) + 5)
+    for what, changed in cases:
+        (path / "state.json").write_text(json.dumps(reseal(changed)))
+        with pytest.raises(UserError, match="state.json") as error:
+            checkpoint.load(str(path))
+        assert "\n" not in str(error.value), what
+    for content in (b"\x00\xff binary", b"[1, 2]"):
+        (path / "state.json").write_bytes(content)
+        with pytest.raises(UserError, match="state.json"):
+            checkpoint.load(str(path))
+    (path / "arrays.safetensors").unlink()
+    with pytest.raises(UserError, match="arrays.safetensors is missing"):
+        checkpoint.load(str(path))
+
+
+def test_every_damaged_field_of_config_json_is_exit_2_naming_it(run_copy):
+    config = json.loads((run_copy / "config.json").read_text())
+    cases = [(what, changed) for what, changed in variants(config, list(config))
+             if what != "no discrete"]  # runs made before discrete actions lack it: Box
+    cases += [(f"args: {what}", {**config, "args": args})
+              for what, args in variants(config["args"], list(config["args"]))
+              if not what.startswith("no ")]  # a flag missing takes its default (older runs)
+    cases += [("binary", None), ("a list", [1, 2])]
+    for what, changed in cases:
+        if changed is None:
+            (run_copy / "config.json").write_bytes(b"\x00\xff\xfe")
+        else:
+            (run_copy / "config.json").write_text(json.dumps(changed))
+        proc = run_command("--resume", run_copy, "--train_total_steps", 800)
+        assert_one_sentence(proc, 2, "config.json"), what
+
+
+def test_resume_refuses_bad_paths_with_one_sentence(run_copy, tmp_path):
+    cases = [(tmp_path / "nonexistent", "does not exist"), ("/etc/passwd", "is a file")]
+    for path, phrase in cases:
+        assert_one_sentence(run_command("--resume", path), 2, phrase)
+    shutil.rmtree(run_copy / "checkpoints")
+    (run_copy / "checkpoints").write_text("")
+    assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,
+                        "checkpoints is a file")
+
+
+def test_latest_being_a_directory_is_one_sentence(run_copy):
+    os.remove(run_copy / "checkpoints" / "latest")
+    os.mkdir(run_copy / "checkpoints" / "latest")
+    assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,
+                        "latest is not a file")
+
+
+def test_a_checkpoint_of_another_environment_is_refused(run_copy, tmp_path):
+    other = tmp_path / "other"
+    proc = run_train("--env", "InvertedDoublePendulum-v4", "--seed", 1, "--num_workers", 1,
+                     "--train_total_steps", 100, "--output_dir", other)
+    assert proc.returncode == 0, proc.stderr
+    shutil.rmtree(run_copy / "checkpoints")
+    shutil.copytree(other / "checkpoints", run_copy / "checkpoints")
+    assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,
+                        "does not fit this run's model")
+    assert_one_sentence(run_command("--checkpoint", run_copy, script="evaluate.py"), 2,
+                        "does not fit this run's model")
+
+
+def test_evaluate_refusals(small_run):
+    assert_one_sentence(run_command("--checkpoint", small_run, "--seed", -1,
+                                    script="evaluate.py"), 2, "--seed must be in")
+    assert_one_sentence(run_command("--checkpoint", small_run / "config.json",
+                                    script="evaluate.py"), 2, "is a file")
+
+
+# --- workers ----------------------------------------------------------------------------------
+
+def test_workers_are_bounded_by_the_batch_the_cores_and_the_memory():
+    assert default_num_workers(2, 5) == 5 and default_num_workers(2, 10) == 2
+    assert default_num_workers(2, 1009) == 2  # a prime batch: one per core, not 1009
+    assert default_num_workers(1, 7) == 1
+    check_workers_fit(5, 5, 1 * 2**30)
+    with pytest.raises(UserError, match="more than --episodes_per_batch 5"):
+        check_workers_fit(1000, 5, 64 * 2**30)
+    with pytest.raises(UserError, match="at most 15 workers fit"):
+        check_workers_fit(100, 1009, 14 * WORKER_RESIDENT_BYTES)
+
+
+def test_too_many_workers_are_refused_before_any_is_spawned():
+    proc = run_command("--num_workers", 1000)
+    assert_one_sentence(proc, 2, "more than --episodes_per_batch 5")
+    proc = run_command("--episodes_per_batch", 10**6, "--num_workers", 10**6)
+    assert_one_sentence(proc, 2, "workers fit")
+
+
+def test_orphaned_workers_exit_silently(tmp_path):
+    """kill -9 of train.py while its workers run HalfCheetah's 1000-step episodes: each finds
+    the parent gone when it sends its episodes back, and exits without a word."""
+    out = tmp_path / "run"
+    proc = popen_train("--env", "HalfCheetah-v4", "--seed", 3, "--num_workers", 3,
+                       "--episodes_per_batch", 3, "--train_total_steps", 10**6, "--output_dir",
+                       out, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while not (out / "progress.csv").exists() or len(read_progress(out)) < 1:
+        assert time.time() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    time.sleep(0.2)  # into the next batch's episodes
+    proc.kill()
+    stderr = proc.communicate(timeout=60)[1]  # EOF once the orphaned workers have exited too
+    assert "Traceback" not in stderr and "Error" not in stderr, stderr
+
+
+# --- signals and write failures ---------------------------------------------------------------
+
+@pytest.mark.parametrize("signum, delay", [(signal.SIGTERM, 0.3), (signal.SIGINT, 0.3),
+                                           (signal.SIGTERM, 2.5)])
+def test_a_signal_during_start_up_is_one_sentence(tmp_path, signum, delay):
+    out = tmp_path / "run"
+    proc = popen_train(*RUN, "--train_total_steps", 10**6, "--output_dir", out,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(delay)
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=120)
+    result = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    assert_one_sentence(result, 128 + signum, f"signal {signum}")
+    if (out / "progress.csv").exists():
+        assert "no checkpoint was saved yet" in stderr or "is kept" in stderr
+
+
+def test_logger_write_failures_raise_naming_the_file():
+    logger = make_logger("/dev/full")  # every write: ENOSPC
+    with pytest.raises(WriteFailed, match="/dev/full .No space left on device"):
+        logger.info("x" * 10000)
+
+
+@pytest.fixture
+def tiny_tmpfs(tmp_path):
+    mount = tmp_path / "tmpfs"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def test_a_full_disk_is_one_sentence_and_resume_continues(tiny_tmpfs, small_run):
+    out = tiny_tmpfs / "run"
+    proc = popen_train(*RUN, "--train_total_steps", 400, "--output_dir", out,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while len(checkpoint_dirs(out)) < 1:
+        assert time.time() < deadline and proc.poll() is None
+        time.sleep(0.02)
+    filler = tiny_tmpfs / "filler"
+    subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=64k"], capture_output=True)
+    stdout, stderr = proc.communicate(timeout=120)
+    failed = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    assert_one_sentence(failed, 1, "No space left on device")
+    assert str(out) in stderr and "is kept" in stderr
+    filler.unlink()
+    resumed = run_train("--resume", out)
+    assert resumed.returncode == 0, resumed.stderr
+    assert algorithm_columns(read_progress(out)) == algorithm_columns(read_progress(small_run))
+
+
+def test_a_read_only_file_system_is_one_sentence(tiny_tmpfs):
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_tmpfs)], check=True)
+    proc = run_command(*RUN, "--output_dir", tiny_tmpfs / "run")
+    assert_one_sentence(proc, 1, "Read-only file system")
+    assert str(tiny_tmpfs / "run") in proc.stderr
+
+
+def test_train_log_holds_what_parl_printed_at_import(small_run):
+    log = (small_run / "train.log").read_text()
+    assert "train.py --env InvertedPendulum-v4" in log.split("Argv: ")[1].splitlines()[0]
+    assert "PARL_BACKEND" in log
+
+
+def test_a_stop_signal_sentence_goes_to_stderr(tmp_path):
+    out = tmp_path / "run"
+    proc = popen_train(*RUN, "--train_total_steps", 10**6, "--output_dir", out,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while not (out / "progress.csv").exists() or len(read_progress(out)) < 1:
+        assert time.time() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    result = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    assert_one_sentence(result, 130, f"--resume {out}")
+    assert "--resume" not in stdout
+
+
+@pytest.mark.parametrize("env_id, phrase", [
+    (":Foo-v0", "needs an absolute module name"), (".foo:Bar-v0", "needs an absolute module name"),
+    ("phys2d/Pendulum-v0", "cannot be created here"), ("nosuch.module:X-v0", "cannot import")])
+def test_bad_env_ids_are_one_sentence(env_id, phrase):
+    from mujoco_ppo.sampling.envs import resolve_env_id
+    with pytest.raises(UserError, match=phrase):
+        resolve_env_id(env_id)
+
+
+def test_an_env_needing_a_missing_package_is_one_sentence():
+    from mujoco_ppo.sampling.envs import make_env, resolve_env_id
+    with pytest.raises(UserError, match="shimmy"):
+        make_env(resolve_env_id("GymV26Environment-v0")[0])
+
+
+@pytest.mark.parametrize("config, phrase", [
+    ({"steps": "abc"}, "field 'steps' should be a number"), ([1, 2], "should be an object"),
+    ({"jobs": "2"}, "field 'jobs' should be a whole number"), ({"stepz": 3}, "unknown key 'stepz'"),
+    ({"seeds": []}, "seeds a non-empty list")])
+def test_bad_grid_configs_are_one_sentence(tmp_path, config, phrase):
+    (tmp_path / "grid.json").write_text(json.dumps(config))
+    proc = run_command("run", tmp_path / "grid", "--config", tmp_path / "grid.json",
+                       script="scripts/ablate.py")
+    assert_one_sentence(proc, 2, phrase)
+    assert not (tmp_path / "grid").exists()
+
+
+def test_ablate_steps_nan_is_one_sentence(tmp_path):
+    proc = run_command("run", tmp_path / "grid", "--steps", "nan", script="scripts/ablate.py")
+    assert_one_sentence(proc, 2, "steps must be a positive whole number, got nan")
+
+
+def test_a_failure_before_the_first_checkpoint_says_none_was_saved(run_copy):
+    from mujoco_ppo.errors import Interrupted, TrainingDiverged
+    from mujoco_ppo.run.training_run import failure_sentence
+    sentence, status = failure_sentence(TrainingDiverged("iteration 9"), str(run_copy))
+    rows = len(read_progress(run_copy))
+    assert status == 1 and f"holds its {rows} finished iterations and checkpoint iter_" in sentence
+    for path in checkpoint_dirs(run_copy):
+        shutil.rmtree(path)
+    sentence, status = failure_sentence(Interrupted(signal.SIGTERM), str(run_copy))
+    assert status == 143 and "no checkpoint was saved yet" in sentence
+    assert "last good checkpoint" not in sentence
