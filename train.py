@@ -63,19 +63,33 @@ def main(argv=None):
                           "act_dim": act_dim, "discrete": discrete,
                           "policy_lr": model.policy_lr, "value_lr": model.value_lr})
         run.start(agent, scaler, sampler, eval_env)  # the scaler's warm-up, or a checkpoint
-        while run.steps < args.train_total_steps and not run.stop_requested:
+        trajectories = None  # a batch sampled ahead, during the last value update
+        # a batch sampled ahead is always trained on, even after a stop request, so that every
+        # checkpoint is one the serial order would have written
+        while trajectories is not None or (run.steps < args.train_total_steps
+                                           and not run.stop_requested):
             run.timer()
             # whole episodes, then one scaler update from all their unscaled observations
-            trajectories = sampler.collect(agent, scaler, args.episodes_per_batch)
+            if trajectories is None:
+                trajectories = sampler.collect(agent, scaler, args.episodes_per_batch)
             # rewards * (1 - gamma); value targets; GAE normalised per trajectory
             obs, actions, advantages, targets = build_train_data(
                 trajectories, agent, args.gamma, args.lam)
             run.timer("sample_time")
             policy_loss, kl, clip_fraction = agent.policy_learn(obs, actions, advantages)
             run.timer("policy_time")
-            value_loss = agent.value_learn(obs, targets)
+            batch, trajectories = trajectories, None
+            if sample_ahead(args, run, len(obs)):
+                # the next batch needs only the policy: sample it while the value net learns
+                agent.start_value_learn(obs, targets)
+                try:
+                    trajectories = sampler.collect(agent, scaler, args.episodes_per_batch)
+                finally:
+                    value_loss = agent.finish_value_learn()
+            else:
+                value_loss = agent.value_learn(obs, targets)
             run.timer("value_time")
-            run.log_iteration(trajectories, policy_loss, kl, clip_fraction, agent.beta,
+            run.log_iteration(batch, policy_loss, kl, clip_fraction, agent.beta,
                               value_loss, agent.step_fraction)
             if run.evaluation_due():
                 run.log_evaluation(run_evaluate_episode(eval_env, agent, scaler))
@@ -86,6 +100,16 @@ def main(argv=None):
     finally:
         run.close()
         sampler.close()
+
+
+def sample_ahead(args, run, batch_steps):
+    """--overlap_value: sample the next batch during this one's value update, unless the run
+    ends after this batch, or this iteration evaluates (with the scaler of this batch) or saves
+    a checkpoint (which must not hold a batch drawn ahead)."""
+    steps = run.steps + batch_steps
+    return (args.overlap_value and not run.stop_requested and steps < args.train_total_steps
+            and steps // args.test_every_steps < run.counters["test_flag"]
+            and (run.counters["iteration"] + 1) % args.checkpoint_every != 0)
 
 
 if __name__ == "__main__":

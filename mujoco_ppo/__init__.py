@@ -6,6 +6,9 @@ user has not set it already):
   no longer has;
 - ``PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python``: PARL's generated protobuf code predates
   protobuf 4;
+- ``OPENBLAS_NUM_THREADS=1``: NumPy's BLAS only serves sampling's one-row policy forwards, which
+  gain nothing from threads and, on a busy machine, lose up to 10x to threads that wait for a core
+  (Humanoid's 377x3770x800 forward: 2.5 ms with one thread, 25 ms with two under load);
 - on AMD CPUs, ``MKL_DEBUG_CPU_TYPE=5``: the MKL inside Paddle's wheel otherwise takes a generic
   code path on non-Intel CPUs, and its matrix products run about 3x slower (scripts/bench.py).
 """
@@ -14,6 +17,7 @@ import warnings
 
 os.environ.setdefault("PARL_BACKEND", "paddle")
 os.environ.setdefault("PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION", "python")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads its BLAS
 
 
 def cpu_info(field):

@@ -14,10 +14,20 @@ Measures, in one run, on one environment:
   (e) peak memory of the training run: the resident memory of train.py and its workers, summed.
 Prints a table and writes results/bench_<env>.json. Ratios (b)/(a) and (c)/(a) are the figures
 to compare across machines.
+
+    python scripts/bench.py --learner [--baseline 7f47a9b] [--steps 100000] [--ant_steps 15000]
+        [--humanoid_steps 3000]
+
+instead measures the learner (issue 14): train.py of this commit and of --baseline (a temporary
+``git worktree``) in one run, per phase, on --env, Ant-v4 and Humanoid-v4; whole-loop steps/s with
+1/2 learner threads x 1/2/5 workers, serial and with --overlap_value; and the steps/s projected
+for a machine with a core per worker from the measured phase costs (``projected_rate``). Writes
+results/bench_learner.json.
 """
 import argparse
 import csv
 import json
+import math
 import os
 import platform
 import subprocess
@@ -147,14 +157,16 @@ def process_tree_rss(process):
     return total
 
 
-def training_run(env_id, steps, num_workers):
-    """train.py at PARL's defaults; returns throughput, mean phase times and peak memory."""
+def training_run(env_id, steps, num_workers, flags=(), root=ROOT):
+    """train.py (of the source tree at ``root``) at PARL's defaults plus ``flags``; returns
+    throughput, mean phase times and peak memory."""
     with tempfile.TemporaryDirectory() as out:
-        command = [sys.executable, os.path.join(ROOT, "train.py"), "--env", env_id,
-                   "--train_total_steps", str(steps), "--seed", "0", "--output_dir", out]
+        command = [sys.executable, os.path.join(root, "train.py"), "--env", env_id,
+                   "--train_total_steps", str(steps), "--seed", "0", "--output_dir", out,
+                   *map(str, flags)]
         if num_workers is not None:
             command += ["--num_workers", str(num_workers)]
-        proc = psutil.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+        proc = psutil.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=root)
         peak = [0]
 
         def watch():
@@ -170,9 +182,13 @@ def training_run(env_id, steps, num_workers):
             sys.exit(f"bench.py: train.py failed: {stderr.decode().strip().splitlines()[-1]}")
         with open(os.path.join(out, "progress.csv"), newline="") as f:
             rows = list(csv.DictReader(f))
-    steady = rows[len(rows) // 5:]  # leave out the first iterations (start-up, caches)
-    seconds = float(steady[-1]["wall_time"]) - float(rows[len(rows) // 5 - 1]["wall_time"])
-    env_steps = int(steady[-1]["steps"]) - int(rows[len(rows) // 5 - 1]["steps"])
+    skip = max(1, len(rows) // 5)  # leave out the first iterations (start-up, caches)
+    if len(rows) <= skip:
+        sys.exit(f"bench.py: {steps} steps of {env_id} made {len(rows)} iteration(s); "
+                 f"give more steps.")
+    steady = rows[skip:]
+    seconds = float(steady[-1]["wall_time"]) - float(rows[skip - 1]["wall_time"])
+    env_steps = int(steady[-1]["steps"]) - int(rows[skip - 1]["steps"])
     phase = {name: float(np.mean([float(r[name]) for r in steady]))
              for name in ("sample_time", "policy_time", "value_time")}
     return {"steps_per_second": env_steps / seconds,
@@ -181,17 +197,102 @@ def training_run(env_id, steps, num_workers):
             "peak_rss_mb": peak[0] / 2**20}
 
 
+def source_tree_at(revision):
+    """A detached ``git worktree`` of this repository at ``revision`` (removed by the caller)."""
+    path = tempfile.mkdtemp(prefix="bench_baseline_")
+    subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", "--force", path, revision],
+                   check=True, capture_output=True)
+    return path
+
+
+def projected_rate(phases, steps_per_iteration, workers, overlap, episodes=5):
+    """Whole-loop steps/s on a machine with a core for every worker (and one for the learner),
+    from the 1-worker phase costs: sampling takes the slowest worker's share of the episodes,
+    ceil(episodes / workers) of them; with --overlap_value the value update hides behind the
+    next batch's sampling, so an iteration costs max(sample, value) + policy."""
+    sample = phases["sample_time_per_iteration"] * math.ceil(episodes / workers) / episodes
+    policy, value = phases["policy_time_per_iteration"], phases["value_time_per_iteration"]
+    seconds = policy + (max(sample, value) if overlap else sample + value)
+    return steps_per_iteration / seconds
+
+
+def learner_report(args):
+    """This commit against ``args.baseline`` (per-phase times, both in this one run), the
+    scaling grid (1/2 learner threads x 1/2/5 workers, serial and --overlap_value), the
+    projection to more cores, and the same comparison on the large networks (Humanoid, Ant)."""
+    baseline = source_tree_at(args.baseline)
+    report = {"baseline": subprocess.run(["git", "-C", baseline, "rev-parse", "HEAD"],
+                                         capture_output=True, text=True).stdout.strip(),
+              "this": subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"],
+                                     capture_output=True, text=True).stdout.strip(),
+              "load_average_at_start": os.getloadavg(), "compare": {}, "scaling": {}}
+    try:
+        for env_id, steps in ((args.env, args.steps), ("Ant-v4", args.ant_steps),
+                              ("Humanoid-v4", args.humanoid_steps)):
+            # alternated, the faster of --repeats runs each: load that comes and goes hits both
+            for _ in range(args.repeats):
+                for name, root in (("baseline", baseline), ("this", ROOT)):
+                    run = training_run(env_id, steps, 1, ["--learner_threads", 1], root)
+                    best = report["compare"].setdefault(f"{env_id} {name}", run)
+                    if run["iteration_seconds"] < best["iteration_seconds"]:
+                        report["compare"][f"{env_id} {name}"] = run
+                    print(f"{env_id:<16}{name:<10}{run['steps_per_second']:>9.0f} steps/s  sample "
+                          f"{run['sample_time_per_iteration']:.3f}  policy "
+                          f"{run['policy_time_per_iteration']:.3f}  value "
+                          f"{run['value_time_per_iteration']:.3f} s/iteration", flush=True)
+    finally:
+        subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", baseline],
+                       capture_output=True)
+    for overlap in (False, True):
+        for threads in (1, 2):
+            for workers in (1, 2, 5):
+                flags = ["--learner_threads", threads] + (["--overlap_value"] if overlap else [])
+                run = training_run(args.env, args.steps, workers, flags)
+                key = f"threads={threads} workers={workers} overlap={overlap}"
+                report["scaling"][key] = run
+                print(f"{key:<40}{run['steps_per_second']:>9.0f} steps/s", flush=True)
+    phases = report["compare"][f"{args.env} this"]
+    per_iteration = phases["steps_per_second"] * phases["iteration_seconds"]
+    report["projected_steps_per_second"] = {
+        f"workers={w} overlap={o}": projected_rate(phases, per_iteration, w, o)
+        for w in (1, 2, 5) for o in (False, True)}
+    report["load_average_at_end"] = os.getloadavg()
+    return report
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description="Throughput and memory of mujoco_ppo's training loop.")
     p.add_argument("--env", default="HalfCheetah-v4", help="Gymnasium id (default: %(default)s)")
     p.add_argument("--steps", type=int, default=100000,
                    help="env steps of each training run (default: %(default)s)")
     p.add_argument("--out", default=None, help="JSON to write (default: results/bench_<env>.json)")
+    p.add_argument("--learner", action="store_true",
+                   help="instead: the learner report (this commit vs --baseline, scaling grid, "
+                        "projection; Ant-v4 and Humanoid-v4 too); writes results/bench_learner.json")
+    p.add_argument("--baseline", default="7f47a9b",
+                   help="git revision the learner report compares with (default: %(default)s, "
+                        "the last commit before issue 14's learner changes)")
+    p.add_argument("--repeats", type=int, default=2,
+                   help="learner report: runs of each tree per environment, alternated; the "
+                        "faster is kept (default: %(default)s)")
+    p.add_argument("--ant_steps", type=int, default=15000,
+                   help="env steps of the learner report's Ant-v4 runs (3 iterations of 1,000-step "
+                        "episodes; default: %(default)s)")
+    p.add_argument("--humanoid_steps", type=int, default=3000,
+                   help="env steps of the learner report's Humanoid-v4 runs (its early episodes "
+                        "are short; default: %(default)s)")
     p.add_argument("--xparl_rows", metavar="JSON", help=argparse.SUPPRESS)  # internal, see above
     p.add_argument("--xparl_batches", type=int, default=3, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.xparl_rows:
         return xparl_rows(args.env, args.xparl_batches, args.xparl_rows)
+    if args.learner:
+        out = args.out or os.path.join(ROOT, "results", "bench_learner.json")
+        report = learner_report(args)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        with open(out, "w") as f:
+            json.dump(report, f, indent=2)
+        return print(f"wrote {out}")
     cores = os.cpu_count() or 1
     workers = default_num_workers(cores, 5)
 

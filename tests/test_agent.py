@@ -132,3 +132,76 @@ def test_the_other_objectives_pass_a_fixed_beta(loss_type, betas):
         agent.policy_learn(*policy_batch())
     assert {beta for beta, _ in alg.policy_calls} == betas
     assert agent.beta == 3.0  # only KLPEN adapts it (kl_targ 1e-9 would have raised it)
+
+
+def reference_value_learn(agent, optimizer, obs, targets):
+    """value_learn as it was before issue 14: per minibatch, index the rows, one Adam step,
+    one float() per step."""
+    current_size = len(obs)
+    previous = agent.value_learn_buffer
+    train_obs = obs if previous is None else np.concatenate([obs, previous[0]])
+    train_targets = targets if previous is None else np.concatenate([targets, previous[1]])
+    agent.value_learn_buffer = (obs, targets)
+    obs_t, targets_t = paddle.to_tensor(train_obs), paddle.to_tensor(train_targets)
+    value_model = agent.alg.model.value_model
+    losses = []
+    for _ in range(agent.value_learn_times):
+        for ids in value_minibatches(current_size, len(train_obs), agent.value_batch_size,
+                                     agent.rng):
+            ids_t = paddle.to_tensor(ids)
+            loss = paddle.mean(paddle.square(value_model.value(obs_t[ids_t]) - targets_t[ids_t]))
+            optimizer.clear_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(float(loss))
+    return float(np.mean(losses))
+
+
+def test_value_learn_is_the_reference_minibatch_loop_to_float_tolerance():
+    """Same permutations, same minibatches, same Adam updates: after three batches of 10 epochs
+    (the first without a previous batch, ragged last minibatches) the weights and Adam's moments
+    equal the per-minibatch loop's bit for bit (earlier runs repeat), and the mean loss to 1e-6."""
+    def agent_on(seed_model=3):
+        paddle.seed(seed_model)
+        model = MujocoModel(18, 6)
+        alg = PPO(model, act_dim=6, policy_lr=model.policy_lr, value_lr=model.value_lr)
+        return MujocoAgent(alg, rng=np.random.default_rng(11))
+    fast, slow = agent_on(), agent_on()
+    slow_adam = paddle.optimizer.Adam(learning_rate=slow.alg.model.value_lr,
+                                      parameters=slow.alg.model.value_model.parameters())
+    data = np.random.default_rng(2)
+    for size in (1000, 1300, 700):
+        obs = data.normal(size=(size, 18)).astype("float32")
+        targets = data.normal(size=size).astype("float32") + obs[:, 0]
+        assert fast.value_learn(obs, targets) == pytest.approx(
+            reference_value_learn(slow, slow_adam, obs, targets), rel=1e-5)
+    fast_params = fast.alg.model.value_model.parameters()
+    slow_params = slow.alg.model.value_model.parameters()
+    assert any(np.abs(p.numpy()).max() > 0 for p in fast_params[1::2])  # biases did move
+    for p_fast, p_slow in zip(fast_params, slow_params):
+        np.testing.assert_array_equal(p_fast.numpy(), p_slow.numpy())
+    fast_state = sorted(v.numpy().ravel()[0] for k, v in
+                        fast.alg.value_optimizer.state_dict().items() if "moment2" in k)
+    slow_state = sorted(v.numpy().ravel()[0] for k, v in
+                        slow_adam.state_dict().items() if "moment2" in k)
+    np.testing.assert_array_equal(fast_state, slow_state)
+
+
+def test_value_update_in_a_thread_is_the_serial_one_draw_for_draw():
+    """start/finish_value_learn with actions drawn from the agent's rng meanwhile (as worker 0
+    does while sampling the next batch) = value_learn, then the same draws: same weights, same
+    loss, same draws."""
+    serial, overlapped = make_agent(seed=4), make_agent(seed=4)
+    data = np.random.default_rng(8)
+    for size in (700, 500):
+        obs = data.normal(size=(size, 4)).astype("float32")
+        targets = data.normal(size=size).astype("float32")
+        serial_loss = serial.value_learn(obs, targets)
+        serial_draws = serial.rng.standard_normal(1000)
+        overlapped.start_value_learn(obs, targets)
+        overlapped_draws = overlapped.rng.standard_normal(1000)
+        assert overlapped.finish_value_learn() == serial_loss
+        np.testing.assert_array_equal(overlapped_draws, serial_draws)
+    for p_serial, p_overlapped in zip(serial.alg.model.value_model.parameters(),
+                                      overlapped.alg.model.value_model.parameters()):
+        np.testing.assert_array_equal(p_overlapped.numpy(), p_serial.numpy())

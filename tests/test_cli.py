@@ -124,3 +124,44 @@ def test_an_output_dir_holding_a_run_is_not_overwritten(short_run):
     assert proc.returncode == 2 and "already holds a run" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert (out / "progress.csv").read_bytes() == before
+
+
+def test_overlapped_value_update_gives_the_serial_run(short_run, tmp_path):
+    """--overlap_value samples batch k+1 while batch k's value net learns, except where an
+    evaluation, a checkpoint (every 4th here) or the end follows: progress.csv's algorithm
+    columns and the PARL log lines equal the serial run's, across 2 workers."""
+    runs = {}
+    for name, flags in (("serial", []), ("overlapped", ["--overlap_value"])):
+        runs[name] = tmp_path / name
+        proc = run_train(*SHORT_RUN, "--num_workers", 2, "--checkpoint_every", 4, *flags,
+                         "--output_dir", runs[name])
+        assert proc.returncode == 0, proc.stderr
+
+    def without_timing(rows):
+        return [{k: v for k, v in r.items() if k != "sps" and not k.endswith("_time")} for r in rows]
+
+    serial, overlapped = (read_progress(runs[name]) for name in ("serial", "overlapped"))
+    assert len(serial) > 8 and sum(bool(r["eval_reward"]) for r in serial) >= 2
+    assert without_timing(overlapped) == without_timing(serial)
+
+
+def test_sample_ahead_only_where_the_serial_order_cannot_tell():
+    """The next batch is drawn early only when this iteration neither ends the run, nor
+    evaluates (PARL's test_flag rule), nor saves a checkpoint, nor follows a stop request."""
+    from types import SimpleNamespace
+
+    from train import sample_ahead
+    args = SimpleNamespace(overlap_value=True, train_total_steps=1000, test_every_steps=500,
+                           checkpoint_every=4)
+
+    def run(steps, iteration, test_flag=1, stop=False):
+        return SimpleNamespace(steps=steps, stop_requested=stop,
+                               counters={"iteration": iteration, "test_flag": test_flag})
+    assert sample_ahead(args, run(100, 0), 50)
+    assert not sample_ahead(SimpleNamespace(**{**vars(args), "overlap_value": False}),
+                            run(100, 0), 50)
+    assert not sample_ahead(args, run(100, 0, stop=True), 50)
+    assert not sample_ahead(args, run(480, 0), 50)       # 530 crosses 500: evaluation
+    assert sample_ahead(args, run(530, 1, test_flag=2), 50)
+    assert not sample_ahead(args, run(100, 3), 50)       # the 4th iteration: checkpoint
+    assert not sample_ahead(args, run(960, 1, test_flag=3), 50)  # 1010: the last batch

@@ -8,7 +8,11 @@
 - ``value_learn``: fit the value net on this batch plus the previous one (pat-coady's replay of
   one batch), ``value_learn_times`` (10) epochs of shuffled minibatches of ``value_batch_size``
   (256), each epoch stopping once the start index reaches the size of the *current* batch.
+  ``start_value_learn``/``finish_value_learn`` run the same update in a thread while the next
+  batch is sampled (issue 14).
 """
+import threading
+
 import numpy as np
 import paddle
 import parl
@@ -59,6 +63,7 @@ class MujocoAgent(parl.Agent):
         self.rng = rng if rng is not None else np.random.default_rng()
         self.step_fraction = None  # TRPO: the fraction of its last full step taken (0: none)
         self._numpy_policy = None  # taken after each policy update, used while sampling
+        self._value_thread = self._value_result = None  # start/finish_value_learn
 
     def numpy_policy(self):
         """A NumPy copy of the current policy (NumpyPolicy), which sampling workers run."""
@@ -108,6 +113,38 @@ class MujocoAgent(parl.Agent):
 
     def value_learn(self, obs, targets):
         """Returns the mean minibatch loss."""
+        return self._value_steps(*self._value_minibatches(obs, targets))
+
+    def start_value_learn(self, obs, targets):
+        """value_learn in a background thread, so that the next batch can be sampled meanwhile
+        (sampling needs only the policy). The minibatch shuffles are drawn here, before the
+        sampler draws actions from the same ``rng``, so the run is the serial one draw for
+        draw. Paddle's kernels release the GIL; the caller must not touch the value net or its
+        optimizer until ``finish_value_learn`` has returned the loss."""
+        batches = self._value_minibatches(obs, targets)
+        self.numpy_policy()  # the sampler's copy of the policy, taken before the thread runs Paddle
+        result = {}
+
+        def run():
+            try:
+                result["loss"] = self._value_steps(*batches)
+            except BaseException as exc:  # re-raised in the caller's thread
+                result["error"] = exc
+        self._value_thread = threading.Thread(target=run, name="value_learn", daemon=True)
+        self._value_thread.start()
+        self._value_result = result
+
+    def finish_value_learn(self):
+        """Wait for the update begun by ``start_value_learn``; returns its mean minibatch loss."""
+        self._value_thread.join()
+        result, self._value_thread, self._value_result = self._value_result, None, None
+        if "error" in result:
+            raise result["error"]
+        return result["loss"]
+
+    def _value_minibatches(self, obs, targets):
+        """The training rows (this batch, then the previous one) and the minibatch indices of
+        all ``value_learn_times`` epochs, drawn in epoch order; the batch becomes the buffer."""
         current_size = obs.shape[0]
         if self.value_learn_buffer is None:
             train_obs, train_targets = obs, targets
@@ -115,11 +152,19 @@ class MujocoAgent(parl.Agent):
             train_obs = np.concatenate([obs, self.value_learn_buffer[0]])
             train_targets = np.concatenate([targets, self.value_learn_buffer[1]])
         self.value_learn_buffer = (obs, targets)
-        obs_t, targets_t = _tensor(train_obs), _tensor(train_targets)
-        losses = []
-        for _ in range(self.value_learn_times):
-            for ids in value_minibatches(current_size, len(train_obs), self.value_batch_size,
-                                         self.rng):
-                ids_t = paddle.to_tensor(ids)
-                losses.append(self.alg.value_learn(obs_t[ids_t], targets_t[ids_t]))
-        return float(np.mean(losses))
+        batches = [ids for _ in range(self.value_learn_times)
+                   for ids in value_minibatches(current_size, len(train_obs),
+                                                self.value_batch_size, self.rng)]
+        return train_obs, train_targets, batches
+
+    def _value_steps(self, train_obs, train_targets, batches):
+        """One Adam step per minibatch. The rows of all minibatches are gathered with one
+        index_select and cut with one split, and the losses kept as tensors until one mean at
+        the end: per step only the value net's forward, backward and Adam's update remain."""
+        ids_t = paddle.to_tensor(np.concatenate(batches))
+        sections = [len(ids) for ids in batches]
+        obs_batches = paddle.split(paddle.index_select(_tensor(train_obs), ids_t), sections)
+        target_batches = paddle.split(paddle.index_select(_tensor(train_targets), ids_t), sections)
+        losses = [self.alg.value_learn(obs_batch, target_batch)
+                  for obs_batch, target_batch in zip(obs_batches, target_batches)]
+        return float(paddle.stack(losses).mean())

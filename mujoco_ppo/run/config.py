@@ -117,6 +117,9 @@ def build_parser():
     ours.add_argument("--learner_threads", type=whole_number, default=None,
                       help="threads of Paddle's CPU kernels in policy_learn and value_learn "
                            "(default: the number of CPU cores)")
+    ours.add_argument("--overlap_value", action="store_true",
+                      help="sample the next batch while the value net learns this one (same "
+                           "results; pays only with a core to spare, see the README's speed section)")
     ours.add_argument("--output_dir", default=None,
                       help="where the log, config.json and progress.csv go "
                            "(default: runs/<env>_<loss_type>_seed<seed>_<time>)")
@@ -136,9 +139,9 @@ def build_parser():
                            "with an error (default: %(default)s)")
     ours.add_argument("--resume", metavar="DIR", default=None,
                       help="continue the run in DIR from its newest intact checkpoint, with its "
-                           "settings; "
-                           "only --train_total_steps, --checkpoint_every, --learner_threads and, "
-                           "for a run on xparl, --xparl_addr and --xparl_timeout may change")
+                           "settings; only --train_total_steps, --checkpoint_every, "
+                           "--learner_threads, --overlap_value and, for a run on xparl, "
+                           "--xparl_addr and --xparl_timeout may change")
     return p
 
 
@@ -243,7 +246,8 @@ def check_workers_fit(workers, episodes, memory):
                         f"{1 + memory // WORKER_RESIDENT_BYTES} workers fit.")
 
 
-RESUMABLE_CHANGES = ("train_total_steps", "checkpoint_every", "learner_threads", "resume",
+RESUMABLE_CHANGES = ("train_total_steps", "checkpoint_every", "learner_threads", "overlap_value",
+                     "resume",
                      "xparl_addr", "xparl_timeout")
 
 
