@@ -71,11 +71,10 @@ def main(argv=None):
     run_dir, config, checkpoint_dir, arrays, state = load(args.checkpoint)
     if config.get("algo") == "parl2":
         from mujoco_ppo.parl2.evaluate import evaluate
-        return evaluate(args, checkpoint_dir, config, arrays, state, _Recorder, _write_video)
+        return evaluate(args, checkpoint_dir, config, arrays, state, play)
     env_id, obs_dim, act_dim = config["env_id"], config["obs_dim"], config["act_dim"]
 
     import gymnasium as gym
-    import numpy as np
     import paddle
 
     from mujoco_ppo.run import checkpoint
@@ -93,7 +92,6 @@ def main(argv=None):
     scaler.means, scaler.vars = arrays["scaler/means"], arrays["scaler/vars"]
     scaler.count = state["scaler_count"]
 
-    returns = []
     # "track" follows the body on the MuJoCo tasks that define it (HalfCheetah, Hopper, ...);
     # where a model has no such camera MuJoCo's renderer keeps its default view. Other tasks
     # (Box2D, classic control) take no camera argument.
@@ -102,17 +100,25 @@ def main(argv=None):
     if args.video and spec is not None and "mujoco" in str(spec.entry_point):
         render["camera_name"] = "track"
     env = make_env(env_id, args.seed, **render)
-    frames = []
-    if args.video:
-        env = _Recorder(env, frames)
+    return play(args, env, lambda episode_env: run_evaluate_episode(episode_env, agent, scaler),
+                f"{env_id}, checkpoint {checkpoint_dir} (step {state['counters']['steps']})")
+
+
+def play(args, env, run_episode, describe):
+    """``args.episodes`` episodes of ``env``, each ``run_episode(env) -> return``, the first one
+    recorded into ``args.video`` if given; prints each return, then ``describe``: mean ± std.
+    Both PPOs' evaluations end here (mujoco_ppo/parl2/evaluate.py)."""
+    import numpy as np
+
+    frames, returns = [], []
+    recorded = _Recorder(env, frames) if args.video else env
     for episode in range(args.episodes):
-        returns.append(run_evaluate_episode(env, agent, scaler))
+        returns.append(run_episode(recorded if episode == 0 else env))
         if episode == 0 and args.video:
-            env = env.env  # stop recording after the first episode
             _write_video(args.video, frames, env.metadata.get("render_fps", 30))
         print(f"episode {episode + 1}: return {returns[-1]:.1f}")
-    print(f"{env_id}, checkpoint {checkpoint_dir} (step {state['counters']['steps']}): "
-          f"return {np.mean(returns):.1f} ± {np.std(returns):.1f} over {len(returns)} episodes")
+    print(f"{describe}: return {np.mean(returns):.1f} ± {np.std(returns):.1f} over "
+          f"{len(returns)} episodes")
     if args.video:
         print(f"video of episode 1: {args.video} ({len(frames)} frames)")
     return 0

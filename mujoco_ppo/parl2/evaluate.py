@@ -1,14 +1,13 @@
 """`evaluate.py --checkpoint DIR` for a run of `train.py --algo parl2`: deterministic episodes
 (argmax, or the Gaussian mean) of the checkpoint's model, with the training observation
 statistics frozen (MuJoCo), whole games (Atari), and a video of the first episode."""
-import numpy as np
 
 from ..errors import UserError
 
 
-def evaluate(args, checkpoint_dir, config, arrays, state, recorder, write_video):
-    """Prints each return and their mean; ``recorder(env, frames)`` wraps an environment to
-    record its frames, ``write_video(path, frames, fps)`` writes them (evaluate.py's)."""
+def evaluate(args, checkpoint_dir, config, arrays, state, play):
+    """Prints each return and their mean through ``play`` (evaluate.py's: the episodes, the
+    video of the first, the summary); returns the exit status."""
     import paddle
     from parl.algorithms import PPO
 
@@ -42,16 +41,7 @@ def evaluate(args, checkpoint_dir, config, arrays, state, recorder, write_video)
                         f"({exc}).") from None
     agent = PPOAgent(PPO(model, continuous_action=kind == "mujoco"), {"lr_decay": False}, None)
 
-    frames, returns = [], []
-    recorded = recorder(env, frames) if args.video else env
-    for episode in range(args.episodes):
-        returns.append(run_evaluate_episodes(agent, recorded if episode == 0 else env, 1))
-        if episode == 0 and args.video:
-            write_video(args.video, frames, env.metadata.get("render_fps", 30))
-        print(f"episode {episode + 1}: return {returns[-1]:.1f}")
-    print(f"{env_id}, checkpoint {checkpoint_dir} (step {state['counters']['steps']}): "
-          f"return {np.mean(returns):.1f} ± {np.std(returns):.1f} over {len(returns)} episodes")
-    if args.video:
-        print(f"video of episode 1: {args.video} ({len(frames)} frames)")
+    status = play(args, env, lambda episode_env: run_evaluate_episodes(agent, episode_env, 1),
+                  f"{env_id}, checkpoint {checkpoint_dir} (step {state['counters']['steps']})")
     env.close()
-    return 0
+    return status
