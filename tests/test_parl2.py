@@ -90,6 +90,7 @@ def test_atari_wrappers_shape_dtype_and_frame_stack(env_id):
 def test_atari_rewards_clipped_lives_episodic_and_returns_whole_games():
     env = make_env("BreakoutNoFrameskip-v4", "atari")
     env.reset(seed=1)
+    env.action_space.seed(1)  # random play scores no point in some games: this one scores
     life_ends = game_return = steps = 0
     clipped = []
     while True:
