@@ -14,8 +14,9 @@ given on the command line win.
 Each run is train.py with its own output directory GRID_DIR/runs/<env>/<setting>/seed<N>, as
 many at once as --jobs (default: the number of cores), each then sampling with one worker and
 learning on one thread, since the grid already keeps every core busy. Running the same command
-again skips finished runs, resumes killed ones from their newest intact checkpoint, and starts over
-the ones killed before they wrote a progress.csv row. A run that has rows or checkpoints but no
+again skips finished runs (also those whose progress.csv reached --steps without a checkpoint,
+as committed evidence is), resumes killed ones from their newest intact checkpoint, and starts
+over the ones killed before they wrote a progress.csv row. A run that has rows or checkpoints but no
 intact checkpoint is never overwritten ('kept', for its owner to look at), nor is a run that
 another process writes ('busy').
 
@@ -42,6 +43,7 @@ from mujoco_ppo.run.config import (CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO,
                                    OneLineErrorParser, whole_number)
 from mujoco_ppo.run.checkpoint import Checkpointer  # noqa: E402
 from mujoco_ppo.run.run_lock import RunLock  # noqa: E402
+from mujoco_ppo.run.run_log import complete_rows  # noqa: E402
 from mujoco_ppo.run.schema import NUMBER, check  # noqa: E402
 from mujoco_ppo.errors import UserError, WriteFailed  # noqa: E402
 
@@ -85,8 +87,18 @@ def has_history(run_dir):
         return True
 
 
+def finished_steps(run_dir):
+    """The steps of progress.csv's last complete row (0 without one)."""
+    try:
+        rows = complete_rows(os.path.join(run_dir, "progress.csv"), math.inf)
+    except UserError:
+        return 0
+    return int(rows[-1]["steps"]) if rows else 0
+
+
 def run_status(run_dir, steps):
-    """(status, note) of a run directory: 'done', 'resume' (from its newest intact checkpoint),
+    """(status, note) of a run directory: 'done' (its checkpoint, or without one its
+    progress.csv, reached ``steps``), 'resume' (from its newest intact checkpoint),
     'start' (no progress.csv row and no checkpoint), 'busy' (another process writes it, or it
     cannot be written) or 'kept' (rows or checkpoints but no intact checkpoint: never
     overwritten)."""
@@ -99,6 +111,8 @@ def run_status(run_dir, steps):
             _, _, state, skipped = Checkpointer(
                 os.path.join(run_dir, "checkpoints")).load_newest_intact()
         except UserError as exc:
+            if finished_steps(run_dir) >= steps:  # committed evidence keeps no checkpoints
+                return "done", "finished; its checkpoints are not kept"
             if has_history(run_dir):
                 return "kept", f"{exc} It is left as it is; move it away to start it over."
             return "start", None

@@ -178,6 +178,7 @@ def test_the_grid_runner_never_overwrites_a_run_with_rows_or_checkpoints(run_cop
     for path in checkpoint_dirs(run_dir):
         shutil.rmtree(path)
     assert ablate.run_status(str(run_dir), 800)[0] == "kept"  # rows, no checkpoint
+    assert ablate.run_status(str(run_dir), 400)[0] == "done"  # rows reached the steps
     (run_dir / "progress.csv").write_text((run_dir / "progress.csv").read_text()
                                           .splitlines()[0] + "\n")
     assert ablate.run_status(str(run_dir), 800)[0] == "start"  # nothing worth keeping
