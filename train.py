@@ -50,15 +50,15 @@ def main(argv=None):
         sampler.close()
         raise
 
-    paddle.set_device("cpu")
-    paddle.base.core.set_num_threads(args.learner_threads or os.cpu_count() or 1)
-    paddle.seed(seed)
-    obs_dim, act_dim, discrete = space_dims(eval_env)  # obs_dim counts the time-step feature
-    agent = build_agent(vars(args), obs_dim, act_dim, discrete, rng=np.random.default_rng(seed))
-    model = agent.alg.model
-    scaler = Scaler(obs_dim)
-
-    try:
+    try:  # from here on every way out closes the sampler, whose workers ignore SIGTERM
+        paddle.set_device("cpu")
+        paddle.base.core.set_num_threads(args.learner_threads or os.cpu_count() or 1)
+        paddle.seed(seed)
+        obs_dim, act_dim, discrete = space_dims(eval_env)  # obs_dim counts the time-step feature
+        agent = build_agent(vars(args), obs_dim, act_dim, discrete,
+                            rng=np.random.default_rng(seed))
+        model = agent.alg.model
+        scaler = Scaler(obs_dim)
         run.write_config({"seed": seed, "env_id": env_id, "obs_dim": obs_dim,
                           "act_dim": act_dim, "discrete": discrete,
                           "policy_lr": model.policy_lr, "value_lr": model.value_lr})

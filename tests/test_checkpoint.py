@@ -69,23 +69,40 @@ def test_kill_9_after_a_checkpoint_then_resume(reference, tmp_path):
     assert algorithm_columns(after) == algorithm_columns(read_progress(reference))
 
 
-def test_sigterm_saves_a_checkpoint_and_exits_cleanly(tmp_path):
+@pytest.mark.parametrize("to_group", [False, True], ids=["process", "process_group"])
+def test_sigterm_saves_a_checkpoint_and_exits_cleanly(tmp_path, to_group):
+    """SIGTERM to train.py alone, or to its whole process group (as `timeout`, schedulers and
+    `kill -- -PGID` send it: the sampling workers get it too and must leave the stop to
+    train.py), ends the run at the iteration under way with a checkpoint, and no process of
+    the group is left."""
     out = tmp_path / "run"
     command = [sys.executable, os.path.join(ROOT, "train.py"), *map(str, RUN),
                "--train_total_steps", 200000, "--output_dir", str(out)]
     proc = subprocess.Popen(list(map(str, command)), cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.time() + 120
     while not (out / "progress.csv").exists() or len(read_progress(out)) < 2:
         assert time.time() < deadline and proc.poll() is None
         time.sleep(0.05)
-    proc.send_signal(signal.SIGTERM)
+    if to_group:
+        os.killpg(proc.pid, signal.SIGTERM)
+    else:
+        proc.send_signal(signal.SIGTERM)
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 128 + signal.SIGTERM
+    assert proc.returncode == 128 + signal.SIGTERM, stderr
     assert "Traceback" not in stderr
     rows = read_progress(out)
     assert latest_iteration(out) == int(rows[-1]["iteration"])
     assert f"--resume {out}" in stderr and "--resume" not in stdout  # stderr, as every failure
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            os.killpg(proc.pid, 0)  # a worker of the group still alive
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("sampling workers outlived train.py")
 
 
 def test_resume_refusals(reference, tmp_path):

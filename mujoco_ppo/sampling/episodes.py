@@ -167,7 +167,11 @@ def merge_batch(per_worker, scaler):
 def _worker_loop(conn, env_id, seed):
     """Child process: an EpisodeWorker serving the parent's requests ("run", "get_state",
     "set_state") until "close"."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # Ctrl-C and SIGTERM reach the whole process group (a terminal, `timeout`, a scheduler):
+    # stopping is the parent's, which ends its workers in close(); a worker whose parent was
+    # killed outright sees its pipe close and exits.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
     try:
         worker = EpisodeWorker(env_id, seed)
         conn.send(("ready", None))
