@@ -3,13 +3,16 @@
     python scripts/ablate.py run GRID_DIR --env HalfCheetah-v2 Hopper-v2 --loss_type CLIP KLPEN \\
         --seeds 0 1 2 3 4 --steps 1e6
     python scripts/ablate.py run GRID_DIR --config grid.json
+    python scripts/ablate.py run GRID_DIR --algo parl2 --env CartPole-v1 HalfCheetah-v4 --seeds 0 1 2
     python scripts/ablate.py aggregate GRID_DIR
 
 Settings: each --loss_type crossed with its own parameter list: CLIP with every --clip_epsilon,
 KLPEN with every --kl_targ, KLFIXED with every --beta, NONE alone (the rows of the PPO paper's
 comparison of surrogate objectives), and TRPO with every --max_kl. A JSON --config holds the same
-keys (env, loss_type, clip_epsilon, kl_targ, beta, max_kl, seeds, steps, jobs, train_args); flags
-given on the command line win.
+keys (algo, env, loss_type, clip_epsilon, kl_targ, beta, max_kl, seeds, steps, jobs, train_args);
+flags given on the command line win. With --algo parl2 (PARL 2.x's PPO) each environment has one
+setting, ``parl2``, with its config's defaults (--train_args changes them), and without --steps
+each run trains its config's --train_total_steps.
 
 Each run is train.py with its own output directory GRID_DIR/runs/<env>/<setting>/seed<N>, as
 many at once as --jobs (default: the number of cores), each then sampling with one worker and
@@ -43,20 +46,28 @@ from mujoco_ppo.run.config import (CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO,
                                    OneLineErrorParser, whole_number)
 from mujoco_ppo.run.checkpoint import Checkpointer  # noqa: E402
 from mujoco_ppo.run.run_lock import RunLock  # noqa: E402
-from mujoco_ppo.run.run_log import complete_rows  # noqa: E402
+from mujoco_ppo.run.run_log import PROGRESS_COLUMNS as PARL1_COLUMNS, complete_rows  # noqa: E402
+from mujoco_ppo.parl2.checkpoint import checkpointer as parl2_checkpointer  # noqa: E402
+from mujoco_ppo.parl2.train_loop import PROGRESS_COLUMNS as PARL2_COLUMNS  # noqa: E402
 from mujoco_ppo.run.schema import NUMBER, check  # noqa: E402
 from mujoco_ppo.errors import UserError, WriteFailed  # noqa: E402
 
 PARAMETER = {CLIP: "clip_epsilon", KLPEN: "kl_targ", KLFIXED: "beta", NONE: None,
              TRPO: "max_kl"}
-DEFAULTS = {"env": ["HalfCheetah-v2"], "loss_type": [CLIP, KLPEN], "clip_epsilon": [0.2],
-            "kl_targ": [0.003], "beta": [1.0], "max_kl": [0.01], "seeds": [0, 1, 2],
-            "steps": 1_000_000,
+DEFAULTS = {"algo": "parl1", "env": ["HalfCheetah-v2"], "loss_type": [CLIP, KLPEN],
+            "clip_epsilon": [0.2], "kl_targ": [0.003], "beta": [1.0], "max_kl": [0.01],
+            "seeds": [0, 1, 2], "steps": None,  # parl1: 1M steps; parl2: its config's
             "jobs": os.cpu_count() or 1, "train_args": []}
+PARL1_STEPS = 1_000_000
+PARL1_ONLY = ("loss_type", *(name for name in PARAMETER.values() if name))
 
 
 def grid_runs(grid):
     """[(run directory relative to GRID_DIR/runs, train.py flags)] of a grid."""
+    if grid["algo"] == "parl2":
+        return [(os.path.join(env, "parl2", f"seed{seed}"),
+                 ["--algo", "parl2", "--env", env, "--seed", str(seed)])
+                for env in grid["env"] for seed in grid["seeds"]]
     runs = []
     for env, loss_type in itertools.product(grid["env"], grid["loss_type"]):
         name = PARAMETER[loss_type]
@@ -87,16 +98,32 @@ def has_history(run_dir):
         return True
 
 
-def finished_steps(run_dir):
+def finished_steps(run_dir, algo):
     """The steps of progress.csv's last complete row (0 without one)."""
+    columns = PARL2_COLUMNS if algo == "parl2" else PARL1_COLUMNS
     try:
-        rows = complete_rows(os.path.join(run_dir, "progress.csv"), math.inf)
+        rows = complete_rows(os.path.join(run_dir, "progress.csv"), math.inf, columns)
     except UserError:
         return 0
     return int(rows[-1]["steps"]) if rows else 0
 
 
-def run_status(run_dir, steps):
+def finish_line(run_dir, algo, steps):
+    """The step count at which a run is finished: ``steps``, or for parl2 the last whole
+    rollout within ``steps`` (None: within its config's train_total_steps), as parl2's loop
+    runs train_total_steps // (env_num x step_nums) updates."""
+    if algo != "parl2":
+        return steps
+    try:
+        with open(os.path.join(run_dir, "config.json"), "rb") as f:
+            config = json.loads(f.read().decode())["config"]
+        total = steps or config["train_total_steps"]
+        return total // config["batch_size"] * config["batch_size"]
+    except (OSError, ValueError, KeyError, TypeError):  # not started, or not a parl2 run
+        return steps or math.inf
+
+
+def run_status(run_dir, steps, algo="parl1"):
     """(status, note) of a run directory: 'done' (its checkpoint, or without one its
     progress.csv, reached ``steps``), 'resume' (from its newest intact checkpoint),
     'start' (no progress.csv row and no checkpoint), 'busy' (another process writes it, or it
@@ -107,35 +134,38 @@ def run_status(run_dir, steps):
     except (UserError, WriteFailed) as exc:  # another writer holds it; a read-only disk
         return "busy", str(exc)
     try:
+        checkpoints = (parl2_checkpointer(run_dir) if algo == "parl2"
+                       else Checkpointer(os.path.join(run_dir, "checkpoints")))
+        finished_at = finish_line(run_dir, algo, steps)
         try:
-            _, _, state, skipped = Checkpointer(
-                os.path.join(run_dir, "checkpoints")).load_newest_intact()
+            _, _, state, skipped = checkpoints.load_newest_intact()
         except UserError as exc:
-            if finished_steps(run_dir) >= steps:  # committed evidence keeps no checkpoints
+            if finished_steps(run_dir, algo) >= finished_at:  # committed evidence: no checkpoints
                 return "done", "finished; its checkpoints are not kept"
             if has_history(run_dir):
                 return "kept", f"{exc} It is left as it is; move it away to start it over."
             return "start", None
         note = " ".join(skipped) or None
-        return ("done" if state["counters"]["steps"] >= steps else "resume"), note
+        return ("done" if state["counters"]["steps"] >= finished_at else "resume"), note
     finally:
         lock.close()
 
 
 def command_for(grid_dir, relative, flags, grid):
     run_dir = os.path.join(grid_dir, "runs", relative)
-    status, note = run_status(run_dir, grid["steps"])
+    status, note = run_status(run_dir, grid["steps"], grid["algo"])
     if status in ("done", "busy", "kept"):
         return None, status, note
     train = [sys.executable, os.path.join(ROOT, "train.py")]
-    parallel = ["--num_workers", "1", "--learner_threads", "1"] if grid["jobs"] > 1 else []
-    if status == "resume":
-        command = train + ["--resume", run_dir, "--train_total_steps", str(grid["steps"])]
-        if parallel:
-            command += parallel[2:]  # the worker count is part of the run and cannot change
+    steps = ["--train_total_steps", str(grid["steps"])] if grid["steps"] else []
+    # the grid keeps every core busy: one learner thread and (parl1) one sampling worker a run
+    threads = ["--learner_threads", "1"] if grid["jobs"] > 1 else []
+    workers = ["--num_workers", "1"] if grid["jobs"] > 1 and grid["algo"] == "parl1" else []
+    if status == "resume":  # the worker count is part of the run and cannot change
+        command = train + ["--resume", run_dir] + steps + threads
     else:  # no row and no checkpoint: --overwrite replaces at most a log and a config.json
-        command = train + flags + ["--train_total_steps", str(grid["steps"]), "--output_dir",
-                                   run_dir, "--overwrite"] + parallel + list(grid["train_args"])
+        command = (train + flags + steps + ["--output_dir", run_dir, "--overwrite"] + workers
+                   + threads + list(grid["train_args"]))
     return command, status, note
 
 
@@ -178,7 +208,7 @@ def run_grid(grid_dir, grid):
     return 0
 
 
-GRID_SCHEMA = {"env?": [str], "loss_type?": [str], "clip_epsilon?": [NUMBER],
+GRID_SCHEMA = {"algo?": str, "env?": [str], "loss_type?": [str], "clip_epsilon?": [NUMBER],
                "kl_targ?": [NUMBER], "beta?": [NUMBER], "max_kl?": [NUMBER], "seeds?": [int],
                "steps?": NUMBER,
                "jobs?": int, "train_args?": [str]}
@@ -200,17 +230,29 @@ def load_grid(args):
             raise UserError(f"--config {args.config} has an unknown key {unknown[0]!r}; the keys "
                             f"are {', '.join(DEFAULTS)}.")
         grid.update(config)
+    given = set(config if args.config else ())
     for key in DEFAULTS:
         value = getattr(args, key, None)
         if value is not None:
             grid[key] = value
+            given.add(key)
+    if grid["algo"] not in ("parl1", "parl2"):
+        raise UserError(f"unknown algo {grid['algo']!r}; choose parl1 or parl2.")
+    if grid["algo"] == "parl2":
+        parl1_only = [key for key in PARL1_ONLY if key in given]
+        if parl1_only:
+            raise UserError(f"--{parl1_only[0]} is a setting of PARL 1.x's PPO; a parl2 grid has "
+                            f"one setting per environment (its flags go in --train_args).")
+    elif grid["steps"] is None:
+        grid["steps"] = PARL1_STEPS
     unknown = [lt for lt in grid["loss_type"] if lt not in LOSS_TYPES]
     if unknown:
         raise UserError(f"unknown loss type {unknown[0]!r}; choose from {', '.join(LOSS_TYPES)}.")
     steps = grid["steps"]
-    if not (math.isfinite(steps) and steps == int(steps) and steps >= 1):
-        raise UserError(f"steps must be a positive whole number, got {steps}.")
-    grid["steps"] = int(steps)
+    if steps is not None:
+        if not (math.isfinite(steps) and steps == int(steps) and steps >= 1):
+            raise UserError(f"steps must be a positive whole number, got {steps}.")
+        grid["steps"] = int(steps)
     if grid["jobs"] < 1 or not grid["seeds"] or not all(0 <= s < 2**32 for s in grid["seeds"]):
         raise UserError("jobs must be at least 1 and seeds a non-empty list of seeds in "
                         "[0, 2**32).")
@@ -223,6 +265,8 @@ def main(argv=None):
     run = sub.add_parser("run", help="run (or continue) a grid")
     run.add_argument("grid_dir")
     run.add_argument("--config", help="JSON file with the grid's keys")
+    run.add_argument("--algo", choices=["parl1", "parl2"],
+                     help="PARL 1.x's PPO (default) or PARL 2.x's (train.py --algo)")
     run.add_argument("--env", nargs="+", help=f"environment ids (default: {DEFAULTS['env']})")
     run.add_argument("--loss_type", nargs="+", help=f"objectives (default: {DEFAULTS['loss_type']})")
     run.add_argument("--clip_epsilon", nargs="+", type=float, help="CLIP ranges (default: 0.2)")
@@ -230,7 +274,8 @@ def main(argv=None):
     run.add_argument("--beta", nargs="+", type=float, help="KLFIXED coefficients (default: 1.0)")
     run.add_argument("--max_kl", nargs="+", type=float, help="TRPO KL radii (default: 0.01)")
     run.add_argument("--seeds", nargs="+", type=int, help="seeds (default: 0 1 2)")
-    run.add_argument("--steps", type=float, help="env steps per run (default: 1e6)")
+    run.add_argument("--steps", type=float,
+                     help="env steps per run (default: 1e6; parl2: its config's)")
     run.add_argument("--jobs", type=int, help="runs at once (default: the number of cores)")
     run.add_argument("--train_args", nargs=argparse.REMAINDER,
                      help="further train.py flags, given to every run (last on the line)")

@@ -4,6 +4,7 @@ end-to-end runs on real Gymnasium environments."""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -397,3 +398,48 @@ def test_xparl_environments_stopped_and_resumed_equal_a_local_run(tmp_path):
     assert "Resumed" in (tmp_path / "remote" / "train.log").read_text()
     assert len(session["remote_rows"]) == 20
     assert _without_timings(session["remote_rows"]) == _without_timings(session["local_rows"])
+
+
+def _ablate(*args):
+    return subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "ablate.py"),
+                           *map(str, args)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, env=dict(os.environ, OMP_NUM_THREADS="1"))
+
+
+def test_the_grid_runner_runs_resumes_and_aggregates_a_parl2_grid(tmp_path):
+    """ablate.py --algo parl2: one setting per environment, runs done once, a longer --steps
+    resumes them from their checkpoints, aggregate reads parl2's progress.csv; parl1 axes are
+    refused."""
+    grid = tmp_path / "grid"
+    common = ["--algo", "parl2", "--env", "CartPole-v1", "--seeds", 0, 1, "--jobs", 2]
+    tiny = ["--train_args", "--test_every_steps", 512]  # classic config: 512 steps an update
+    first = _ablate("run", grid, *common, "--steps", 1024, *tiny)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "2 runs, 2 to run" in first.stdout and "done  CartPole-v1/parl2/seed1" in first.stdout
+    assert json.loads((grid / "grid.json").read_text())["algo"] == "parl2"
+    run_dir = grid / "runs" / "CartPole-v1" / "parl2" / "seed0"
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["algo"] == "parl2" and config["args"]["learner_threads"] == 1
+    assert [int(r["steps"]) for r in read_progress(run_dir)] == [512, 1024]
+
+    again = _ablate("run", grid, *common, "--steps", 1024, *tiny)
+    assert again.returncode == 0 and "2 runs, 0 to run" in again.stdout, again.stdout
+
+    longer = _ablate("run", grid, *common, "--steps", 1536, *tiny)
+    assert longer.returncode == 0, longer.stdout + longer.stderr
+    assert " resume  CartPole-v1/parl2/seed0" in longer.stdout
+    assert [int(r["steps"]) for r in read_progress(run_dir)] == [512, 1024, 1536]
+
+    shutil.rmtree(run_dir / "checkpoints")  # committed evidence keeps no checkpoints
+    kept = _ablate("run", grid, *common, "--steps", 1536, *tiny)
+    assert "   done  CartPole-v1/parl2/seed0  (finished;" in kept.stdout, kept.stdout
+
+    summary = _ablate("aggregate", grid, "--smooth", 0)
+    assert summary.returncode == 0, summary.stderr
+    table = (grid / "summary.md").read_text()
+    assert "| CartPole-v1 | parl2 | 2 | 1,536 |" in table, table
+    assert (grid / "curves_CartPole-v1.png").stat().st_size > 0
+
+    refused = _ablate("run", grid, "--algo", "parl2", "--env", "CartPole-v1", "--kl_targ", 0.01)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "--kl_targ is a setting of PARL 1.x's PPO" in refused.stderr

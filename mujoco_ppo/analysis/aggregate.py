@@ -67,8 +67,23 @@ def stratified_bootstrap_iqm(scores_by_task, seed=0):
 
 
 def random_policy_score(env_id, episodes=10, seed=0):
-    """Mean return of uniform random actions over ``episodes`` episodes."""
+    """Mean return of uniform random actions over ``episodes`` episodes; on Atari, whole games
+    through the evaluation wrappers of --algo parl2 (no-op starts, frame skip, fire reset)."""
+    from ..parl2.env_utils import env_kind, make_env as make_parl2_env
     from ..sampling.envs import make_env
+    if env_kind(env_id) == "atari":
+        env = make_parl2_env(env_id, "atari", evaluation=True)
+        env.reset(seed=seed)
+        env.action_space.seed(seed)
+        returns = []
+        while len(returns) < episodes:
+            _, _, terminated, truncated, info = env.step(env.action_space.sample())
+            if "episode" in info:  # the game is over, not just a life
+                returns.append(float(info["episode"]["r"]))
+            if terminated or truncated:
+                env.reset()
+        env.close()
+        return float(np.mean(returns))
     env = make_env(env_id, seed)
     env.action_space.seed(seed)
     returns = []
