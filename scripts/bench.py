@@ -23,6 +23,12 @@ instead measures the learner (issue 14): train.py of this commit and of --baseli
 1/2 learner threads x 1/2/5 workers, serial and with --overlap_value; and the steps/s projected
 for a machine with a core per worker from the measured phase costs (``projected_rate``). Writes
 results/bench_learner.json.
+
+    python scripts/bench.py --parl2 [--atari_steps 8192] [--mujoco_steps 40960] [--seconds 10]
+
+measures PARL 2.x's PPO (issue 13): Breakout frames/s with random actions (8 environments, the
+floor), in the loop's sampling phase and in the whole loop, and HalfCheetah-v4 steps/s, each per
+phase. Writes results/bench_parl2.json.
 """
 import argparse
 import csv
@@ -157,9 +163,13 @@ def process_tree_rss(process):
     return total
 
 
-def training_run(env_id, steps, num_workers, flags=(), root=ROOT):
+PARL1_PHASES = ("sample_time", "policy_time", "value_time")
+PARL2_PHASES = ("sample_time", "learn_time", "eval_time")
+
+
+def training_run(env_id, steps, num_workers, flags=(), root=ROOT, phases=PARL1_PHASES):
     """train.py (of the source tree at ``root``) at PARL's defaults plus ``flags``; returns
-    throughput, mean phase times and peak memory."""
+    throughput, mean phase times (``phases``: progress.csv's columns) and peak memory."""
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, os.path.join(root, "train.py"), "--env", env_id,
                    "--train_total_steps", str(steps), "--seed", "0", "--output_dir", out,
@@ -189,8 +199,7 @@ def training_run(env_id, steps, num_workers, flags=(), root=ROOT):
     steady = rows[skip:]
     seconds = float(steady[-1]["wall_time"]) - float(rows[skip - 1]["wall_time"])
     env_steps = int(steady[-1]["steps"]) - int(rows[skip - 1]["steps"])
-    phase = {name: float(np.mean([float(r[name]) for r in steady]))
-             for name in ("sample_time", "policy_time", "value_time")}
+    phase = {name: float(np.mean([float(r[name]) for r in steady])) for name in phases}
     return {"steps_per_second": env_steps / seconds,
             "iteration_seconds": seconds / len(steady),
             **{f"{k}_per_iteration": v for k, v in phase.items()},
@@ -260,6 +269,47 @@ def learner_report(args):
     return report
 
 
+def parl2_report(args):
+    """--parl2: Atari (Breakout, Atari config: 8 environments, rollouts of 1,024 agent steps)
+    frames/s with random actions (the floor), in the loop's sampling phase (the untrained
+    policy's actions) and in the whole loop; MuJoCo (HalfCheetah-v4, MuJoCo config) steps/s of
+    the whole loop and per phase. A frame is a quarter of an agent step (frame skip 4)."""
+    from envpool_vs_ale import FRAME_SKIP, ours
+
+    report = {"machine": machine_facts()}
+    floor = FRAME_SKIP * ours(8, args.seconds)
+    atari = training_run("BreakoutNoFrameskip-v4", args.atari_steps, None, ["--algo", "parl2"],
+                         phases=PARL2_PHASES)
+    rollout = 8 * 128
+    atari_rates = {"random_actions_8_envs": floor,
+                   "sampling_with_policy": FRAME_SKIP * rollout / atari["sample_time_per_iteration"],
+                   "whole_loop": FRAME_SKIP * atari["steps_per_second"]}
+    report["atari_frames_per_second"] = atari_rates
+    report["atari_loop"] = atari
+    mujoco = training_run("HalfCheetah-v4", args.mujoco_steps, None, ["--algo", "parl2"],
+                          phases=PARL2_PHASES)
+    report["mujoco_loop"] = mujoco
+    print(f"\n{'Breakout (frames/s)':<40}{'frames/s':>10}{'x random':>10}")
+    for name, rate in atari_rates.items():
+        print(f"{name:<40}{rate:>10.0f}{rate / floor:>10.2f}")
+    print(f"\n{'per update (s)':<26}{'sample':>8}{'learn':>8}{'eval':>8}{'total':>8}"
+          f"{'peak MB':>9}{'steps/s':>9}")
+    for name, run in (("Breakout (1,024 steps)", atari), ("HalfCheetah (2,048 steps)", mujoco)):
+        print(f"{name:<26}{run['sample_time_per_iteration']:>8.3f}"
+              f"{run['learn_time_per_iteration']:>8.3f}{run['eval_time_per_iteration']:>8.3f}"
+              f"{run['iteration_seconds']:>8.3f}{run['peak_rss_mb']:>9.0f}"
+              f"{run['steps_per_second']:>9.0f}")
+    return report
+
+
+def machine_facts():
+    return {"cpu": mujoco_ppo.cpu_info("model name") or platform.machine(),
+            "cores": os.cpu_count() or 1,
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(), "versions": package_versions(),
+            "load_average_at_start": os.getloadavg()[0]}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description="Throughput and memory of mujoco_ppo's training loop.")
     p.add_argument("--env", default="HalfCheetah-v4", help="Gymnasium id (default: %(default)s)")
@@ -281,14 +331,26 @@ def main(argv=None):
     p.add_argument("--humanoid_steps", type=int, default=3000,
                    help="env steps of the learner report's Humanoid-v4 runs (its early episodes "
                         "are short; default: %(default)s)")
+    p.add_argument("--parl2", action="store_true",
+                   help="instead: PARL 2.x's PPO (train.py --algo parl2) on Breakout and "
+                        "HalfCheetah-v4; writes results/bench_parl2.json")
+    p.add_argument("--atari_steps", type=int, default=8192,
+                   help="--parl2: agent steps of the Breakout run (updates of 1,024; "
+                        "default: %(default)s)")
+    p.add_argument("--mujoco_steps", type=int, default=40960,
+                   help="--parl2: env steps of the HalfCheetah run (updates of 2,048; "
+                        "default: %(default)s)")
+    p.add_argument("--seconds", type=float, default=10.0,
+                   help="--parl2: seconds of random-action Breakout stepping (default: %(default)s)")
     p.add_argument("--xparl_rows", metavar="JSON", help=argparse.SUPPRESS)  # internal, see above
     p.add_argument("--xparl_batches", type=int, default=3, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.xparl_rows:
         return xparl_rows(args.env, args.xparl_batches, args.xparl_rows)
-    if args.learner:
-        out = args.out or os.path.join(ROOT, "results", "bench_learner.json")
-        report = learner_report(args)
+    if args.learner or args.parl2:
+        name = "bench_learner.json" if args.learner else "bench_parl2.json"
+        out = args.out or os.path.join(ROOT, "results", name)
+        report = learner_report(args) if args.learner else parl2_report(args)
         os.makedirs(os.path.dirname(out), exist_ok=True)
         with open(out, "w") as f:
             json.dump(report, f, indent=2)
@@ -297,11 +359,7 @@ def main(argv=None):
     workers = default_num_workers(cores, 5)
 
     print(f"Benchmarking {args.env} on {cores} cores; default workers for 5 episodes: {workers}")
-    report = {"env": args.env, "machine": {
-        "cpu": mujoco_ppo.cpu_info("model name") or platform.machine(), "cores": cores,
-        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-        "python": platform.python_version(), "versions": package_versions()},
-        "default_workers": workers}
+    report = {"env": args.env, "machine": machine_facts(), "default_workers": workers}
     rates = {
         "a_env_only_1_process": env_only_rate(args.env, 20000),
         "a_async_vector_env_2": async_vector_rate(args.env, 2, 3000),
