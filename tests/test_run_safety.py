@@ -358,8 +358,11 @@ def test_a_signal_during_start_up_is_one_sentence(tmp_path, signum, delay):
     stdout, stderr = proc.communicate(timeout=120)
     result = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     assert_one_sentence(result, 128 + signum, f"signal {signum}")
-    if (out / "progress.csv").exists():
-        assert "no checkpoint was saved yet" in stderr or "is kept" in stderr
+    if (out / "progress.csv").exists():  # the sentence says what is kept, and it is there
+        says_checkpoint = "is kept" in stderr or "is saved" in stderr  # failed / stopped cleanly
+        assert says_checkpoint or "no checkpoint was saved yet" in stderr, stderr
+        saved = [p for p in (out / "checkpoints").glob("iter_*") if p.suffix != ".tmp"]
+        assert says_checkpoint == bool(saved), stderr
 
 
 def test_logger_write_failures_raise_naming_the_file():
