@@ -289,6 +289,7 @@ def parl2_report(args):
     mujoco = training_run("HalfCheetah-v4", args.mujoco_steps, None, ["--algo", "parl2"],
                           phases=PARL2_PHASES)
     report["mujoco_loop"] = mujoco
+    report["atari_learn_seconds_per_minibatch"] = atari_trunk_ab()
     print(f"\n{'Breakout (frames/s)':<40}{'frames/s':>10}{'x random':>10}")
     for name, rate in atari_rates.items():
         print(f"{name:<40}{rate:>10.0f}{rate / floor:>10.2f}")
@@ -299,7 +300,39 @@ def parl2_report(args):
               f"{run['learn_time_per_iteration']:>8.3f}{run['eval_time_per_iteration']:>8.3f}"
               f"{run['iteration_seconds']:>8.3f}{run['peak_rss_mb']:>9.0f}"
               f"{run['steps_per_second']:>9.0f}")
+    ab = report["atari_learn_seconds_per_minibatch"]
+    print(f"\nBreakout learn step (256 frame stacks): shared trunk {ab['shared_trunk']:.3f} s, "
+          f"PARL's two passes {ab['two_passes']:.3f} s")
     return report
+
+
+def atari_trunk_ab(rounds=3, steps=4):
+    """parl.algorithms.PPO.learn on one 256-sample Breakout minibatch (Atari config), seconds a
+    step with AtariModel's shared trunk and with PARL's two passes, interleaved in this process
+    (the median of ``rounds`` rounds of ``steps`` steps each); the learner's default threads."""
+    import gymnasium as gym
+    import paddle
+    from parl.algorithms import PPO
+    from mujoco_ppo.parl2.model import AtariModel
+
+    paddle.base.core.set_num_threads(os.cpu_count() or 1)
+    rng = np.random.default_rng(0)
+    batch = [paddle.to_tensor(x.astype(np.float32)) for x in (
+        rng.integers(0, 256, (256, 4, 84, 84)), rng.integers(0, 4, 256), rng.normal(size=256),
+        rng.normal(size=256), np.full(256, -np.log(4)), rng.normal(size=256))]
+    model = AtariModel(gym.spaces.Box(0, 255, (4, 84, 84), np.uint8), gym.spaces.Discrete(4))
+    ppo = PPO(model, clip_param=0.1, value_loss_coef=0.5, entropy_coef=0.01, initial_lr=2.5e-4,
+              max_grad_norm=0.5)
+    times = {"shared_trunk": [], "two_passes": []}
+    for round_ in range(rounds + 1):  # the first round warms up and is not kept
+        for name in times:
+            model.share_trunk = name == "shared_trunk"
+            start = time.perf_counter()
+            for _ in range(steps):
+                ppo.learn(*batch)
+            if round_:
+                times[name].append((time.perf_counter() - start) / steps)
+    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 def machine_facts():

@@ -8,14 +8,17 @@ Our runs are grouped by task and loss type (from config.json); PARL logs (text l
 examples/PPO/train.py, read by their "Steps N, Evaluate reward: R" lines) by the task and loss type
 of their "Argv:" line (PARL's defaults for flags it leaves out), or, for logs without that line, by
 --parl_env and --parl_loss_type: a log whose task or loss type is not known is refused. Several runs
-or logs of one group are one curve (mean over seeds, min-max band; see scripts/plot.py). PARL v1.4's
-published curves (digitised means of 5 seeds) are drawn where the panel's data reaches them.
+or logs of one group are one curve (mean over seeds, min-max band; see scripts/plot.py); runs of
+PARL 2.x's PPO (train.py --algo parl2) are the group "parl2". PARL's published curves, digitised
+(mujoco_ppo/analysis/reference: PARL v1.4's CLIP and KLPEN, means of 5 seeds; PARL 2.x's PPO from
+PARL-experiments, mean and band of 3 seeds), are drawn where the panel's data reaches them.
 
 Printed, at 0.5M, 1M and every further 1M steps: each side's mean and seed band (each run's mean
 evaluation over the --window steps that end at the mark; min to max over the seeds that reach it),
-PARL's published value, and the verdicts: the PARL value inside or outside the band of ours (or of
-the logs, when no run of ours is given); the published curves' band is widened by their digitising
-error (60 reward on HalfCheetah, 30 on Hopper). A missing value says why.
+PARL's published value (and its seed band where it has one), and the verdicts: the published mean
+inside or outside the band of ours (or of the logs, when no run of ours is given), that band
+widened by the curve's digitising error (60 reward on HalfCheetah and 30 on Hopper for v1.4's
+figures, 22 and 11 for PARL-experiments'). A missing value says why.
 """
 import os
 import sys
@@ -30,15 +33,13 @@ import numpy as np  # noqa: E402
 
 from mujoco_ppo.analysis.curves import (check_smooth, draw_curve, finish_axes, output_paths,  # noqa: E402
                                         panel_grid, runs_curve, save_figure, smoothing_text)
-from mujoco_ppo.analysis.results import (PARL_LOSS_TYPES, REFERENCE_CSV, env_family,  # noqa: E402
+from mujoco_ppo.analysis.results import (PARL_LOSS_TYPES, REFERENCES, env_family,  # noqa: E402
                                          load_reference, load_runs, note, read_parl_log, up_to)
 from mujoco_ppo.errors import UserError  # noqa: E402
 from mujoco_ppo.run.config import OneLineErrorParser, whole_number  # noqa: E402
 
-COLOURS = {"CLIP": "tab:red", "KLPEN": "tab:blue"}  # PARL's figures: red CLIP, blue KLPEN
-# How far a digitised point can be off from pixel size alone (mujoco_ppo/analysis/reference/README.md).
-DIGITISING_ERROR = {"HalfCheetah": 60.0, "Hopper": 30.0}
-PUBLISHED = "PARL v1.4 published, mean of 5 seeds"
+# PARL v1.4's figures: red CLIP, blue KLPEN; PARL 2.x's PPO (train.py --algo parl2): green
+COLOURS = {"CLIP": "tab:red", "KLPEN": "tab:blue", "parl2": "tab:green"}
 
 
 def short(steps):
@@ -81,13 +82,23 @@ def verdict(value, values, slack, what, band_of):
 
 
 def published_at(curve, mark, family, loss_type):
-    """(value, cell text): the digitised curve at ``mark``, or None and why not."""
+    """(value, cell text): the digitised curve's mean at ``mark``, or None and why not."""
     if curve is None:
         return None, f"— (none for {family} {loss_type})"
-    if not curve[0][0] <= mark <= curve[0][-1]:
-        return None, f"— (covers {short(curve[0][0])}–{short(curve[0][-1])})"
-    value = float(np.interp(mark, *curve))
-    return value, f"{value:,.0f}"
+    steps = curve["steps"]
+    if not steps[0] <= mark <= steps[-1]:
+        return None, f"— (covers {short(steps[0])}–{short(steps[-1])})"
+    value = float(np.interp(mark, steps, curve["mean"]))
+    if curve["low"] is None:
+        return value, f"{value:,.0f}"
+    low, high = (float(np.interp(mark, steps, curve[k])) for k in ("low", "high"))
+    return value, f"{value:,.0f} [{low:,.0f}, {high:,.0f}]"
+
+
+def loss_type_of(run):
+    """The group a run of ours is drawn in: its --loss_type, or "parl2" for PARL 2.x's PPO."""
+    config = run["config"]
+    return "parl2" if config.get("algo") == "parl2" else config["args"]["loss_type"]
 
 
 def main(argv=None):
@@ -98,7 +109,9 @@ def main(argv=None):
     p.add_argument("--parl_env", help="task of the --parl_log files that have no Argv: line")
     p.add_argument("--parl_loss_type", type=str.upper, choices=PARL_LOSS_TYPES,
                    help="loss type of the --parl_log files that have no Argv: line")
-    p.add_argument("--reference", default=REFERENCE_CSV, help="PARL's digitised curves (CSV)")
+    p.add_argument("--reference", action="append", metavar="CSV",
+                   help="PARL's digitised curves (repeat for several; default: PARL v1.4's and "
+                        "PARL 2.x's, in mujoco_ppo/analysis/reference)")
     p.add_argument("--out", default="compare_parl.png", help="PNG to write; the CSV goes beside it")
     p.add_argument("--smooth", type=whole_number, default=50000,
                    help="trailing-mean window of the curves in env steps, 0 for none "
@@ -120,12 +133,11 @@ def main(argv=None):
 
     sides = defaultdict(lambda: {"ours": [], "logs": []})
     for run in (up_to(run, args.until) for run in load_runs(args.runs)):
-        loss_type = run["config"]["args"]["loss_type"]
-        sides[(env_family(run["config"]["env_id"]), loss_type)]["ours"].append(run)
+        sides[(env_family(run["config"]["env_id"]), loss_type_of(run))]["ours"].append(run)
     for path in args.parl_log:
         log = up_to(read_parl_log(path, args.parl_env, args.parl_loss_type), args.until)
         sides[(log["family"], log["loss_type"])]["logs"].append(log)
-    reference = load_reference(args.reference)
+    reference = load_reference(args.reference or tuple(REFERENCES))
     families = sorted({family for family, _ in sides})
 
     fig, axes = panel_grid(len(families))
@@ -148,21 +160,29 @@ def main(argv=None):
             everything = groups["ours"] + groups["logs"]
             last = max(run["last_step"] for run in everything)
             curve = reference.get((family, loss_type))
-            shown = curve[0] <= 1.05 * last if curve is not None else np.array([False])
+            shown = curve["steps"] <= 1.05 * last if curve is not None else np.array([False])
             if shown.any():
-                ax.plot(curve[0][shown], curve[1][shown], color=colour, ls=":", marker="s", ms=4,
-                        label=f"{loss_type}: {PUBLISHED}")
+                steps, mean = curve["steps"][shown], curve["mean"][shown]
+                published = f"{curve['label']}, mean of {curve['seeds']} seeds"
+                ax.plot(steps, mean, color=colour, ls=":", marker="s", ms=4,
+                        label=f"{loss_type}: {published}")
+                low, high = ((curve[k][shown] for k in ("low", "high")) if curve["low"] is not None
+                             else (mean, mean))
+                if curve["low"] is not None:
+                    ax.fill_between(steps, low, high, color=colour, alpha=0.08, hatch="..",
+                                    label=f"{loss_type}: its seeds' band")
                 series.append((family, f"published {loss_type}", {
-                    "step": curve[0][shown], "mean": curve[1][shown], "low": curve[1][shown],
-                    "high": curve[1][shown], "seeds": np.full(shown.sum(), 5)}))
+                    "step": steps, "mean": mean, "low": low, "high": high,
+                    "seeds": np.full(shown.sum(), curve["seeds"])}))
             elif curve is not None:
-                note(f"PARL's published {family} {loss_type} curve starts at {short(curve[0][0])}; "
-                     f"the data here ends at {short(last)}, so it is not drawn.")
+                note(f"PARL's published {family} {loss_type} curve starts at "
+                     f"{short(curve['steps'][0])}; the data here ends at {short(last)}, so it is "
+                     "not drawn.")
             marks = marks_until(last) or [500000]
             for mark in marks:
                 ours, logs = (band_at(groups[who], mark, args.window) for who in ("ours", "logs"))
                 value, published_cell = published_at(curve, mark, family, loss_type)
-                slack = DIGITISING_ERROR.get(family, 0.0)
+                slack = curve["error"] if curve is not None else 0.0
                 if len(ours):
                     checks = [verdict(value, ours, slack, "published", "our band"),
                               verdict(logs.mean() if len(logs) else None, ours, 0.0,
@@ -179,8 +199,8 @@ def main(argv=None):
     widths = [max(len(str(r[i])) for r in table + [columns]) for i in range(len(columns))]
     for row in [columns] + table:
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
-    save_figure(fig, smoothing_text(smooth, max(bins)) + " Dotted squares: " + PUBLISHED
-                + " (digitised).", png, csv_path, series)
+    save_figure(fig, smoothing_text(smooth, max(bins)) + " Dotted squares: PARL's published "
+                "curves (digitised; dotted band: their seeds' spread).", png, csv_path, series)
 
 
 if __name__ == "__main__":

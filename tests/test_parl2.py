@@ -142,6 +142,49 @@ def test_ppo_learn_of_parl_itself_does_the_updates(tmp_path, monkeypatch):
     assert parl.algorithms.PPO.__module__ == "parl.algorithms.paddle.ppo"
 
 
+def test_atari_model_shares_its_trunk_without_changing_ppo_learn_or_sample():
+    """value(obs) then policy(obs) runs the CNN once: parl.algorithms.PPO's learn gives the
+    losses and the updated weights of PARL's two-pass model, and sample the same values and
+    actions; a policy call on another tensor (predict) does not reuse the trunk."""
+    import paddle
+    from parl.algorithms import PPO
+    from mujoco_ppo.parl2.model import AtariModel
+
+    obs_space, act_space = gym.spaces.Box(0, 255, (4, 84, 84), np.uint8), gym.spaces.Discrete(4)
+    rng = np.random.default_rng(0)
+    obs = paddle.to_tensor(rng.integers(0, 256, (16, 4, 84, 84)).astype("float32"))
+    batch = (obs, paddle.to_tensor(rng.integers(0, 4, 16)), paddle.to_tensor(rng.normal(size=16)),
+             paddle.to_tensor(rng.normal(size=16)), paddle.to_tensor(-np.log(4) + 0.1 * rng.normal(size=16)),
+             paddle.to_tensor(rng.normal(size=16)))
+    batch = tuple(x.astype("float32") if x.dtype == paddle.float64 else x for x in batch)
+    results = {}
+    for share in (True, False):
+        paddle.seed(3)
+        model = AtariModel(obs_space, act_space)
+        model.share_trunk = share
+        ppo = PPO(model, clip_param=0.1, value_loss_coef=0.5, entropy_coef=0.01,
+                  initial_lr=2.5e-4, max_grad_norm=0.5)
+        before = model.fc.weight.numpy().copy()
+        losses = [ppo.learn(*batch) for _ in range(2)]
+        assert np.abs(model.fc.weight.numpy() - before).max() > 1e-5  # the steps moved it
+        with paddle.no_grad():
+            paddle.seed(4)
+            value, action, logprob, _ = ppo.sample(obs)
+            other = paddle.to_tensor(obs.numpy())  # another tensor: no reuse
+            assert model._left_by_value is None
+            model.value(obs)
+            np.testing.assert_allclose(model.policy(other).numpy(), model.policy(obs).numpy(),
+                                       rtol=1e-5, atol=1e-6)
+        results[share] = (np.array(losses), {k: v.numpy() for k, v in model.state_dict().items()},
+                          value.numpy(), action.numpy(), logprob.numpy())
+    (shared_losses, shared_w, *shared_sample), (two_losses, two_w, *two_sample) = results[True], results[False]
+    np.testing.assert_allclose(shared_losses, two_losses, rtol=1e-4, atol=1e-6)
+    for name in two_w:
+        np.testing.assert_allclose(shared_w[name], two_w[name], rtol=1e-4, atol=1e-6, err_msg=name)
+    np.testing.assert_allclose(shared_sample[0], two_sample[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(shared_sample[1], two_sample[1])
+
+
 TRAIN_EPISODE = re.compile(r"Training: total steps: (\d+), episode rewards: (\S+)$")
 EVAL_LINE = re.compile(r"Evaluation over: (\d+) episodes, Reward: (\S+)$")
 # A fast CartPole config: 10 epochs at a constant 1e-3 (the classic-control config, 4 epochs at

@@ -15,7 +15,14 @@ import numpy as np
 
 from ..errors import UserError
 
-REFERENCE_CSV = os.path.join(os.path.dirname(__file__), "reference", "parl_v1.4_ppo_reference.csv")
+_REFERENCE_DIR = os.path.join(os.path.dirname(__file__), "reference")
+# PARL's published curves, digitised (reference/README.md): file -> (whose, digitising error by task)
+REFERENCES = {
+    os.path.join(_REFERENCE_DIR, "parl_v1.4_ppo_reference.csv"):
+        ("PARL v1.4 published", {"HalfCheetah": 60.0, "Hopper": 30.0}),
+    os.path.join(_REFERENCE_DIR, "parl_experiments_ppo_paddle_v4.csv"):
+        ("PARL 2.x published (PARL-experiments)", {"HalfCheetah": 22.0, "Hopper": 11.0}),
+}
 # PARL 1.4 examples/PPO/train.py: its argparse defaults, which a log's "Argv:" line leaves in force.
 PARL_DEFAULTS = {"env": "HalfCheetah-v2", "loss_type": "CLIP", "test_every_steps": 10000}
 PARL_LOSS_TYPES = ("CLIP", "KLPEN")
@@ -198,17 +205,37 @@ def up_to(run, last_step):
     return cut
 
 
-def load_reference(path=REFERENCE_CSV):
-    """{(env family, loss type): (steps array, mean-of-5-seeds reward array)}."""
-    curves = defaultdict(list)
-    try:
-        with open(path, newline="") as f:
-            for row in csv.DictReader(f):
-                key = (env_family(row["env"]), row["loss_type"])
-                curves[key].append((int(row["steps"]), float(row["eval_reward_mean_of_5_seeds"])))
-    except (OSError, KeyError, ValueError) as exc:
-        raise UserError(f"cannot read the reference curves {path} ({exc}).") from None
-    return {key: tuple(np.array(v) for v in zip(*sorted(points))) for key, points in curves.items()}
+def load_reference(paths=tuple(REFERENCES)):
+    """{(env family, loss type): curve} from digitised CSVs (columns env, loss_type, steps,
+    eval_reward_mean_of_N_seeds, and optionally band_low, band_high); a curve is a dict of
+    arrays "steps", "mean", "low", "high" (None without a band) and "seeds", "label", "error"
+    (the digitising error; 0 for a file this package does not know)."""
+    curves = {}
+    for path in paths:
+        label, errors = REFERENCES.get(path, (f"published ({os.path.basename(path)})", {}))
+        points = defaultdict(list)
+        try:
+            with open(path, newline="") as f:
+                reader = csv.DictReader(f)
+                mean_column = next((c for c in reader.fieldnames or []
+                                    if re.fullmatch(r"eval_reward_mean_of_\d+_seeds", c)), None)
+                if mean_column is None:
+                    raise KeyError("no eval_reward_mean_of_N_seeds column")
+                banded = "band_low" in reader.fieldnames
+                for row in reader:
+                    points[(env_family(row["env"]), row["loss_type"])].append(
+                        (int(row["steps"]), float(row[mean_column]),
+                         *((float(row["band_low"]), float(row["band_high"])) if banded else ())))
+        except (OSError, KeyError, ValueError) as exc:
+            raise UserError(f"cannot read the reference curves {path} ({exc}).") from None
+        seeds = int(re.findall(r"\d+", mean_column)[0])
+        for (family, loss_type), rows in points.items():
+            columns = [np.array(c) for c in zip(*sorted(rows))]
+            curves[(family, loss_type)] = {
+                "steps": columns[0], "mean": columns[1],
+                "low": columns[2] if banded else None, "high": columns[3] if banded else None,
+                "seeds": seeds, "label": label, "error": errors.get(family, 0.0)}
+    return curves
 
 
 # The flags that make two runs different settings (seed, paths and speed flags do not).
