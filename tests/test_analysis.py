@@ -1,6 +1,7 @@
 """plot.py, compare_parl.py and ablate.py aggregate on small runs and PARL logs written by the test:
 the CSV series each figure writes, the tables, and one sentence with exit 2 for every bad input."""
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -167,6 +168,33 @@ def test_the_table_says_why_a_mark_has_no_value(tmp_path):
     assert proc.returncode == 0, proc.stderr
     row = next(line for line in proc.stdout.splitlines() if line.startswith("HalfCheetah"))
     assert "500k" in row and "— (our runs end at 50k)" in row and "no verdict" in row
+
+
+def test_both_generations_against_both_published_curves(tmp_path):
+    """A first-PPO run (CLIP) and a PARL 2.x run in one panel: each beside its own published curve
+    (v1.4's CLIP; PARL-experiments' parl2, with its seed band), in the figure's CSV and the table."""
+    first = write_run(tmp_path / "clip", *evaluations(1000000, lambda s: 1800.0, interval=50000))
+    second = write_run(tmp_path / "parl2", *evaluations(1000000, lambda s: 2000.0, interval=50000))
+    config_path = os.path.join(second, "config.json")
+    with open(config_path) as f:
+        config = json.load(f)
+    with open(config_path, "w") as f:
+        json.dump({**config, "algo": "parl2"}, f)
+    proc = run(COMPARE, first, second, "--smooth", 0, "--out", tmp_path / "c.png")
+    assert proc.returncode == 0, proc.stderr
+    published = {tuple(row[::2][:2]): row for row in csv.reader(open(
+        os.path.join(ROOT, "mujoco_ppo", "analysis", "reference", "parl_experiments_ppo_paddle_v4.csv")))}
+    low, high = (float(v) for v in published[("HalfCheetah-v4", "1000000")][4:6])
+    rows = {line.split()[1]: line for line in proc.stdout.splitlines()
+            if line.startswith("HalfCheetah") and "  1M  " in line}
+    assert f"[{low:,.0f}, {high:,.0f}]" in rows["parl2"] and "2,000 (1 seed)" in rows["parl2"]
+    assert "published above our single seed" in rows["parl2"]  # 2,760 > 2,000 + 22
+    assert "1,848" in rows["CLIP"]  # v1.4's digitised CLIP mean at 1M
+    assert "published inside our single seed" in rows["CLIP"]  # within 1,800 +- 60
+    series = read_series(tmp_path / "c.csv", "HalfCheetah")
+    assert {"ours CLIP", "ours parl2", "published CLIP", "published parl2"} <= set(series)
+    band = {r["step"]: (r["low"], r["high"]) for r in series["published parl2"]}
+    assert band[1000000.0] == (low, high)
 
 
 def test_final_score_uses_each_runs_own_last_tenth(tmp_path):
