@@ -335,6 +335,72 @@ def atari_trunk_ab(rounds=3, steps=4):
     return {name: float(np.median(t)) for name, t in times.items()}
 
 
+def value_step_costs(obs_dim=18, rounds=3):
+    """--value_floor: seconds per value_learn step (256 rows, HalfCheetah's 18 -> 180/30/5 -> 1
+    value net), in one process, interleaved, the median of ``rounds``: the agent's own
+    ``value_learn`` (Paddle: forward, backward, Adam), and the same step written out in NumPy
+    with Adam (a step outside Paddle's dispatch) and without it (the arithmetic alone)."""
+    from mujoco_ppo.core.build import build_agent
+    from mujoco_ppo.core.model import value_sizes
+
+    rng = np.random.default_rng(0)
+    batch, steps = 5000, 200
+    obs = rng.normal(size=(batch, obs_dim)).astype(np.float32)
+    targets = rng.normal(size=batch).astype(np.float32)
+    agent = build_agent({}, obs_dim, 6, rng=np.random.default_rng(0))
+    sizes = (obs_dim, *value_sizes(obs_dim)[:3], 1)
+    weights = [(0.1 * rng.normal(size=(a, b))).astype(np.float32) for a, b in zip(sizes, sizes[1:])]
+    biases = [np.zeros(b, np.float32) for b in sizes[1:]]
+    params = weights + biases
+    moments = [[np.zeros_like(p), np.zeros_like(p)] for p in params]
+    rows = [rng.integers(0, batch, 256) for _ in range(steps)]
+
+    def numpy_step(x, y, adam):
+        hidden = [x]
+        for w, b in zip(weights[:-1], biases[:-1]):
+            hidden.append(np.tanh(hidden[-1] @ w + b))
+        error = (hidden[-1] @ weights[-1] + biases[-1])[:, 0] - y  # loss mean(error^2)
+        grad = (2 / len(y)) * error[:, None]
+        grads_w, grads_b = [], []
+        for layer in range(len(weights) - 1, -1, -1):
+            grads_w.append(hidden[layer].T @ grad)
+            grads_b.append(grad.sum(0))
+            if layer:
+                grad = (grad @ weights[layer].T) * (1 - hidden[layer] ** 2)
+        if adam:
+            for p, g, (m, v) in zip(params, grads_w[::-1] + grads_b[::-1], moments):
+                m *= 0.9
+                m += 0.1 * g
+                v *= 0.999
+                v += 0.001 * g * g
+                p -= 1e-3 * m / (np.sqrt(v) + 1e-8)
+
+    def numpy_learn(adam):
+        for ids in rows:
+            numpy_step(obs[ids], targets[ids], adam)
+
+    times = {"paddle_value_learn": [], "numpy_with_adam": [], "numpy_arithmetic_only": []}
+    for round_ in range(rounds + 1):  # the first round warms up and is not kept
+        for name, learn in (("paddle_value_learn", lambda: agent.value_learn(obs, targets)),
+                            ("numpy_with_adam", lambda: numpy_learn(True)),
+                            ("numpy_arithmetic_only", lambda: numpy_learn(False))):
+            start = time.perf_counter()
+            learn()
+            if round_:
+                times[name].append((time.perf_counter() - start) / steps)
+    return {"steps_per_iteration": steps, "sizes": sizes, "load_average": os.getloadavg(),
+            "seconds_per_step": {name: float(np.median(t)) for name, t in times.items()}}
+
+
+def value_floor_report(args):
+    import paddle
+    paddle.base.core.set_num_threads(1)
+    report = {"machine": machine_facts(), **value_step_costs()}
+    for name, seconds in report["seconds_per_step"].items():
+        print(f"{name:<24}{seconds * 1e3:8.3f} ms a step, {seconds * 200:6.3f} s per iteration")
+    return report
+
+
 def machine_facts():
     return {"cpu": mujoco_ppo.cpu_info("model name") or platform.machine(),
             "cores": os.cpu_count() or 1,
@@ -375,15 +441,21 @@ def main(argv=None):
                         "default: %(default)s)")
     p.add_argument("--seconds", type=float, default=10.0,
                    help="--parl2: seconds of random-action Breakout stepping (default: %(default)s)")
+    p.add_argument("--value_floor", action="store_true",
+                   help="instead: seconds per value_learn step in Paddle against the same step "
+                        "in NumPy, with and without Adam (1 thread); writes "
+                        "results/bench_value_floor.json")
     p.add_argument("--xparl_rows", metavar="JSON", help=argparse.SUPPRESS)  # internal, see above
     p.add_argument("--xparl_batches", type=int, default=3, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.xparl_rows:
         return xparl_rows(args.env, args.xparl_batches, args.xparl_rows)
-    if args.learner or args.parl2:
-        name = "bench_learner.json" if args.learner else "bench_parl2.json"
+    if args.learner or args.parl2 or args.value_floor:
+        name, make_report = (("bench_learner.json", learner_report) if args.learner else
+                             ("bench_parl2.json", parl2_report) if args.parl2 else
+                             ("bench_value_floor.json", value_floor_report))
         out = args.out or os.path.join(ROOT, "results", name)
-        report = learner_report(args) if args.learner else parl2_report(args)
+        report = make_report(args)
         os.makedirs(os.path.dirname(out), exist_ok=True)
         with open(out, "w") as f:
             json.dump(report, f, indent=2)
