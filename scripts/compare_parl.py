@@ -18,7 +18,8 @@ evaluation over the --window steps that end at the mark; min to max over the see
 PARL's published value (and its seed band where it has one), and the verdicts: the published mean
 inside or outside the band of ours (or of the logs, when no run of ours is given), that band
 widened by the curve's digitising error (60 reward on HalfCheetah and 30 on Hopper for v1.4's
-figures, 22 and 11 for PARL-experiments'). A missing value says why.
+figures; 22, 11 and 1 on HalfCheetah, Hopper and Breakout for PARL-experiments'). A missing value
+says why.
 """
 import os
 import sys

@@ -183,7 +183,7 @@ def test_both_generations_against_both_published_curves(tmp_path):
     proc = run(COMPARE, first, second, "--smooth", 0, "--out", tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     published = {tuple(row[::2][:2]): row for row in csv.reader(open(
-        os.path.join(ROOT, "mujoco_ppo", "analysis", "reference", "parl_experiments_ppo_paddle_v4.csv")))}
+        os.path.join(ROOT, "mujoco_ppo", "analysis", "reference", "parl_experiments_ppo_paddle.csv")))}
     low, high = (float(v) for v in published[("HalfCheetah-v4", "1000000")][4:6])
     rows = {line.split()[1]: line for line in proc.stdout.splitlines()
             if line.startswith("HalfCheetah") and "  1M  " in line}
@@ -199,27 +199,31 @@ def test_both_generations_against_both_published_curves(tmp_path):
 
 def test_digitiser_reads_back_a_drawn_curve_and_band():
     """scripts/digitise_parl_experiments.py on a panel drawn like PARL-experiments' (black frame,
-    grey gridlines, pink band, 3-pixel red line): the mean and the band come back to within a
-    pixel's worth of reward, through the gridlines."""
+    grey gridlines, pink band, 3-pixel red line; the y axis not starting at the frame, as on
+    Breakout's): the mean and the band come back to within a pixel's worth of reward, through the
+    gridlines."""
     sys.path.insert(0, os.path.join(ROOT, "scripts"))
-    from digitise_parl_experiments import X_LIMIT, digitise
+    from digitise_parl_experiments import digitise
 
     pixels = np.full((480, 770, 3), 255, np.uint8)
-    x0, x1, y0, y1 = 68, 754, 38, 409  # the frame; axes 0..5e6 steps, 0..8000 reward
-    to_y = lambda reward: y1 - reward / 8000 * (y1 - y0)  # noqa: E731
+    x0, x1, y0, y1 = 68, 754, 38, 409  # the frame; axes 0..5e6 steps, -500..7,500 reward
+    to_y = lambda reward: y1 - (reward + 500) / 8000 * (y1 - y0)  # noqa: E731
     mean = lambda step: 1000 + step / 2000  # noqa: E731  1,000 at 0, 3,500 at 5M
+    for reward in (2000, 4000, 6000):  # 5-pixel horizontal gridlines
+        pixels[round(to_y(reward)) - 2:round(to_y(reward)) + 3, x0:x1] = 228
     for x in range(x0, x1 + 1):
-        step = (x - x0) / (x1 - x0) * X_LIMIT
+        step = (x - x0) / (x1 - x0) * 5e6
         top, bottom = round(to_y(mean(step) + 800)), round(to_y(mean(step) - 500))
-        pixels[top:bottom + 1, x] = (250, 209, 210)
-        if abs(step / 1e6 - round(step / 1e6)) * (x1 - x0) / 5 < 2:  # a 4-pixel gridline per 1M
-            pixels[y0:y1, x] = (228, 228, 228)
-            pixels[top:bottom + 1, x] = (228, 199, 199)
+        gridline = abs(step / 1e6 - round(step / 1e6)) * (x1 - x0) / 5 < 2  # 4 pixels a 1M
+        if gridline:
+            pixels[y0:y1, x] = 228
+        pixels[top:bottom + 1, x] = (228, 199, 199) if gridline else (250, 209, 210)
         centre = round(to_y(mean(step)))
         pixels[centre - 1:centre + 2, x] = (214, 39, 40)
     pixels[y0:y1 + 1, [x0, x1]] = 0
     pixels[[y0, y1], x0:x1 + 1] = 0
-    rows = {row[0]: row[1:] for row in digitise(pixels, (0, 0, 770, 480), (0.0, 8000.0), 500000)}
+    rows = {row[0]: row[1:] for row in digitise(pixels, (0, 0, 770, 480), 5e6, (2000, 4000, 6000),
+                                                 500000)}
     assert sorted(rows) == list(range(500000, 5000001, 500000))
     for step, (got_mean, low, high) in rows.items():
         assert abs(got_mean - mean(step)) <= 22, (step, got_mean)
