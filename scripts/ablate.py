@@ -172,8 +172,10 @@ def command_for(grid_dir, relative, flags, grid):
 def run_grid(grid_dir, grid):
     runs = grid_runs(grid)
     os.makedirs(grid_dir, exist_ok=True)
+    recorded = {key: value for key, value in grid.items()  # a parl2 grid has no parl1 axes
+                if grid["algo"] == "parl1" or key not in PARL1_ONLY}
     with open(os.path.join(grid_dir, "grid.json"), "w") as f:
-        json.dump(grid, f, indent=2)
+        json.dump(recorded, f, indent=2)
     pending, running, failed = [], [], []
     for relative, flags in runs:
         command, status, note = command_for(grid_dir, relative, flags, grid)

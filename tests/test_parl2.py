@@ -459,14 +459,15 @@ def test_the_grid_runner_runs_resumes_and_aggregates_a_parl2_grid(tmp_path):
     first = _ablate("run", grid, *common, "--steps", 1024, *tiny)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "2 runs, 2 to run" in first.stdout and "done  CartPole-v1/parl2/seed1" in first.stdout
-    assert json.loads((grid / "grid.json").read_text())["algo"] == "parl2"
     run_dir = grid / "runs" / "CartPole-v1" / "parl2" / "seed0"
     config = json.loads((run_dir / "config.json").read_text())
     assert config["algo"] == "parl2" and config["args"]["learner_threads"] == 1
     assert [int(r["steps"]) for r in read_progress(run_dir)] == [512, 1024]
 
-    again = _ablate("run", grid, *common, "--steps", 1024, *tiny)
-    assert again.returncode == 0 and "2 runs, 0 to run" in again.stdout, again.stdout
+    recorded = json.loads((grid / "grid.json").read_text())
+    assert recorded["algo"] == "parl2" and "loss_type" not in recorded and "kl_targ" not in recorded
+    again = _ablate("run", grid, "--config", grid / "grid.json")  # the record runs the grid again
+    assert again.returncode == 0 and "2 runs, 0 to run" in again.stdout, again.stdout + again.stderr
 
     longer = _ablate("run", grid, *common, "--steps", 1536, *tiny)
     assert longer.returncode == 0, longer.stdout + longer.stderr
