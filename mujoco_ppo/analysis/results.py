@@ -213,7 +213,8 @@ def load_reference(paths=tuple(REFERENCES)):
     (the digitising error; 0 for a file this package does not know)."""
     curves = {}
     for path in paths:
-        label, errors = REFERENCES.get(path, (f"published ({os.path.basename(path)})", {}))
+        label, errors = REFERENCES.get(os.path.abspath(path),
+                                       (f"published ({os.path.basename(path)})", {}))
         points = defaultdict(list)
         try:
             with open(path, newline="") as f:
