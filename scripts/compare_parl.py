@@ -52,12 +52,23 @@ def marks_until(last):
     return [m for m in [500000] + list(range(1000000, last + 1, 1000000)) if m <= last]
 
 
+def reached(run):
+    """The step a run counts as having reached: its last step, or, for a parl2 run that ran all
+    its updates, its step budget (it stops at the last whole rollout within it: 999,424 of 1M)."""
+    config = run["config"].get("config", {})
+    if run["config"].get("algo") == "parl2" and "batch_size" in config:
+        budget = config["train_total_steps"]
+        if run["last_step"] == budget // config["batch_size"] * config["batch_size"]:
+            return budget
+    return run["last_step"]
+
+
 def band_at(runs, mark, window):
     """Each run's mean evaluation in (mark - window, mark], over the runs that reach the mark."""
     values = []
     for run in runs:
         near = (run["eval_steps"] > mark - window) & (run["eval_steps"] <= mark)
-        if run["last_step"] >= mark and near.any():
+        if reached(run) >= mark and near.any():
             values.append(run["eval_reward"][near].mean())
     return np.array(values)
 
@@ -159,7 +170,7 @@ def main(argv=None):
                 draw_curve(ax, curve, runs, "eval", colour, f"{who} {loss_type} ({env_name})", style)
                 series.append((family, f"{who} {loss_type}", curve))
             everything = groups["ours"] + groups["logs"]
-            last = max(run["last_step"] for run in everything)
+            last = max(reached(run) for run in everything)
             curve = reference.get((family, loss_type))
             shown = curve["steps"] <= 1.05 * last if curve is not None else np.array([False])
             if shown.any():

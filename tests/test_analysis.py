@@ -172,14 +172,18 @@ def test_the_table_says_why_a_mark_has_no_value(tmp_path):
 
 def test_both_generations_against_both_published_curves(tmp_path):
     """A first-PPO run (CLIP) and a PARL 2.x run in one panel: each beside its own published curve
-    (v1.4's CLIP; PARL-experiments' parl2, with its seed band), in the figure's CSV and the table."""
+    (v1.4's CLIP; PARL-experiments' parl2, with its seed band), in the figure's CSV and the table;
+    the parl2 run, which ran all its updates, counts as reaching its 1M budget."""
     first = write_run(tmp_path / "clip", *evaluations(1000000, lambda s: 1800.0, interval=50000))
-    second = write_run(tmp_path / "parl2", *evaluations(1000000, lambda s: 2000.0, interval=50000))
+    # parl2 stops at the last whole rollout within its budget: 488 rollouts of 2,048 = 999,424
+    steps = list(range(2048, 999425, 2048))
+    second = write_run(tmp_path / "parl2", steps, {s: 2000.0 for s in steps[::10] + steps[-1:]})
     config_path = os.path.join(second, "config.json")
     with open(config_path) as f:
         config = json.load(f)
     with open(config_path, "w") as f:
-        json.dump({**config, "algo": "parl2"}, f)
+        json.dump({**config, "algo": "parl2",
+                   "config": {"batch_size": 2048, "train_total_steps": 1000000}}, f)
     proc = run(COMPARE, first, second, "--smooth", 0, "--out", tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     published = {tuple(row[::2][:2]): row for row in csv.reader(open(
