@@ -455,11 +455,7 @@ def main(argv=None):
                              ("bench_parl2.json", parl2_report) if args.parl2 else
                              ("bench_value_floor.json", value_floor_report))
         out = args.out or os.path.join(ROOT, "results", name)
-        report = make_report(args)
-        os.makedirs(os.path.dirname(out), exist_ok=True)
-        with open(out, "w") as f:
-            json.dump(report, f, indent=2)
-        return print(f"wrote {out}")
+        return write_report(make_report(args), out)
     cores = os.cpu_count() or 1
     workers = default_num_workers(cores, 5)
 
@@ -498,12 +494,23 @@ def main(argv=None):
         print(f"{name:<26}{run['sample_time_per_iteration']:>8.3f}"
               f"{run['policy_time_per_iteration']:>8.3f}{run['value_time_per_iteration']:>8.3f}"
               f"{run['iteration_seconds']:>8.3f}{run['peak_rss_mb']:>9.0f}")
-    out = args.out or os.path.join(ROOT, "results", f"bench_{args.env}.json")
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    with open(out, "w") as f:
-        json.dump(report, f, indent=2)
+    return write_report(report, args.out or os.path.join(ROOT, "results", f"bench_{args.env}.json"))
+
+
+def write_report(report, out):
+    """``report`` as JSON to ``out``; exit status 2 (the report printed instead) if it cannot be
+    written, so that a long measurement is not lost."""
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+        with open(out, "w") as f:
+            json.dump(report, f, indent=2)
+    except OSError as exc:
+        print(f"bench.py: error: cannot write {out} ({exc.strerror}); the report:\n"
+              f"{json.dumps(report)}", file=sys.stderr)
+        return 2
     print(f"\nwrote {out}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

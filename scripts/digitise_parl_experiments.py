@@ -93,6 +93,11 @@ def digitise(pixels, region, x_limit, gridlines, every):
     return out
 
 
+def fail(message):
+    print(f"digitise_parl_experiments.py: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("png", nargs="+", help="the figures named above, at those commits")
@@ -103,21 +108,24 @@ def main():
         try:
             pixels = np.asarray(Image.open(path).convert("RGB"))
         except OSError as exc:
-            sys.exit(f"digitise_parl_experiments.py: error: cannot read {path} ({exc})")
+            fail(f"cannot read {path} ({exc})")
         panels = FIGURES.get((pixels.shape[1], pixels.shape[0]))
         if panels is None:
-            sys.exit(f"digitise_parl_experiments.py: error: {path} is {pixels.shape[1]}x"
-                     f"{pixels.shape[0]} pixels, not one of the figures named in --help")
+            fail(f"{path} is {pixels.shape[1]}x{pixels.shape[0]} pixels, not one of the figures "
+                 "named in --help")
         for env, spec in panels.items():
             try:
                 rows += [[env, "parl2", *row] for row in digitise(pixels, *spec)]
             except ValueError as exc:
-                sys.exit(f"digitise_parl_experiments.py: error: {path}, {env}: {exc}")
-    with replaced_when_done(args.out) as tmp, open(tmp, "w", newline="") as f:
-        writer = csv.writer(f)  # loss_type "parl2": the grid runner's name for this PPO
-        writer.writerow(["env", "loss_type", "steps", "eval_reward_mean_of_3_seeds", "band_low",
-                         "band_high"])
-        writer.writerows(rows)
+                fail(f"{path}, {env}: {exc}")
+    try:
+        with replaced_when_done(args.out) as tmp, open(tmp, "w", newline="") as f:
+            writer = csv.writer(f)  # loss_type "parl2": the grid runner's name for this PPO
+            writer.writerow(["env", "loss_type", "steps", "eval_reward_mean_of_3_seeds",
+                             "band_low", "band_high"])
+            writer.writerows(rows)
+    except OSError as exc:
+        fail(f"cannot write {args.out} ({exc.strerror})")
     print(f"wrote {args.out}")
 
 
