@@ -54,9 +54,11 @@ def marks_until(last):
 
 def reached(run):
     """The step a run counts as having reached: its last step, or, for a parl2 run that ran all
-    its updates, its step budget (it stops at the last whole rollout within it: 999,424 of 1M)."""
-    config = run["config"].get("config", {})
-    if run["config"].get("algo") == "parl2" and "batch_size" in config:
+    its updates, its step budget (it stops at the last whole rollout within it: 999,424 of 1M).
+    A PARL log has no config: its last step."""
+    run_config = run.get("config", {})
+    config = run_config.get("config", {})
+    if run_config.get("algo") == "parl2" and "batch_size" in config:
         budget = config["train_total_steps"]
         if run["last_step"] == budget // config["batch_size"] * config["batch_size"]:
             return budget
