@@ -57,11 +57,10 @@ def reached(run):
     its updates, its step budget (it stops at the last whole rollout within it: 999,424 of 1M).
     A PARL log has no config: its last step."""
     run_config = run.get("config", {})
-    config = run_config.get("config", {})
-    if run_config.get("algo") == "parl2" and "batch_size" in config:
-        budget = config["train_total_steps"]
-        if run["last_step"] == budget // config["batch_size"] * config["batch_size"]:
-            return budget
+    config = run_config.get("config", {})  # parl2's resolved config, as its config.json holds it
+    if (run_config.get("algo") == "parl2" and "num_updates" in config
+            and run["last_step"] == config["num_updates"] * config["batch_size"]):
+        return config["train_total_steps"]
     return run["last_step"]
 
 
@@ -180,9 +179,9 @@ def main(argv=None):
                 published = f"{curve['label']}, mean of {curve['seeds']} seeds"
                 ax.plot(steps, mean, color=colour, ls=":", marker="s", ms=4,
                         label=f"{loss_type}: {published}")
-                low, high = ((curve[k][shown] for k in ("low", "high")) if curve["low"] is not None
-                             else (mean, mean))
-                if curve["low"] is not None:
+                banded = curve["low"] is not None
+                low, high = (curve["low"][shown], curve["high"][shown]) if banded else (mean, mean)
+                if banded:
                     ax.fill_between(steps, low, high, color=colour, alpha=0.08, hatch="..",
                                     label=f"{loss_type}: its seeds' band")
                 series.append((family, f"published {loss_type}", {

@@ -183,7 +183,8 @@ def test_both_generations_against_both_published_curves(tmp_path):
         config = json.load(f)
     with open(config_path, "w") as f:
         json.dump({**config, "algo": "parl2",
-                   "config": {"batch_size": 2048, "train_total_steps": 1000000}}, f)
+                   "config": {"batch_size": 2048, "num_updates": 488,
+                              "train_total_steps": 1000000}}, f)
     proc = run(COMPARE, first, second, "--smooth", 0, "--out", tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     published = {tuple(row[::2][:2]): row for row in csv.reader(open(
