@@ -323,13 +323,24 @@ def atari_trunk_ab(rounds=3, steps=4):
     model = AtariModel(gym.spaces.Box(0, 255, (4, 84, 84), np.uint8), gym.spaces.Discrete(4))
     ppo = PPO(model, clip_param=0.1, value_loss_coef=0.5, entropy_coef=0.01, initial_lr=2.5e-4,
               max_grad_norm=0.5)
-    times = {"shared_trunk": [], "two_passes": []}
-    for round_ in range(rounds + 1):  # the first round warms up and is not kept
-        for name in times:
-            model.share_trunk = name == "shared_trunk"
+    def learn_steps(share):
+        model.share_trunk = share
+        for _ in range(steps):
+            ppo.learn(*batch)
+
+    return interleaved_medians({"shared_trunk": lambda: learn_steps(True),
+                                "two_passes": lambda: learn_steps(False)}, rounds, steps)
+
+
+def interleaved_medians(workloads, rounds, steps):
+    """{name: median seconds per step} of ``workloads`` ({name: callable doing ``steps``
+    steps}), run in turn for ``rounds`` rounds after one warm-up round that is not kept: load
+    that comes and goes hits all of them."""
+    times = {name: [] for name in workloads}
+    for round_ in range(rounds + 1):
+        for name, work in workloads.items():
             start = time.perf_counter()
-            for _ in range(steps):
-                ppo.learn(*batch)
+            work()
             if round_:
                 times[name].append((time.perf_counter() - start) / steps)
     return {name: float(np.median(t)) for name, t in times.items()}
@@ -379,17 +390,12 @@ def value_step_costs(obs_dim=18, rounds=3):
         for ids in rows:
             numpy_step(obs[ids], targets[ids], adam)
 
-    times = {"paddle_value_learn": [], "numpy_with_adam": [], "numpy_arithmetic_only": []}
-    for round_ in range(rounds + 1):  # the first round warms up and is not kept
-        for name, learn in (("paddle_value_learn", lambda: agent.value_learn(obs, targets)),
-                            ("numpy_with_adam", lambda: numpy_learn(True)),
-                            ("numpy_arithmetic_only", lambda: numpy_learn(False))):
-            start = time.perf_counter()
-            learn()
-            if round_:
-                times[name].append((time.perf_counter() - start) / steps)
+    seconds = interleaved_medians({"paddle_value_learn": lambda: agent.value_learn(obs, targets),
+                                   "numpy_with_adam": lambda: numpy_learn(True),
+                                   "numpy_arithmetic_only": lambda: numpy_learn(False)},
+                                  rounds, steps)
     return {"steps_per_iteration": steps, "sizes": sizes, "load_average": os.getloadavg(),
-            "seconds_per_step": {name: float(np.median(t)) for name, t in times.items()}}
+            "seconds_per_step": seconds}
 
 
 def value_floor_report(args):
