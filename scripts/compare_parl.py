@@ -32,6 +32,7 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
+from mujoco_ppo.analysis.aggregate import random_policy_score  # noqa: E402
 from mujoco_ppo.analysis.curves import (check_smooth, draw_curve, finish_axes, output_paths,  # noqa: E402
                                         panel_grid, runs_curve, save_figure, smoothing_text)
 from mujoco_ppo.analysis.results import (PARL_LOSS_TYPES, REFERENCES, env_family,  # noqa: E402
@@ -114,6 +115,22 @@ def loss_type_of(run):
     return "parl2" if config.get("algo") == "parl2" else config["args"]["loss_type"]
 
 
+def draw_random_policy(ax, family, sides, series, table, width):
+    """The uniform-random return of the panel's task (that of its first run or log) as a grey
+    dashed line across the panel, a series of the CSV and a row of the table."""
+    first = next(group["ours"][0]["config"]["env_id"] if group["ours"] else group["logs"][0]["env"]
+                 for (fam, _), group in sorted(sides.items()) if fam == family)
+    score = random_policy_score(first)
+    ax.axhline(score, color="grey", ls="--", lw=1, label=f"uniform random actions ({score:,.1f})")
+    ends = np.array([0, max(reached(run) for (fam, _), group in sides.items() if fam == family
+                            for run in group["ours"] + group["logs"])])
+    series.append((family, "random policy", {"step": ends, "mean": np.full(2, score),
+                                             "low": np.full(2, score), "high": np.full(2, score),
+                                             "seeds": np.zeros(2)}))
+    table.append([family, "random", "—", f"{score:,.1f} ({first}, 10 episodes)"]
+                 + [""] * (width - 4))
+
+
 def main(argv=None):
     p = OneLineErrorParser(prog="compare_parl.py", description=__doc__.splitlines()[0])
     p.add_argument("runs", nargs="*", help="output directories of train.py (none: PARL logs only)")
@@ -134,6 +151,10 @@ def main(argv=None):
     p.add_argument("--window", type=whole_number, default=50000,
                    help="steps before each mark whose evaluations the table averages "
                         "(default: %(default)s)")
+    p.add_argument("--random_policy", action="store_true",
+                   help="also draw and print each task's return under uniform random actions "
+                        "(10 episodes, seed 0; on Atari whole games through the evaluation "
+                        "wrappers): the floor a learning curve starts from")
     args = p.parse_args(argv)
     smooth = check_smooth(args.smooth)
     if args.window < 1:
@@ -208,6 +229,8 @@ def main(argv=None):
                 if args.parl_log:
                     row.append(cell(logs, groups["logs"], "the logs") if groups["logs"] else "— (no logs)")
                 table.append(row + [published_cell, "; ".join(checks) or "no verdict: nothing to compare"])
+        if args.random_policy:
+            draw_random_policy(ax, family, sides, series, table, len(columns))
         finish_axes(ax, family, "evaluation reward")
     widths = [max(len(str(r[i])) for r in table + [columns]) for i in range(len(columns))]
     for row in [columns] + table:

@@ -13,7 +13,8 @@ from scipy.stats import trim_mean
 from helpers import ROOT
 from synthetic_runs import every, write_run
 
-from mujoco_ppo.analysis.aggregate import final_score, iqm, stratified_bootstrap_iqm
+from mujoco_ppo.analysis.aggregate import (final_score, iqm, random_policy_score,
+                                           stratified_bootstrap_iqm)
 from mujoco_ppo.analysis.curves import setting_curve, trailing_mean
 from mujoco_ppo.analysis.results import load_run
 
@@ -200,6 +201,19 @@ def test_both_generations_against_both_published_curves(tmp_path):
     assert {"ours CLIP", "ours parl2", "published CLIP", "published parl2"} <= set(series)
     band = {r["step"]: (r["low"], r["high"]) for r in series["published parl2"]}
     assert band[1000000.0] == (low, high)
+
+
+def test_random_policy_is_drawn_as_the_tasks_uniform_random_return(tmp_path):
+    folder = write_run(tmp_path / "run", *evaluations(50000, lambda s: 300.0), env_id="CartPole-v1")
+    proc = run(COMPARE, folder, "--random_policy", "--out", tmp_path / "c.png")
+    assert proc.returncode == 0, proc.stderr
+    score = random_policy_score("CartPole-v1")
+    assert 10 < score < 50  # uniform actions topple the pole in about 22 steps
+    row = next(line for line in proc.stdout.splitlines() if line.split()[:2] == ["CartPole", "random"])
+    assert f"{score:,.1f} (CartPole-v1, 10 episodes)" in row
+    line = read_series(tmp_path / "c.csv", "CartPole")["random policy"]
+    assert [(r["step"], r["mean"]) for r in line] == [(0.0, pytest.approx(score, abs=1e-3)),
+                                                      (50000.0, pytest.approx(score, abs=1e-3))]
 
 
 def test_digitiser_reads_back_a_drawn_curve_and_band():
