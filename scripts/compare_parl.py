@@ -235,8 +235,12 @@ def main(argv=None):
     widths = [max(len(str(r[i])) for r in table + [columns]) for i in range(len(columns))]
     for row in [columns] + table:
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+    atari = any(run["config"].get("config", {}).get("kind") == "atari"
+                for group in sides.values() for run in group["ours"])
     save_figure(fig, smoothing_text(smooth, max(bins)) + " Dotted squares: PARL's published "
-                "curves (digitised; dotted band: their seeds' spread).", png, csv_path, series)
+                "curves (digitised; dotted band: their seeds' spread)."
+                + (" Atari: a step is an agent step of 4 frames." if atari else ""),
+                png, csv_path, series)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ point is the mean, minimum and maximum over the runs that have one, at the mean 
 """
 import csv
 import os
+import textwrap
 from collections import defaultdict
 from contextlib import contextmanager
 
@@ -192,8 +193,12 @@ def write_text(path, text):
 
 def save_figure(fig, caption, png_path, csv_path, series):
     """PNG with ``caption`` under the panels, and the CSV of [(panel, setting, curve)] beside it."""
-    fig.text(0.01, 0.005, caption, fontsize=7, ha="left", va="bottom", wrap=True)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    width, height = fig.get_size_inches()
+    # 7-point text: about 18 characters to the inch, 0.12 inch a line; the panels are laid out
+    # above however many lines the caption wraps to, so it never covers an axis label
+    lines = textwrap.wrap(caption, int(18 * (width - 0.2)))
+    fig.text(0.01, 0.005, "\n".join(lines), fontsize=7, ha="left", va="bottom")
+    fig.tight_layout(rect=(0, (0.12 * len(lines) + 0.05) / height, 1, 1))
     try:
         with replaced_when_done(png_path) as temporary:
             fig.savefig(temporary, dpi=100, format="png")
