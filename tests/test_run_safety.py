@@ -365,6 +365,35 @@ def test_a_signal_during_start_up_is_one_sentence(tmp_path, signum, delay):
         assert says_checkpoint == bool(saved), stderr
 
 
+FORKED_CHILD_AT_EXIT = """
+import multiprocessing, sys, time
+sys.path.insert(0, sys.argv[1])
+from mujoco_ppo.run.run_log import StopRequest, accept_stop_signals
+
+if __name__ == "__main__":
+    accept_stop_signals()
+    if sys.argv[2] == "loop":
+        StopRequest()
+    child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(5,))
+    child.start()
+    time.sleep(0.5)
+    child.terminate()  # as multiprocessing does to a daemonic child when its parent exits
+    child.join()
+    print(child.exitcode)
+"""
+
+
+@pytest.mark.parametrize("handler", ["start-up", "loop"])
+def test_a_forked_child_ends_quietly_on_sigterm(handler):
+    """Hostile case: PARL's heartbeat server is a process forked from train.py, which
+    multiprocessing ends with SIGTERM when train.py exits; it must not raise the run's
+    Interrupted (and print its traceback) but end by the signal."""
+    proc = subprocess.run([sys.executable, "-c", FORKED_CHILD_AT_EXIT, ROOT, handler],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert proc.stdout.split() == [str(-signal.SIGTERM)]
+
+
 def test_logger_write_failures_raise_naming_the_file():
     logger = make_logger("/dev/full")  # every write: ENOSPC
     with pytest.raises(WriteFailed, match="/dev/full .No space left on device"):

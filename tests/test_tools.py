@@ -1,5 +1,6 @@
 """evaluate.py, scripts/plot.py, scripts/compare_parl.py and the TensorBoard files, on real runs."""
 import os
+import shutil
 import subprocess
 import sys
 
@@ -41,6 +42,22 @@ def test_evaluate_prints_mean_and_std_and_writes_a_playable_video(finished_run, 
     again = run_script(os.path.join(ROOT, "evaluate.py"), "--checkpoint", finished_run,
                        "--episodes", 3, "--seed", 5)
     assert again.stdout.splitlines()[-1] == summary  # deterministic
+
+
+def test_make_goes_on_without_the_video_packages_for_a_user_who_is_not_root():
+    """Hostile case: `make install` ran apt-get for every user, which failed for one who is not
+    root and aborted the whole install, though only --video needs those packages."""
+    as_a_user = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]  # nobody
+    if not (shutil.which("dpkg") and shutil.which("make") and shutil.which("setpriv")):
+        pytest.skip("needs dpkg, make and setpriv")
+    missing = "mujoco-ppo-no-such-package"
+    proc = subprocess.run([*(as_a_user if os.geteuid() == 0 else []), "make",
+                           "--no-print-directory", "video-libraries", f"VIDEO_PACKAGES={missing}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.splitlines() == [
+        f"evaluate.py --video needs the Debian packages {missing}, missing here: install them as "
+        f"root (apt-get install {missing}); everything else is installed."]
 
 
 @pytest.mark.parametrize("args, phrase", [

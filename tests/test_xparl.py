@@ -6,11 +6,14 @@ import re
 import sys
 import time
 
+import subprocess
+
 import psutil
 import pytest
 
 from helpers import ROOT, eval_rewards, read_progress
-from mujoco_ppo.xparl import private_network_command
+from mujoco_ppo.errors import UserError
+from mujoco_ppo.xparl import exposure_warning, ipv4_of, private_network_command
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +42,55 @@ def test_short_training_on_the_cluster_logs_like_parl(session):
     assert len(eval_rewards(run)) >= 3
     cluster_log = (session["out"] / "cluster.log").read_text()
     assert "The Parl cluster is started at localhost:8010" in cluster_log
+
+
+def test_every_socket_of_the_cluster_and_the_run_listens_on_loopback_only(session):
+    """Hostile case: PARL listens on every interface, and whoever reaches it runs code."""
+    listening = session["actors_killed"]["listening"]  # master, worker, jobs, train.py
+    assert {"127.0.0.1:8010", "127.0.0.1:8110"} <= set(listening)  # the master, its monitor
+    assert len(listening) >= 10, listening  # the worker's, log server's, jobs' and heartbeats'
+    assert [a for a in listening if ipv4_of(a.rpartition(":")[0]) != "127.0.0.1"] == []
+
+
+def test_the_cluster_says_where_it_listens(session):
+    cluster_log = (session["out"] / "cluster.log").read_text()
+    listed = re.findall(r"^#   (\S+)  (.+)$", cluster_log, re.M)
+    assert {("127.0.0.1:8010", "master"), ("127.0.0.1:8110", "monitor")} <= set(listed)
+    assert {"worker", "log server"} <= {role for _, role in listed}
+    assert all(ipv4_of(address.rpartition(":")[0]) == "127.0.0.1" for address, _ in listed)
+
+
+def test_a_run_on_the_cluster_prints_no_traceback(session):
+    """Hostile case: PARL's heartbeat process, forked from train.py, printed a traceback when
+    train.py ended it, even after a run that succeeded."""
+    for run in ("train", "discrete"):
+        assert session[run]["rc"] == 0 and "Traceback" not in session[run]["stderr"], \
+            session[run]["stderr"]
+
+
+@pytest.mark.parametrize("flags, phrase", [
+    (["--host", "10.1.2.3"], "--host 10.1.2.3 is not a loopback address, and whoever reaches it "
+                             "can run any code on every machine of the cluster: add --allow_remote"),
+    (["--host", "0.0.0.0", "--allow_remote"], "--host 0.0.0.0 means every interface"),
+    (["--host", "localhost"], "--host localhost is not an IPv4 address")])
+def test_a_cluster_beyond_loopback_is_refused_before_it_starts(flags, phrase):
+    command, reason = private_network_command(
+        [sys.executable, "-m", "mujoco_ppo.xparl", *flags, "start", "--port", "8010"])
+    if command is None:
+        pytest.skip(f"no private network namespace on this machine: {reason}")
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"xparl: error: {phrase}") and proc.stderr.count("\n") == 1
+    assert proc.stdout == ""
+
+
+def test_allow_remote_accepts_an_address_beyond_loopback_with_a_warning():
+    assert exposure_warning("127.0.0.1", allow_remote=False) is None
+    assert exposure_warning("127.0.0.2", allow_remote=False) is None
+    warning = exposure_warning("10.1.2.3", allow_remote=True)
+    assert warning.startswith("warning: the cluster listens on 10.1.2.3, without authentication")
+    with pytest.raises(UserError, match="add --allow_remote"):
+        exposure_warning("10.1.2.3", allow_remote=False)
 
 
 def test_discrete_actions_and_trpo_on_the_cluster(session):

@@ -2,12 +2,14 @@
 
     python tests/xparl_session.py OUT_DIR
 
-Brings loopback up, starts an xparl cluster on 127.0.0.1 with 2 CPUs, runs train.py against it
-(a short training, then the three failures a user can meet: too many actors, no cluster at the
-address, actors killed mid-run, then that run resumed), stops the cluster, and writes OUT_DIR/session.json with each
-run's exit status and error line and the cluster processes still alive after `xparl stop`.
+Brings loopback up, starts an xparl cluster (by default, on 127.0.0.1) with 2 CPUs, runs train.py
+against it (a short training, then the three failures a user can meet: too many actors, no cluster
+at the address, actors killed mid-run, then that run resumed), stops the cluster, and writes
+OUT_DIR/session.json with each run's exit status, error line and stderr, the TCP sockets that
+listened while actors sampled, and the cluster processes still alive after `xparl stop`.
 """
 import glob
+import ipaddress
 import json
 import os
 import subprocess
@@ -31,7 +33,24 @@ def error_line(stderr):
 
 
 def outcome(proc):
-    return {"rc": proc.returncode, "last_line": error_line(proc.stderr)}
+    return {"rc": proc.returncode, "last_line": error_line(proc.stderr),
+            "stderr": proc.stderr[-4000:]}
+
+
+def listening_addresses():
+    """"ADDRESS:PORT" of every TCP socket listening in this network namespace, from the
+    kernel's tables (addresses in hex, in 32-bit words of the host's byte order)."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                if state == "0A":  # TCP_LISTEN
+                    address, port = local.split(":")
+                    raw = bytes.fromhex(address)
+                    words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+                    found.append(f"{ipaddress.ip_address(words)}:{int(port, 16)}")
+    return found
 
 
 def cluster_processes():
@@ -53,6 +72,7 @@ def kill_actors_mid_run(address, out):
         if os.path.exists(progress) and len(read_progress(output_dir)) >= 3:
             break
         time.sleep(0.2)
+    listening = listening_addresses()
     for line in cluster_processes():
         if "remote/job.py" in line:
             subprocess.run(["kill", "-9", line.split()[0]])
@@ -64,7 +84,7 @@ def kill_actors_mid_run(address, out):
     with open(os.path.join(out, "killed.log"), "w") as f:
         f.write(stderr)
     return {"rc": proc.returncode, "last_line": error_line(stderr),
-            "iterations": len(read_progress(output_dir))}
+            "iterations": len(read_progress(output_dir)), "listening": listening}
 
 
 def main(out):

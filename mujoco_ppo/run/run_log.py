@@ -221,7 +221,7 @@ class StopRequest:
 
     def __init__(self):
         self.signal = None
-        self._previous = {sig: signal.signal(sig, self._handle)
+        self._previous = {sig: signal.signal(sig, in_this_process_only(self._handle))
                           for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def _handle(self, signum, frame):
@@ -239,8 +239,25 @@ def accept_stop_signals():
     the handler Paddle installs), and those that arrived while train.py held them blocked during
     the imports are delivered now."""
     for signum in STOP_SIGNALS:
-        signal.signal(signum, stop_at_once)
+        signal.signal(signum, in_this_process_only(stop_at_once))
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def in_this_process_only(handler):
+    """``handler`` for this process; in a child forked from it, the signal's default action.
+
+    A forked child inherits Python's signal handlers: PARL's heartbeat server process, which
+    multiprocessing ends with SIGTERM when the run exits, would raise Interrupted in the middle
+    of PARL's loop and print its traceback. There the signal ends the child quietly instead."""
+    owner = os.getpid()
+
+    def handle(signum, frame):
+        if os.getpid() == owner:
+            return handler(signum, frame)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    return handle
 
 
 def stop_at_once(signum, frame):

@@ -18,8 +18,6 @@ import zmq
 from ..errors import SamplingError, UserError
 from .episodes import EpisodeWorker, episode_shares, merge_batch
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
-
 
 def cluster_cpus(address, timeout_s=5.0):
     """(used, free) CPUs of the xparl cluster whose master listens at ``address`` (the answer that
@@ -72,10 +70,11 @@ class XparlSampler:
     def __init__(self, address, env_id, seeds, timeout_s, worker=EpisodeWorker, worker_args=()):
         """One actor per seed: ``worker(env_id, *worker_args, seed)`` on the cluster (PARL 2.x's
         PPO sends its parl2.env_utils.EnvWorker, one environment each, this way)."""
-        if address.rsplit(":", 1)[0] in LOOPBACK_HOSTS:
-            # A cluster on loopback reaches this process on loopback only (see mujoco_ppo/xparl.py).
-            from ..xparl import use_loopback
-            use_loopback()
+        from ..xparl import address_towards, serve_on
+
+        # PARL's heartbeat servers in this process listen on, and announce, the one address
+        # that the cluster reaches (127.0.0.1 for a cluster on loopback), not every interface.
+        serve_on(address_towards(address))
         self._wait_for_cpus(address, len(seeds), timeout_s)
         import parl
         from parl.remote.exceptions import FutureObjectEmpty
