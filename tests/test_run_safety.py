@@ -213,6 +213,21 @@ def test_checkpoints_are_rotated_by_iteration_number_past_999999(small_run, tmp_
     assert skipped == []
 
 
+def test_rotation_counts_only_intact_checkpoints(small_run, tmp_path):
+    """Hostile case: an empty checkpoints/iter_999999 was kept as one of the two newest and an
+    intact checkpoint deleted in its place."""
+    arrays, state = checkpoint.load(checkpoint_dirs(small_run)[0])
+    state = {k: v for k, v in state.items() if k not in ("sha256", "checksum")}
+    (tmp_path / "iter_999999").mkdir()
+    saver = checkpoint.Checkpointer(str(tmp_path))
+    for iteration in (1, 2, 3):
+        saver.save(iteration, arrays, {**state, "counters": {**state["counters"],
+                                                             "iteration": iteration}})
+    assert sorted(os.listdir(tmp_path)) == ["iter_000002", "iter_000003", "iter_999999", "latest"]
+    assert [os.path.basename(path) for _, path in saver.intact_checkpoints()] == [
+        "iter_000003", "iter_000002"]
+
+
 # --- files that parse but hold the wrong thing ------------------------------------------------
 
 def reseal(state):
