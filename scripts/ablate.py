@@ -20,8 +20,8 @@ learning on one thread, since the grid already keeps every core busy. Running th
 again skips finished runs (also those whose progress.csv reached --steps without a checkpoint,
 as committed evidence is), resumes killed ones from their newest intact checkpoint, and starts
 over the ones killed before they wrote a progress.csv row. A run that has rows or checkpoints but no
-intact checkpoint is never overwritten ('kept', for its owner to look at), nor is a run that
-another process writes ('busy').
+intact checkpoint, or a damaged progress.csv, is never overwritten ('kept', for its owner to look
+at), nor is a run that another process writes ('busy').
 
 `aggregate` writes, under GRID_DIR: summary.csv and summary.md (per environment and setting: the
 final evaluation reward, averaged over the last 10% of each run's steps, as mean +- sample sd over seeds
@@ -99,12 +99,10 @@ def has_history(run_dir):
 
 
 def finished_steps(run_dir, algo):
-    """The steps of progress.csv's last complete row (0 without one)."""
+    """The steps of progress.csv's last complete row (0 without one); UserError naming a
+    damaged line."""
     columns = PARL2_COLUMNS if algo == "parl2" else PARL1_COLUMNS
-    try:
-        rows = complete_rows(os.path.join(run_dir, "progress.csv"), math.inf, columns)
-    except UserError:
-        return 0
+    rows = complete_rows(os.path.join(run_dir, "progress.csv"), math.inf, columns)
     return int(rows[-1]["steps"]) if rows else 0
 
 
@@ -127,8 +125,8 @@ def run_status(run_dir, steps, algo="parl1"):
     """(status, note) of a run directory: 'done' (its checkpoint, or without one its
     progress.csv, reached ``steps``), 'resume' (from its newest intact checkpoint),
     'start' (no progress.csv row and no checkpoint), 'busy' (another process writes it, or it
-    cannot be written) or 'kept' (rows or checkpoints but no intact checkpoint: never
-    overwritten)."""
+    cannot be written) or 'kept' (rows or checkpoints but no intact checkpoint, or a damaged
+    progress.csv: never overwritten)."""
     try:
         lock = RunLock(run_dir)  # held while deciding, so no other writer starts meanwhile
     except (UserError, WriteFailed) as exc:  # another writer holds it; a read-only disk
@@ -140,8 +138,11 @@ def run_status(run_dir, steps, algo="parl1"):
         try:
             _, _, state, skipped = checkpoints.load_newest_intact()
         except UserError as exc:
-            if finished_steps(run_dir, algo) >= finished_at:  # committed evidence: no checkpoints
-                return "done", "finished; its checkpoints are not kept"
+            try:
+                if finished_steps(run_dir, algo) >= finished_at:  # committed evidence
+                    return "done", "finished; its checkpoints are not kept"
+            except UserError as damaged:
+                return "kept", str(damaged)
             if has_history(run_dir):
                 return "kept", f"{exc} It is left as it is; move it away to start it over."
             return "start", None
