@@ -20,8 +20,11 @@ learning on one thread, since the grid already keeps every core busy. Running th
 again skips finished runs (also those whose progress.csv reached --steps without a checkpoint,
 as committed evidence is), resumes killed ones from their newest intact checkpoint, and starts
 over the ones killed before they wrote a progress.csv row. A run that has rows or checkpoints but no
-intact checkpoint is never overwritten ('kept', for its owner to look at), nor is a run that
-another process writes ('busy').
+intact checkpoint, or a damaged progress.csv, is never overwritten ('kept', for its owner to look
+at), nor is a run that another process writes ('busy'). One grid runner runs a grid at a time,
+and decides each run again as it starts, under the run's lock (a run finished meanwhile by hand
+is not redone). SIGINT or SIGTERM stops the runs under way, each saving a checkpoint, and then
+the grid runner, with 128 + the signal.
 
 `aggregate` writes, under GRID_DIR: summary.csv and summary.md (per environment and setting: the
 final evaluation reward, averaged over the last 10% of each run's steps, as mean +- sample sd over seeds
@@ -31,10 +34,12 @@ environments) and curves_<env>.png with the series drawn in curves_<env>.csv (se
 mujoco_ppo/analysis/aggregate.py and curves.py).
 """
 import argparse
+import contextlib
 import itertools
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -45,12 +50,13 @@ sys.path.insert(0, ROOT)
 from mujoco_ppo.run.config import (CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO,  # noqa: E402
                                    OneLineErrorParser, whole_number)
 from mujoco_ppo.run.checkpoint import Checkpointer  # noqa: E402
-from mujoco_ppo.run.run_lock import RunLock  # noqa: E402
-from mujoco_ppo.run.run_log import PROGRESS_COLUMNS as PARL1_COLUMNS, complete_rows  # noqa: E402
+from mujoco_ppo.run.run_lock import RunLock, holder_pid  # noqa: E402
+from mujoco_ppo.run.run_log import (PROGRESS_COLUMNS as PARL1_COLUMNS,  # noqa: E402
+                                    StopRequest, complete_rows, prepare_output_dir, stop_at_once)
 from mujoco_ppo.parl2.checkpoint import checkpointer as parl2_checkpointer  # noqa: E402
 from mujoco_ppo.parl2.train_loop import PROGRESS_COLUMNS as PARL2_COLUMNS  # noqa: E402
 from mujoco_ppo.run.schema import NUMBER, check  # noqa: E402
-from mujoco_ppo.errors import UserError, WriteFailed  # noqa: E402
+from mujoco_ppo.errors import Interrupted, UserError, WriteFailed  # noqa: E402
 
 PARAMETER = {CLIP: "clip_epsilon", KLPEN: "kl_targ", KLFIXED: "beta", NONE: None,
              TRPO: "max_kl"}
@@ -99,12 +105,10 @@ def has_history(run_dir):
 
 
 def finished_steps(run_dir, algo):
-    """The steps of progress.csv's last complete row (0 without one)."""
+    """The steps of progress.csv's last complete row (0 without one); UserError naming a
+    damaged line."""
     columns = PARL2_COLUMNS if algo == "parl2" else PARL1_COLUMNS
-    try:
-        rows = complete_rows(os.path.join(run_dir, "progress.csv"), math.inf, columns)
-    except UserError:
-        return 0
+    rows = complete_rows(os.path.join(run_dir, "progress.csv"), math.inf, columns)
     return int(rows[-1]["steps"]) if rows else 0
 
 
@@ -123,37 +127,61 @@ def finish_line(run_dir, algo, steps):
         return steps or math.inf
 
 
-def run_status(run_dir, steps, algo="parl1"):
-    """(status, note) of a run directory: 'done' (its checkpoint, or without one its
-    progress.csv, reached ``steps``), 'resume' (from its newest intact checkpoint),
-    'start' (no progress.csv row and no checkpoint), 'busy' (another process writes it, or it
-    cannot be written) or 'kept' (rows or checkpoints but no intact checkpoint: never
-    overwritten)."""
+def checkpointer(run_dir, algo):
+    return (parl2_checkpointer(run_dir) if algo == "parl2"
+            else Checkpointer(os.path.join(run_dir, "checkpoints")))
+
+
+@contextlib.contextmanager
+def decided(run_dir, steps, algo):
+    """(status, note) of a run directory, with its lock held in the block (except 'busy'):
+    'done' (its checkpoint, or without one its progress.csv, reached ``steps``), 'resume' (from
+    its newest intact checkpoint), 'start' (no progress.csv row and no checkpoint), 'busy'
+    (another process writes it, or it cannot be written) or 'kept' (rows or checkpoints but no
+    intact checkpoint, or a damaged progress.csv: never overwritten)."""
     try:
-        lock = RunLock(run_dir)  # held while deciding, so no other writer starts meanwhile
+        lock = RunLock(run_dir)
     except (UserError, WriteFailed) as exc:  # another writer holds it; a read-only disk
-        return "busy", str(exc)
+        refusal = str(exc)
+    else:
+        with contextlib.closing(lock):
+            yield status_of(run_dir, steps, algo)
+        return
+    yield "busy", refusal
+
+
+def status_of(run_dir, steps, algo):
+    finished_at = finish_line(run_dir, algo, steps)
     try:
-        checkpoints = (parl2_checkpointer(run_dir) if algo == "parl2"
-                       else Checkpointer(os.path.join(run_dir, "checkpoints")))
-        finished_at = finish_line(run_dir, algo, steps)
+        _, _, state, skipped = checkpointer(run_dir, algo).load_newest_intact()
+    except UserError as no_checkpoint:
         try:
-            _, _, state, skipped = checkpoints.load_newest_intact()
-        except UserError as exc:
             if finished_steps(run_dir, algo) >= finished_at:  # committed evidence: no checkpoints
                 return "done", "finished; its checkpoints are not kept"
-            if has_history(run_dir):
-                return "kept", f"{exc} It is left as it is; move it away to start it over."
-            return "start", None
-        note = " ".join(skipped) or None
-        return ("done" if state["counters"]["steps"] >= finished_at else "resume"), note
-    finally:
-        lock.close()
+        except UserError as damaged:
+            return "kept", str(damaged)
+        if has_history(run_dir):
+            return "kept", f"{no_checkpoint} It is left as it is; move it away to start it over."
+        return "start", None
+    note = " ".join(skipped) or None
+    return ("done" if state["counters"]["steps"] >= finished_at else "resume"), note
+
+
+def run_status(run_dir, steps, algo="parl1"):
+    """decided()'s (status, note), the lock released again."""
+    with decided(run_dir, steps, algo) as status:
+        return status
 
 
 def command_for(grid_dir, relative, flags, grid):
+    """(train.py command or None, status, note) of a run about to start, decided under its lock
+    (a train.py started by hand may have run it meanwhile). A run to start over is cleared under
+    that lock too, so that train.py is never given --overwrite: a run begun by another process
+    after the lock is released is refused by train.py, not replaced."""
     run_dir = os.path.join(grid_dir, "runs", relative)
-    status, note = run_status(run_dir, grid["steps"], grid["algo"])
+    with decided(run_dir, grid["steps"], grid["algo"]) as (status, note):
+        if status == "start":  # what it left: a log, config.json, a progress.csv header
+            prepare_output_dir(run_dir, overwrite=True)
     if status in ("done", "busy", "kept"):
         return None, status, note
     train = [sys.executable, os.path.join(ROOT, "train.py")]
@@ -163,36 +191,77 @@ def command_for(grid_dir, relative, flags, grid):
     workers = ["--num_workers", "1"] if grid["jobs"] > 1 and grid["algo"] == "parl1" else []
     if status == "resume":  # the worker count is part of the run and cannot change
         command = train + ["--resume", run_dir] + steps + threads
-    else:  # no row and no checkpoint: --overwrite replaces at most a log and a config.json
-        command = (train + flags + steps + ["--output_dir", run_dir, "--overwrite"] + workers
-                   + threads + list(grid["train_args"]))
+    else:
+        command = (train + flags + steps + ["--output_dir", run_dir] + workers + threads
+                   + list(grid["train_args"]))
     return command, status, note
+
+
+def lock_grid(grid_dir):
+    """One grid runner per grid directory (a second one would start the runs the first is
+    about to start: each run's lock is taken by its train.py only after its imports)."""
+    try:
+        return RunLock(grid_dir)
+    except UserError:
+        pid = holder_pid(grid_dir)
+        who = f"process {pid}" if pid else "another process"
+        raise UserError(f"{grid_dir} is being run by {who}; one grid runner per grid (wait for "
+                        f"it to end, or stop it first).") from None
 
 
 def run_grid(grid_dir, grid):
     runs = grid_runs(grid)
-    os.makedirs(grid_dir, exist_ok=True)
+    grid_lock = lock_grid(grid_dir)
     recorded = {key: value for key, value in grid.items()  # a parl2 grid has no parl1 axes
                 if grid["algo"] == "parl1" or key not in PARL1_ONLY}
     with open(os.path.join(grid_dir, "grid.json"), "w") as f:
         json.dump(recorded, f, indent=2)
-    pending, running, failed = [], [], []
-    for relative, flags in runs:
-        command, status, note = command_for(grid_dir, relative, flags, grid)
+    stop = StopRequest()  # the first SIGINT/SIGTERM stops the runs under way (a checkpoint each)
+    running = []
+    try:
+        failed = run_all(grid_dir, grid, runs, running, stop)
+    except Interrupted:  # a second signal before the runs under way were told of the first
+        failed = None
+    finally:  # however the grid runner ends, no run goes on without it
+        stop_runs(running, stop.signal or signal.SIGTERM)
+        stop.restore()
+        grid_lock.close()
+    if stop.signal is not None:
+        print(f"ablate.py: stopped by signal {stop.signal}; "
+              f"{what_stopped_runs_kept(grid_dir, grid['algo'], running)}; run the same "
+              f"command again to continue the grid.", file=sys.stderr)
+        return 128 + stop.signal
+    if failed:
+        print(f"ablate.py: {len(failed)} runs failed or were left alone ({', '.join(failed)}); "
+              f"see above and {grid_dir}/logs/.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_all(grid_dir, grid, runs, running, stop):
+    """Run the grid's runs, ``grid['jobs']`` at once, each in ``running`` while it runs, until
+    all have ended or ``stop`` is requested; returns the runs that failed or were left alone."""
+    pending, failed = [], []
+    for relative, flags in runs:  # what there is to do; each run is decided again as it starts
+        status, note = run_status(os.path.join(grid_dir, "runs", relative), grid["steps"],
+                                  grid["algo"])
         print(f"{status:>7}  {relative}" + (f"  ({note})" if note else ""))
-        if command:
-            pending.append((relative, command))
+        if status in ("start", "resume"):
+            pending.append((relative, flags))
         elif status in ("busy", "kept"):
             failed.append(relative)
-    print(f"{len(runs)} runs, {len(pending)} to run, {grid['jobs']} at once")
-    while pending or running:
-        while pending and len(running) < grid["jobs"]:
-            relative, command = pending.pop(0)
-            log_dir = os.path.join(grid_dir, "logs")
-            os.makedirs(log_dir, exist_ok=True)
-            log = open(os.path.join(log_dir, relative.replace(os.sep, "_") + ".out"), "a")
-            running.append((relative, subprocess.Popen(command, cwd=ROOT, stdout=log,
-                                                       stderr=subprocess.STDOUT), log, time.time()))
+    print(f"{len(runs)} runs, {len(pending)} to run, {grid['jobs']} at once", flush=True)
+    while (pending or running) and stop.signal is None:
+        while pending and len(running) < grid["jobs"] and stop.signal is None:
+            relative, flags = pending.pop(0)
+            command, status, note = command_for(grid_dir, relative, flags, grid)
+            if command is None:
+                print(f"{status:>7}  {relative}  (meanwhile" + (f"; {note})" if note else ")"),
+                      flush=True)
+                if status in ("busy", "kept"):
+                    failed.append(relative)
+                continue
+            running.append(launch(grid_dir, relative, command))
         time.sleep(1)
         for item in list(running):
             relative, proc, log, started = item
@@ -203,11 +272,45 @@ def run_grid(grid_dir, grid):
                 print(f"{verdict}  {relative}  ({time.time() - started:.0f} s)", flush=True)
                 if proc.returncode != 0:
                     failed.append(relative)
-    if failed:
-        print(f"ablate.py: {len(failed)} runs failed or were left alone ({', '.join(failed)}); "
-              f"see above and {grid_dir}/logs/.", file=sys.stderr)
-        return 1
-    return 0
+    return failed
+
+
+def launch(grid_dir, relative, command):
+    """(relative, process, log file, start time) of a train.py run, its output in
+    GRID_DIR/logs. In a session of its own: a Ctrl-C at the terminal reaches only the grid
+    runner, which passes it on once (a second one would stop the run without its checkpoint)."""
+    log_dir = os.path.join(grid_dir, "logs")
+    os.makedirs(log_dir, exist_ok=True)
+    log = open(os.path.join(log_dir, relative.replace(os.sep, "_") + ".out"), "a")
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    return relative, proc, log, time.time()
+
+
+def stop_runs(running, signum):
+    """Pass ``signum`` on to the runs under way and wait for them: each stops after its
+    iteration and saves a checkpoint (a further signal, passed on too, stops them at once)."""
+    for _, proc, _, _ in running:
+        proc.send_signal(signum)
+    for _, proc, log, _ in running:
+        while proc.poll() is None:
+            try:
+                proc.wait()
+            except Interrupted as again:
+                for _, other, _, _ in running:
+                    other.send_signal(again.signum)
+        log.close()
+
+
+def what_stopped_runs_kept(grid_dir, algo, stopped):
+    if not stopped:
+        return "no run was under way"
+    kept = []
+    for relative, _, _, _ in stopped:
+        intact = checkpointer(os.path.join(grid_dir, "runs", relative), algo).intact_checkpoints()
+        kept.append(f"{relative} keeps {os.path.basename(intact[0][1])}" if intact
+                    else f"{relative} had saved no checkpoint yet")
+    return f"the runs under way stopped ({'; '.join(kept)})"
 
 
 GRID_SCHEMA = {"algo?": str, "env?": [str], "loss_type?": [str], "clip_epsilon?": [NUMBER],
@@ -297,10 +400,17 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    for signum in (signal.SIGINT, signal.SIGTERM):  # run_grid stops its runs first
+        signal.signal(signum, stop_at_once)
     try:
         sys.exit(main())
     except UserError as exc:
         print(f"ablate.py: error: {exc}", file=sys.stderr)
         sys.exit(2)
-    except KeyboardInterrupt:
-        sys.exit("ablate.py: interrupted; run the same command again to continue the grid.")
+    except WriteFailed as exc:
+        print(f"ablate.py: {exc}.", file=sys.stderr)
+        sys.exit(1)
+    except Interrupted as exc:
+        print(f"ablate.py: interrupted by signal {exc.signum}; run the same command again.",
+              file=sys.stderr)
+        sys.exit(128 + exc.signum)

@@ -1,10 +1,15 @@
 """scripts/ablate.py (grid runs, resuming, aggregate) and compare_parl.py on PARL-format logs."""
 import csv
 import os
+import signal
 import subprocess
 import sys
+import time
+
+import pytest
 
 from helpers import ROOT, read_progress
+from mujoco_ppo.run.run_lock import holder_pid
 
 ABLATE = os.path.join(ROOT, "scripts", "ablate.py")
 GRID = ["--env", "InvertedPendulum-v4", "--loss_type", "CLIP", "KLFIXED", "--beta", "0.5",
@@ -68,3 +73,89 @@ def test_compare_parl_reads_parl_text_logs(tmp_path):
     bad = run(os.path.join(ROOT, "scripts", "compare_parl.py"), run_dir, "--parl_log",
               tmp_path / "missing.log")
     assert bad.returncode != 0 and "cannot read" in bad.stderr and "Traceback" not in bad.stderr
+
+
+TWO_RUNS = ["--env", "InvertedPendulum-v4", "--loss_type", "CLIP", "--seeds", "0", "1"]
+SETTING = os.path.join("runs", "InvertedPendulum-v4", "CLIP_clip_epsilon0.2")
+
+
+def start_grid_runner(grid, *args):
+    """ablate.py run, returned once it has said what there is to do."""
+    proc = subprocess.Popen([sys.executable, ABLATE, "run", str(grid), *TWO_RUNS, *map(str, args)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stdout:
+        if " to run, " in line:
+            return proc
+    raise AssertionError(proc.stderr.read())
+
+
+def run_files(run_dir):
+    return {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file() and p.name != ".lock"}
+
+
+def end(proc):
+    """Nothing of a test left running, whatever it asserted."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGCONT)
+        proc.kill()
+    proc.wait()
+    proc.stdout.close()
+    proc.stderr.close()
+
+
+def test_a_run_finished_while_the_grid_runner_waited_is_not_redone(tmp_path):
+    """Hostile case: a grid runner decided each run's status once at its start, and later gave
+    --overwrite to a run that a second grid runner had finished meanwhile."""
+    grid = tmp_path / "grid"
+    first = start_grid_runner(grid, "--steps", 600, "--jobs", 1)
+    try:
+        first.send_signal(signal.SIGSTOP)
+        second = run(ABLATE, "run", grid, *TWO_RUNS, "--steps", 600, "--jobs", 1)
+        assert second.returncode == 2 and second.stderr.strip().splitlines() == [
+            f"ablate.py: error: {grid} is being run by process {first.pid}; one grid runner per "
+            f"grid (wait for it to end, or stop it first)."]
+        seed1 = grid / SETTING / "seed1"  # finished by hand instead
+        by_hand = run(os.path.join(ROOT, "train.py"), "--env", "InvertedPendulum-v4", "--loss_type",
+                      "CLIP", "--seed", 1, "--train_total_steps", 600, "--output_dir", seed1)
+        assert by_hand.returncode == 0, by_hand.stderr
+        finished = run_files(seed1)
+        first.send_signal(signal.SIGCONT)
+        out, err = first.communicate(timeout=600)
+        assert first.returncode == 0, err
+        assert "   done  InvertedPendulum-v4/CLIP_clip_epsilon0.2/seed1  (meanwhile)" in out
+        assert run_files(seed1) == finished
+    finally:
+        end(first)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_the_grid_runner_stops_its_runs_each_keeping_a_checkpoint(tmp_path, signum):
+    """Hostile case: kill <ablate.py pid> ended it with 143 and no sentence, its train.py runs
+    and their workers running on as orphans."""
+    grid = tmp_path / "grid"
+    proc = start_grid_runner(grid, "--steps", 100000, "--jobs", 2)
+    run_dirs = [grid / SETTING / f"seed{seed}" for seed in (0, 1)]
+    try:
+        while not all((d / "progress.csv").exists() and read_progress(d) for d in run_dirs):
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.1)
+        trainers = [holder_pid(d) for d in run_dirs]
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=300)
+    finally:
+        end(proc)
+        orphans = [pid for pid in map(holder_pid, run_dirs) if pid]
+        for pid in orphans:
+            os.kill(pid, signal.SIGKILL)
+    assert not orphans
+    assert proc.returncode == 128 + signum and "Traceback" not in err
+    kept = [f"seed{seed} keeps iter_{len(read_progress(d)):06d}" for seed, d in enumerate(run_dirs)]
+    assert err.strip().splitlines() == [
+        f"ablate.py: stopped by signal {signum}; the runs under way stopped "
+        f"(InvertedPendulum-v4/CLIP_clip_epsilon0.2/{kept[0]}; "
+        f"InvertedPendulum-v4/CLIP_clip_epsilon0.2/{kept[1]}); run the same command again to "
+        f"continue the grid."]
+    for pid, run_dir in zip(trainers, run_dirs):
+        assert holder_pid(run_dir) is None
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

@@ -375,6 +375,28 @@ def test_resume_refuses_changed_settings_and_finished_runs(cartpole_run):
     assert finished.returncode == 2 and "larger --train_total_steps" in finished.stderr
 
 
+def test_resume_refuses_a_damaged_middle_row_naming_its_line(tmp_path):
+    """Hostile case: a damaged middle row of progress.csv cut the file there on --resume, losing
+    the intact rows after it."""
+    out = tmp_path / "run"
+    proc = run_train("--algo", "parl2", "--env", "CartPole-v1", "--env_num", 2, "--step_nums", 64,
+                     "--train_total_steps", 768, "--checkpoint_every", 2, "--seed", 0,
+                     "--output_dir", out)
+    assert proc.returncode == 0, proc.stderr
+    path = out / "progress.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    lines[3] = lines[3].replace(",", ";", 1)
+    path.write_text("".join(lines))
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != ".lock"}
+    resumed = run_train("--resume", out, "--train_total_steps", 1024)
+    assert resumed.returncode == 2 and "Traceback" not in resumed.stderr
+    assert resumed.stderr.strip().splitlines() == [
+        f"train.py: error: {path} line 4 is damaged (it has 13 fields, the header 14); nothing "
+        f"was changed: repair that line, then run again."]
+    assert {p: p.read_bytes() for p in out.rglob("*")
+            if p.is_file() and p.name != ".lock"} == before
+
+
 def test_evaluate_py_plays_whole_games_of_a_parl2_checkpoint_and_records_them(atari_run, tmp_path):
     import imageio.v2 as imageio
     video = tmp_path / "breakout.mp4"

@@ -4,6 +4,7 @@ sentence. Real train.py runs on InvertedPendulum; in-process checks where a subp
 only add Paddle's import time."""
 import copy
 import json
+import math
 import os
 import shutil
 import signal
@@ -20,7 +21,7 @@ from mujoco_ppo.errors import UserError, WriteFailed
 from mujoco_ppo.run import checkpoint
 from mujoco_ppo.run.config import check_workers_fit, default_num_workers, WORKER_RESIDENT_BYTES
 from mujoco_ppo.run.run_lock import RunLock, holder_pid
-from mujoco_ppo.run.run_log import ProgressCSV, make_logger
+from mujoco_ppo.run.run_log import ProgressCSV, complete_rows, make_logger
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import ablate  # noqa: E402
@@ -146,14 +147,66 @@ def test_progress_csv_is_cut_to_its_complete_rows_up_to_the_checkpoint(tmp_path)
     csv_file.close()
     with open(path, "a") as f:
         f.write("3,,\n5,50")  # a short row, then a torn one
-    ProgressCSV(str(path), resume_after=3).close()
+    ProgressCSV(str(path), complete_rows(str(path), 3)).close()
     assert [r["iteration"] for r in read_progress(tmp_path)] == ["1", "2", "3"]
-    ProgressCSV(str(path), resume_after=9).close()  # fewer rows than the checkpoint: all kept
+    # fewer rows than the checkpoint: all kept
+    ProgressCSV(str(path), complete_rows(str(path), 9)).close()
     assert [r["iteration"] for r in read_progress(tmp_path)] == ["1", "2", "3"]
     path.write_text("iteration,steps,episodes\n1,10,1\n2,20,2\n3,30,3\n")  # an older version's
-    ProgressCSV(str(path), resume_after=2).close()
+    ProgressCSV(str(path), complete_rows(str(path), 2)).close()
     assert [(r["iteration"], r["steps"], r["sps"]) for r in read_progress(tmp_path)] == [
         ("1", "10", ""), ("2", "20", "")]
+
+
+def write_rows(path, iterations, tail=""):
+    csv_file = ProgressCSV(str(path))
+    for i in iterations:
+        csv_file.write({"iteration": i, "steps": 10 * i, "episodes": i})
+    csv_file.close()
+    with open(path, "a") as f:
+        f.write(tail)
+
+
+def test_only_a_torn_last_row_is_dropped_and_only_past_the_checkpoint(tmp_path):
+    """Hostile case: a damaged row in the middle cut progress.csv there, losing the intact rows
+    after it."""
+    path = tmp_path / "progress.csv"
+    write_rows(path, range(1, 6), tail="6,6")  # torn while it was written
+    assert len(complete_rows(str(path), math.inf)) == 5
+    assert len(complete_rows(str(path), 5)) == 5
+    lines = path.read_bytes().splitlines(keepends=True)
+    for number, damaged in [(3, lines[2].replace(b",", b";", 1)), (3, b"\xff" + lines[2]),
+                            (3, lines[2].replace(b"20", b"2O", 1)), (4, b"9" + lines[3]),
+                            (1, lines[0].replace(b"kl,", b"kl;")),
+                            (1, lines[0].replace(b"\r\n", b",\r\n"))]:
+        path.write_bytes(b"".join(lines[:number - 1]) + damaged + b"".join(lines[number:]))
+        with pytest.raises(UserError, match=f"progress.csv line {number} is damaged"):
+            complete_rows(str(path), math.inf)
+    write_rows(path, range(1, 6))
+    path.write_text(path.read_text().replace("5,50,5", "5,50"))  # the checkpoint's row
+    with pytest.raises(UserError, match="line 6 is damaged"):
+        complete_rows(str(path), 5)
+    assert len(complete_rows(str(path), math.inf)) == 4  # no checkpoint: taken as torn
+
+
+@pytest.mark.parametrize("line, old, new", [(11, ",", ";"), (1, ",kl,", ",kl;")])
+def test_resume_refuses_a_damaged_row_or_header_naming_its_line(run_copy, line, old, new):
+    """Hostile case: one damaged byte on a middle line cut progress.csv there on --resume; on
+    the header, every row went. Nothing of the run may change, train.log included."""
+    path = run_copy / "progress.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    path.write_text("".join(lines))
+    before = {p: p.read_bytes() for p in run_copy.rglob("*") if p.is_file() and p.name != ".lock"}
+    proc = run_train("--resume", run_copy, "--train_total_steps", 800)
+    assert_one_sentence(proc, 2, f"progress.csv line {line} is damaged")
+    assert {p: p.read_bytes() for p in run_copy.rglob("*")
+            if p.is_file() and p.name != ".lock"} == before
+    assert ablate.run_status(str(run_copy), 800)[0] == "resume"  # train.py refuses, as above
+    for checkpoint_dir in checkpoint_dirs(run_copy):
+        shutil.rmtree(checkpoint_dir)
+    status, note = ablate.run_status(str(run_copy), 800)
+    assert status == "kept" and f"line {line} is damaged" in note
 
 
 def test_no_intact_checkpoint_is_one_sentence_for_train_and_evaluate(run_copy):
@@ -211,6 +264,21 @@ def test_checkpoints_are_rotated_by_iteration_number_past_999999(small_run, tmp_
     path, _, loaded, skipped = saver.load_newest_intact()
     assert path.endswith("iter_1000001") and loaded["counters"]["iteration"] == 1_000_001
     assert skipped == []
+
+
+def test_rotation_counts_only_intact_checkpoints(small_run, tmp_path):
+    """Hostile case: an empty checkpoints/iter_999999 was kept as one of the two newest and an
+    intact checkpoint deleted in its place."""
+    arrays, state = checkpoint.load(checkpoint_dirs(small_run)[0])
+    state = {k: v for k, v in state.items() if k not in ("sha256", "checksum")}
+    (tmp_path / "iter_999999").mkdir()
+    saver = checkpoint.Checkpointer(str(tmp_path))
+    for iteration in (1, 2, 3):
+        saver.save(iteration, arrays, {**state, "counters": {**state["counters"],
+                                                             "iteration": iteration}})
+    assert sorted(os.listdir(tmp_path)) == ["iter_000002", "iter_000003", "iter_999999", "latest"]
+    assert [os.path.basename(path) for _, path in saver.intact_checkpoints()] == [
+        "iter_000003", "iter_000002"]
 
 
 # --- files that parse but hold the wrong thing ------------------------------------------------

@@ -22,8 +22,8 @@ import numpy as np
 from ..errors import TrainingDiverged, UserError
 from ..run.run_lock import RunLock
 from ..run.training_run import FAILURES, report_failure
-from ..run.run_log import (ProgressCSV, Scalars, StopRequest, accept_stop_signals, make_logger,
-                           package_versions, prepare_output_dir, write_json_atomic)
+from ..run.run_log import (ProgressCSV, Scalars, StopRequest, accept_stop_signals, complete_rows,
+                           make_logger, package_versions, prepare_output_dir, write_json_atomic)
 from .config import apply_config, parse_args
 
 PROGRESS_COLUMNS = ["iteration", "steps", "episodes", "train_reward", "eval_reward",
@@ -85,13 +85,16 @@ def _train_locked(args, config, env_id, env_note, output_dir, envs, eval_seed, a
     from .storage import RolloutStorage
 
     checkpoints = checkpoint.checkpointer(output_dir)
-    saved, skipped = None, []
+    progress_path = os.path.join(output_dir, "progress.csv")
+    saved, skipped, kept_rows = None, [], []
     if args.resume:
         _, *saved, skipped = checkpoints.load_newest_intact()
         if saved[1]["counters"]["iteration"] >= config["num_updates"]:
             raise UserError(f"the run in {output_dir} already finished at "
                             f"{saved[1]['counters']['steps']} steps; pass a larger "
                             f"--train_total_steps to continue it.")
+        kept_rows = complete_rows(progress_path, saved[1]["counters"]["iteration"],
+                                  PROGRESS_COLUMNS)
     else:
         prepare_output_dir(output_dir, args.overwrite)
     logger = make_logger(os.path.join(output_dir, "train.log"))
@@ -129,9 +132,7 @@ def _train_locked(args, config, env_id, env_note, output_dir, envs, eval_seed, a
         counters = {"iteration": 0, "steps": 0, "episodes": 0, "test_flag": 0, "wall_time": 0.0}
         logger.info(f"Output in {output_dir}")
 
-    progress = ProgressCSV(os.path.join(output_dir, "progress.csv"),
-                           resume_after=counters["iteration"] if saved else None,
-                           columns=PROGRESS_COLUMNS)
+    progress = ProgressCSV(progress_path, kept_rows, PROGRESS_COLUMNS)
     scalars = Scalars(os.path.join(output_dir, "tensorboard"),
                       purge_step=counters["steps"] + 1 if saved else None)
     stop = StopRequest()

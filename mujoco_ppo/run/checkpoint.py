@@ -7,7 +7,7 @@ A checkpoint is a directory ``checkpoints/iter_NNNNNN`` holding
 - ``state.json``: counters, beta, the scaler's count, and every random stream's state.
 It is written into ``iter_NNNNNN.tmp`` and renamed, then ``checkpoints/latest`` (one line naming
 it) is replaced atomically, so a kill at any moment leaves the previous checkpoint usable. The
-two newest checkpoints (by iteration number) are kept.
+two newest intact checkpoints (by iteration number) are kept.
 
 ``state.json`` records the sha256 of ``arrays.safetensors`` and a checksum of itself (sha256 of
 its canonical JSON without that field), and is checked against the keys and types written here:
@@ -227,7 +227,9 @@ class Checkpointer:
         _write(os.path.join(self.root, "latest.tmp"), lambda f: f.write(f"{name}\n".encode()))
         os.replace(os.path.join(self.root, "latest.tmp"), os.path.join(self.root, "latest"))
         _fsync_dir(self.root)
-        for _, old in self.checkpoints()[KEEP:]:
+        # a damaged directory (an empty iter_999999) is neither counted nor removed: counted,
+        # it would displace an intact checkpoint; its owner may want to look at it
+        for _, old in self.intact_checkpoints()[KEEP:]:
             shutil.rmtree(old, ignore_errors=True)
         return final
 
@@ -243,6 +245,17 @@ class Checkpointer:
                             f"directory of that name.") from None
         numbered = [(int(m[1]), os.path.join(self.root, n)) for n in names if (m := _ITER.match(n))]
         return sorted(numbered, reverse=True)
+
+    def intact_checkpoints(self):
+        """[(iteration, path)] of the checkpoints that pass load(), newest first."""
+        return [(iteration, path) for iteration, path in self.checkpoints() if self._passes(path)]
+
+    def _passes(self, path):
+        try:
+            load(path, self.schema, self.required_arrays)
+            return True
+        except UserError:
+            return False
 
     def load_newest_intact(self):
         """(path, arrays, state, skipped) of the newest checkpoint that passes load();

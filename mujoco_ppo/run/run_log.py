@@ -5,6 +5,7 @@ import contextlib
 import csv
 import json
 import logging
+import math
 import os
 import platform
 import shutil
@@ -57,27 +58,76 @@ def write_json_atomic(path, data):
 
 
 def complete_rows(path, last_iteration, columns=PROGRESS_COLUMNS):
-    """The rows of progress.csv for iterations 1, 2, ... up to ``last_iteration``, stopping at
-    the first row that is torn (missing or extra fields) or out of sequence. A file of an
-    older version, with fewer columns, keeps its rows (the new columns stay empty)."""
-    rows = []
+    """The rows of progress.csv for iterations 1, 2, ... up to ``last_iteration`` (a
+    checkpoint's; the later rows are left out), or all of them (``math.inf``). A damaged line is
+    a UserError naming it, since cutting the file there would lose the intact rows after it;
+    only a torn last line (a kill or a full disk while it was written) is left out, when no
+    checkpoint needs it: every row is on disk before its iteration's checkpoint is saved. A
+    file of an older version, whose header is a prefix of ``columns``, keeps its rows (the new
+    columns stay empty)."""
     try:
-        with open(path, newline="") as f:
-            reader = csv.DictReader(f)
-            unknown = set(reader.fieldnames or []) - set(columns)
-            if unknown:
-                raise UserError(f"{path} has columns this version does not write "
-                                f"({', '.join(sorted(unknown))}); move it away to resume.")
-            for row in reader:
-                if (len(rows) == last_iteration or None in row or None in row.values()
-                        or row.get("iteration") != str(len(rows) + 1)):
-                    break
-                rows.append(row)
+        with open(path, "rb") as f:
+            lines = [(number, _csv_fields(line.rstrip(b"\r")))  # the lines a text editor shows
+                     for number, line in enumerate(f.read().split(b"\n"), start=1) if line.strip()]
     except FileNotFoundError:
-        pass
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise UserError(f"{path} is unreadable ({exc}); move it away to resume.") from None
+        return []
+    except OSError as exc:
+        raise UserError(f"{path} is unreadable ({exc.strerror}).") from None
+    if not lines:
+        return []
+    header = lines[0][1]
+    if header is None or len(header) < 2 or header != columns[:len(header)]:
+        _refuse(path, 1, "it is not the header of a progress.csv of this version or an older one")
+    rows = []
+    for number, fields in lines[1:]:
+        if len(rows) == last_iteration:
+            break
+        problem = _row_problem(fields, header, len(rows) + 1)
+        if problem and number == lines[-1][0] and last_iteration == math.inf:
+            break  # torn
+        if problem:
+            _refuse(path, number, problem)
+        rows.append(dict(zip(header, fields)))
     return rows
+
+
+def _csv_fields(line):
+    """The fields of one line of CSV, None if it is not UTF-8 or not one CSV record."""
+    try:
+        records = list(csv.reader([line.decode()]))
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    return records[0] if len(records) == 1 else None
+
+
+def _row_problem(fields, header, iteration):
+    """What is wrong with the progress.csv row due to be ``iteration``'s, or None."""
+    if fields is None:
+        return "it is not a line of CSV text"
+    if len(fields) != len(header):
+        return f"it has {len(fields)} fields, the header {len(header)}"
+    row = dict(zip(header, fields))
+    if row["iteration"] != str(iteration):
+        return f"its iteration is {row['iteration']!r} where {iteration} is due"
+    if not _parses(row["steps"], int):
+        return f"its steps are {row['steps']!r}, not a whole number"
+    for name, value in row.items():  # empty: not measured in that iteration
+        if value and not _parses(value, float):
+            return f"its {name} is {value!r}, not a number"
+    return None
+
+
+def _parses(text, kind):
+    try:
+        kind(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _refuse(path, number, problem):
+    raise UserError(f"{path} line {number} is damaged ({problem}); nothing was changed: repair "
+                    f"that line, then run again.")
 
 
 def package_versions():
@@ -92,13 +142,12 @@ def package_versions():
 
 class ProgressCSV:
     """progress.csv, one row per iteration, each row on disk before the next iteration starts;
-    ``columns``: PROGRESS_COLUMNS (PARL 1.x's PPO) unless given (parl2's). Resuming after
-    iteration k rewrites the file (atomically) to exactly its complete rows for iterations 1..k:
-    rows written after the checkpoint (the resumed run writes them again) and a row torn by a
-    kill or a full disk are dropped."""
+    ``columns``: PROGRESS_COLUMNS (PARL 1.x's PPO) unless given (parl2's). The file is first
+    rewritten (atomically) to exactly the rows ``kept``: when resuming after iteration k, its
+    complete_rows for iterations 1..k, read before anything of the run is written (the rows
+    after the checkpoint are written again by the resumed run)."""
 
-    def __init__(self, path, resume_after=None, columns=PROGRESS_COLUMNS):
-        kept = complete_rows(path, resume_after, columns) if resume_after is not None else []
+    def __init__(self, path, kept=(), columns=PROGRESS_COLUMNS):
         self.path, tmp = path, f"{path}.tmp"
         with writing(path):
             with open(tmp, "w", newline="") as f:

@@ -32,7 +32,7 @@ class TrainingRun:
         self.progress = self.scalars = self.stop = self.bar = None
         self.lock = RunLock(output_dir)  # before anything in the directory is read or written
         self.checkpoints = checkpoint.Checkpointer(os.path.join(output_dir, "checkpoints"))
-        self.saved, skipped = None, []
+        self.saved, skipped, self.kept_rows = None, [], []
         if args.resume:
             path, arrays, state, skipped = self.checkpoints.load_newest_intact()
             self.saved = (path, arrays, state)
@@ -40,6 +40,8 @@ class TrainingRun:
                 raise UserError(f"the run in {output_dir} already finished at "
                                 f"{state['counters']['steps']} steps; pass a larger "
                                 f"--train_total_steps to continue it.")
+            self.kept_rows = complete_rows(os.path.join(output_dir, "progress.csv"),
+                                           state["counters"]["iteration"])
         else:
             prepare_output_dir(output_dir, args.overwrite)
         start_steps = self.saved[2]["counters"]["steps"] if self.saved else 0
@@ -70,8 +72,7 @@ class TrainingRun:
             self.counters = {"iteration": 0, "steps": 0, "episodes": 0, "test_flag": 0,
                              "wall_time": 0.0}
             self.logger.info(f"Output in {self.output_dir}")
-        resumed = self.counters["iteration"] if self.saved else None
-        self.progress = ProgressCSV(os.path.join(self.output_dir, "progress.csv"), resumed)
+        self.progress = ProgressCSV(os.path.join(self.output_dir, "progress.csv"), self.kept_rows)
         self.scalars = Scalars(os.path.join(self.output_dir, "tensorboard"),
                                purge_step=self.counters["steps"] + 1 if self.saved else None)
         self.stop = StopRequest()
