@@ -31,7 +31,29 @@ def parse_args(argv=None):
         raise UserError(f"--episodes must be at least 1, got {args.episodes}")
     if not 0 <= args.seed < 2**32:
         raise UserError(f"--seed must be in [0, 2**32), got {args.seed}")
+    if args.video:
+        check_video_path(args.video)
     return args
+
+
+def check_video_path(path):
+    """UserError, before any episode runs, for a --video that imageio cannot write: a format it
+    does not know, or a place where the file cannot be created (the temporary file that
+    _write_video renames is created and removed here)."""
+    from imageio.config import known_extensions
+
+    if os.path.isdir(path):
+        raise UserError(f"--video {path} is a directory; give a file such as episode.mp4.")
+    if os.path.splitext(path)[1].lower() not in known_extensions:
+        raise UserError(f"--video {path} has no video file extension imageio knows (.mp4, .gif, "
+                        f"...).")
+    temporary = _temporary_video(path)
+    try:
+        with open(temporary, "wb"):
+            pass
+        os.remove(temporary)
+    except OSError as exc:
+        raise UserError(f"cannot write the video {path}: {exc.strerror}.") from None
 
 
 def load(path):
@@ -145,15 +167,21 @@ class _Recorder:
 def _write_video(path, frames, fps):
     import imageio.v2 as imageio
 
-    root, ext = os.path.splitext(path)
-    tmp = f"{root}.tmp{ext}"
+    tmp = _temporary_video(path)
     try:
         imageio.mimwrite(tmp, frames, fps=fps)
         os.replace(tmp, path)
     except Exception as exc:
         if os.path.exists(tmp):
             os.remove(tmp)
-        raise UserError(f"cannot write the video {path}: {exc}") from None
+        # ffmpeg's failures carry its whole output after the first line
+        reason = next(iter(str(exc).strip().splitlines()), type(exc).__name__)
+        raise UserError(f"cannot write the video {path}: {reason}") from None
+
+
+def _temporary_video(path):
+    root, ext = os.path.splitext(path)
+    return f"{root}.tmp{ext}"
 
 
 if __name__ == "__main__":

@@ -47,8 +47,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from mujoco_ppo.analysis.curves import add_smooth_flag  # noqa: E402
 from mujoco_ppo.run.config import (CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO,  # noqa: E402
-                                   OneLineErrorParser, whole_number)
+                                   OneLineErrorParser, load_run_config)
 from mujoco_ppo.run.checkpoint import Checkpointer  # noqa: E402
 from mujoco_ppo.run.run_lock import RunLock, holder_pid  # noqa: E402
 from mujoco_ppo.run.run_log import (PROGRESS_COLUMNS as PARL1_COLUMNS,  # noqa: E402
@@ -119,12 +120,11 @@ def finish_line(run_dir, algo, steps):
     if algo != "parl2":
         return steps
     try:
-        with open(os.path.join(run_dir, "config.json"), "rb") as f:
-            config = json.loads(f.read().decode())["config"]
-        total = steps or config["train_total_steps"]
-        return total // config["batch_size"] * config["batch_size"]
-    except (OSError, ValueError, KeyError, TypeError):  # not started, or not a parl2 run
+        config = load_run_config(run_dir)["config"]
+    except (UserError, KeyError):  # not started, damaged (its resume says how), or not parl2's
         return steps or math.inf
+    total = steps or config["train_total_steps"]
+    return total // config["batch_size"] * config["batch_size"]
 
 
 def checkpointer(run_dir, algo):
@@ -387,15 +387,12 @@ def main(argv=None):
     agg = sub.add_parser("aggregate", help="tables and curves of a grid's runs")
     agg.error = OneLineErrorParser.error.__get__(agg)  # a bad aggregate flag: one line, exit 2
     agg.add_argument("grid_dir")
-    agg.add_argument("--smooth", type=whole_number, default=50000,
-                     help="trailing-mean window of the curves in env steps, 0 for none "
-                          "(default: %(default)s)")
+    add_smooth_flag(agg)
     args = p.parse_args(argv)
     if args.command == "run":
         return run_grid(args.grid_dir, load_grid(args))
     from mujoco_ppo.analysis.aggregate import aggregate
-    from mujoco_ppo.analysis.curves import check_smooth
-    aggregate(args.grid_dir, check_smooth(args.smooth))  # bad input: UserError, exit 2
+    aggregate(args.grid_dir, args.smooth)  # bad input: UserError, exit 2
     return 0
 
 

@@ -50,8 +50,9 @@ import mujoco_ppo  # noqa: E402  (sets environment variables before Paddle loads
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 
-from mujoco_ppo.run.config import default_num_workers  # noqa: E402
-from mujoco_ppo.sampling.envs import make_env, space_dims  # noqa: E402
+from mujoco_ppo.errors import UserError  # noqa: E402
+from mujoco_ppo.run.config import OneLineErrorParser, default_num_workers, whole_number  # noqa: E402
+from mujoco_ppo.sampling.envs import make_env, resolve_env_id, space_dims  # noqa: E402
 from mujoco_ppo.run.run_log import package_versions  # noqa: E402
 
 
@@ -415,10 +416,32 @@ def machine_facts():
             "load_average_at_start": os.getloadavg()[0]}
 
 
+EPISODES_PER_BATCH = 5  # train.py's default, at which training_run measures
+
+
+def checked_env(env_name, steps):
+    """--env as train.py runs it (-v2/-v3 MuJoCo ids as -v4), checked with --steps before any
+    measuring: UserError for an id that cannot run here, or for fewer steps than two training
+    iterations can take (training_run leaves the first out)."""
+    import gymnasium as gym
+
+    env_id, env_note = resolve_env_id(env_name)
+    if env_note:
+        print(env_note)
+    longest = gym.registry[env_id.rpartition(":")[2]].max_episode_steps or 1
+    fewest = 2 * EPISODES_PER_BATCH * longest
+    if steps < fewest:
+        raise UserError(f"--steps {steps:,} may be a single training iteration of {env_id} "
+                        f"({EPISODES_PER_BATCH} episodes of up to {longest:,} steps); give at "
+                        f"least {fewest:,}.")
+    return env_id
+
+
 def main(argv=None):
-    p = argparse.ArgumentParser(description="Throughput and memory of mujoco_ppo's training loop.")
+    p = OneLineErrorParser(prog="bench.py",
+                           description="Throughput and memory of mujoco_ppo's training loop.")
     p.add_argument("--env", default="HalfCheetah-v4", help="Gymnasium id (default: %(default)s)")
-    p.add_argument("--steps", type=int, default=100000,
+    p.add_argument("--steps", type=whole_number, default=100000,
                    help="env steps of each training run (default: %(default)s)")
     p.add_argument("--out", default=None, help="JSON to write (default: results/bench_<env>.json)")
     p.add_argument("--learner", action="store_true",
@@ -456,6 +479,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.xparl_rows:
         return xparl_rows(args.env, args.xparl_batches, args.xparl_rows)
+    if not (args.parl2 or args.value_floor):  # the reports that measure --env
+        args.env = checked_env(args.env, args.steps)
     if args.learner or args.parl2 or args.value_floor:
         name, make_report = (("bench_learner.json", learner_report) if args.learner else
                              ("bench_parl2.json", parl2_report) if args.parl2 else
@@ -463,7 +488,7 @@ def main(argv=None):
         out = args.out or os.path.join(ROOT, "results", name)
         return write_report(make_report(args), out)
     cores = os.cpu_count() or 1
-    workers = default_num_workers(cores, 5)
+    workers = default_num_workers(cores, EPISODES_PER_BATCH)
 
     print(f"Benchmarking {args.env} on {cores} cores; default workers for 5 episodes: {workers}")
     report = {"env": args.env, "machine": machine_facts(), "default_workers": workers}
@@ -519,4 +544,8 @@ def write_report(report, out):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except UserError as exc:
+        print(f"bench.py: error: {exc}", file=sys.stderr)
+        sys.exit(2)

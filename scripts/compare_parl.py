@@ -13,7 +13,8 @@ PARL 2.x's PPO (train.py --algo parl2) are the group "parl2". PARL's published c
 (mujoco_ppo/analysis/reference: PARL v1.4's CLIP and KLPEN, means of 5 seeds; PARL 2.x's PPO from
 PARL-experiments, mean and band of 3 seeds), are drawn where the panel's data reaches them.
 
-Printed, at 0.5M, 1M and every further 1M steps: each side's mean and seed band (each run's mean
+Printed, at 0.5M, 1M and every further 1M steps (beyond 20M steps, every further k M, the fewest
+that leave 20 marks after 0.5M): each side's mean and seed band (each run's mean
 evaluation over the --window steps that end at the mark; min to max over the seeds that reach it),
 PARL's published value (and its seed band where it has one), and the verdicts: the published mean
 inside or outside the band of ours (or of the logs, when no run of ours is given), that band
@@ -33,10 +34,11 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
 from mujoco_ppo.analysis.aggregate import random_policy_score  # noqa: E402
-from mujoco_ppo.analysis.curves import (check_smooth, draw_curve, finish_axes, output_paths,  # noqa: E402
+from mujoco_ppo.analysis.curves import (add_smooth_flag, draw_curve, finish_axes, output_paths,  # noqa: E402
                                         panel_grid, runs_curve, save_figure, smoothing_text)
 from mujoco_ppo.analysis.results import (PARL_LOSS_TYPES, REFERENCES, env_family,  # noqa: E402
-                                         load_reference, load_runs, note, read_parl_log, up_to)
+                                         load_reference, load_runs, note, parl1_flag,
+                                         read_parl_log, up_to)
 from mujoco_ppo.errors import UserError  # noqa: E402
 from mujoco_ppo.run.config import OneLineErrorParser, whole_number  # noqa: E402
 
@@ -49,8 +51,14 @@ def short(steps):
     return f"{steps / 1e6:g}M" if steps >= 1e6 else f"{steps / 1e3:g}k"
 
 
+MAX_MARKS = 20  # rows of the table per group: beyond 20M steps the marks are further apart
+
+
 def marks_until(last):
-    return [m for m in [500000] + list(range(1000000, last + 1, 1000000)) if m <= last]
+    """0.5M and every multiple of the spacing up to ``last``: 1M, or the fewest whole millions
+    that leave at most MAX_MARKS marks after 0.5M."""
+    spacing = 1000000 * max(1, -(-int(last) // (MAX_MARKS * 1000000)))
+    return [m for m in [500000, *range(spacing, int(last) + 1, spacing)] if m <= last]
 
 
 def reached(run):
@@ -112,7 +120,7 @@ def published_at(curve, mark, family, loss_type):
 def loss_type_of(run):
     """The group a run of ours is drawn in: its --loss_type, or "parl2" for PARL 2.x's PPO."""
     config = run["config"]
-    return "parl2" if config.get("algo") == "parl2" else config["args"]["loss_type"]
+    return "parl2" if config.get("algo") == "parl2" else parl1_flag(config, "loss_type")
 
 
 def draw_random_policy(ax, family, sides, series, table, width):
@@ -143,9 +151,7 @@ def main(argv=None):
                    help="PARL's digitised curves (repeat for several; default: PARL v1.4's and "
                         "PARL 2.x's, in mujoco_ppo/analysis/reference)")
     p.add_argument("--out", default="compare_parl.png", help="PNG to write; the CSV goes beside it")
-    p.add_argument("--smooth", type=whole_number, default=50000,
-                   help="trailing-mean window of the curves in env steps, 0 for none "
-                        "(default: %(default)s)")
+    add_smooth_flag(p)
     p.add_argument("--until", type=whole_number, metavar="STEPS",
                    help="leave out every point after STEPS env steps (a run as it was then)")
     p.add_argument("--window", type=whole_number, default=50000,
@@ -156,7 +162,7 @@ def main(argv=None):
                         "(10 episodes, seed 0; on Atari whole games through the evaluation "
                         "wrappers): the floor a learning curve starts from")
     args = p.parse_args(argv)
-    smooth = check_smooth(args.smooth)
+    smooth = args.smooth
     if args.window < 1:
         raise UserError(f"--window must be a positive number of steps, got {args.window}.")
     if args.until is not None and args.until < 1:

@@ -18,11 +18,11 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 
-from mujoco_ppo.analysis.curves import (check_smooth, draw_panel, output_paths,  # noqa: E402
+from mujoco_ppo.analysis.curves import (add_smooth_flag, draw_panel, output_paths,  # noqa: E402
                                         panel_grid, save_figure, smoothing_text, split_settings)
 from mujoco_ppo.analysis.results import group_by_setting, load_runs, note  # noqa: E402
 from mujoco_ppo.errors import UserError  # noqa: E402
-from mujoco_ppo.run.config import OneLineErrorParser, whole_number  # noqa: E402
+from mujoco_ppo.run.config import OneLineErrorParser  # noqa: E402
 
 KINDS = (("eval", "evaluation"), ("train", "training"))
 
@@ -32,11 +32,9 @@ def main(argv=None):
     p.add_argument("runs", nargs="+", help="output directories of train.py")
     p.add_argument("--out", default="curves.png", help="PNG to write; the CSV goes beside it "
                    "(default: %(default)s)")
-    p.add_argument("--smooth", type=whole_number, default=50000,
-                   help="trailing-mean window in env steps over each run's points, 0 for none "
-                        "(default: %(default)s)")
+    add_smooth_flag(p)
     args = p.parse_args(argv)
-    smooth = check_smooth(args.smooth)
+    smooth = args.smooth
     png, csv_path = output_paths(args.out)
 
     groups, labels = group_by_setting(load_runs(args.runs))

@@ -6,7 +6,7 @@ For each run: the first evaluation step at which the mean of its evaluations in 
 --smooth steps (the curves' trailing mean, mujoco_ppo/analysis/curves.py) is at least --reward,
 or "not reached" with the run's last step. One line per run, then the median per setting.
 """
-import argparse
+import math
 import os
 import sys
 
@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from mujoco_ppo.analysis.curves import check_smooth, trailing_mean  # noqa: E402
+from mujoco_ppo.analysis.curves import add_smooth_flag, trailing_mean  # noqa: E402
 from mujoco_ppo.analysis.results import group_by_setting, load_runs  # noqa: E402
 from mujoco_ppo.errors import UserError  # noqa: E402
 from mujoco_ppo.run.config import OneLineErrorParser  # noqa: E402
@@ -31,15 +31,15 @@ def main(argv=None):
     p = OneLineErrorParser(prog="steps_to_reward.py", description=__doc__.splitlines()[0])
     p.add_argument("runs", nargs="+", help="output directories of train.py")
     p.add_argument("--reward", type=float, required=True, help="the level to reach")
-    p.add_argument("--smooth", type=int, default=50000,
-                   help="trailing window in env steps; 0 for single evaluations "
-                        "(default: %(default)s)")
+    add_smooth_flag(p)
     args = p.parse_args(argv)
+    if not math.isfinite(args.reward):
+        raise UserError(f"--reward must be a finite number, got {args.reward}.")
     groups, labels = group_by_setting(load_runs(args.runs))
     for key in sorted(groups, key=lambda k: labels[k]):
         found = []
         for run in groups[key]:
-            step = first_step_at(run, args.reward, check_smooth(args.smooth))
+            step = first_step_at(run, args.reward, args.smooth)
             found.append(step)
             where = f"{step:,}" if step is not None else f"not reached by {run['last_step']:,}"
             print(f"{labels[key]}, seed {run['seed']}: {where}")

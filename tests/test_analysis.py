@@ -11,7 +11,7 @@ import pytest
 from scipy.stats import trim_mean
 
 from helpers import ROOT
-from synthetic_runs import every, write_run
+from synthetic_runs import every, write_parl2_run, write_run
 
 from mujoco_ppo.analysis.aggregate import (final_score, iqm, random_policy_score,
                                            stratified_bootstrap_iqm)
@@ -178,14 +178,9 @@ def test_both_generations_against_both_published_curves(tmp_path):
     first = write_run(tmp_path / "clip", *evaluations(1000000, lambda s: 1800.0, interval=50000))
     # parl2 stops at the last whole rollout within its budget: 488 rollouts of 2,048 = 999,424
     steps = list(range(2048, 999425, 2048))
-    second = write_run(tmp_path / "parl2", steps, {s: 2000.0 for s in steps[::10] + steps[-1:]})
-    config_path = os.path.join(second, "config.json")
-    with open(config_path) as f:
-        config = json.load(f)
-    with open(config_path, "w") as f:
-        json.dump({**config, "algo": "parl2",
-                   "config": {"batch_size": 2048, "num_updates": 488,
-                              "train_total_steps": 1000000}}, f)
+    second = write_parl2_run(tmp_path / "parl2", steps,
+                             {s: 2000.0 for s in steps[::10] + steps[-1:]},
+                             train_total_steps=1000000)
     proc = run(COMPARE, first, second, "--smooth", 0, "--out", tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     published = {tuple(row[::2][:2]): row for row in csv.reader(open(
@@ -420,3 +415,189 @@ def test_steps_to_reward_is_the_first_trailing_mean_at_the_level(tmp_path):
     lines = proc.stdout.splitlines()
     assert "seed 0: 60,000" in lines[0] and "seed 1: not reached by 100,000" in lines[1]
     assert lines[2].endswith("1 of 2 seeds reached 400, median step 60,000")
+
+
+STEPS_TO_REWARD = os.path.join(ROOT, "scripts", "steps_to_reward.py")
+
+
+def assert_one_sentence(proc, phrase, status=2):
+    assert proc.returncode == status and phrase in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_both_generations_of_one_task_are_plotted_counted_and_aggregated(tmp_path):
+    """A parl1 CLIP run and a parl2 run of HalfCheetah-v4: parl2 has no episodes_per_batch and
+    its own gamma and lambda, and is labelled parl2; the parl1 setting keeps its plain label."""
+    grid = tmp_path / "grid"
+    clip = write_run(grid / "runs" / "HalfCheetah-v4" / "CLIP" / "seed0",
+                     *evaluations(30000, lambda s: 1000.0))
+    steps = list(range(2048, 30721, 2048))
+    parl2 = write_parl2_run(grid / "runs" / "HalfCheetah-v4" / "parl2" / "seed1", steps,
+                            {s: 2000.0 for s in steps}, seed=1, train_total_steps=30720)
+    proc = run(PLOT, clip, parl2, "--out", tmp_path / "p.png", "--smooth", 0)
+    assert proc.returncode == 0, proc.stderr
+    assert set(read_series(tmp_path / "p.csv", "HalfCheetah-v4 evaluation")) == {"CLIP", "parl2"}
+    proc = run(STEPS_TO_REWARD, clip, parl2, "--reward", 1500, "--smooth", 0)
+    assert proc.returncode == 0, proc.stderr
+    assert "HalfCheetah-v4 CLIP, seed 0: not reached by 30,000" in proc.stdout
+    assert "HalfCheetah-v4 parl2, seed 1: 2,048" in proc.stdout
+    (grid / "random_policy.json").write_text('{"HalfCheetah-v4": -250.0}')
+    proc = run(ABLATE, "aggregate", grid, "--smooth", 0)
+    assert proc.returncode == 0, proc.stderr
+    rows = {line.split(" | ")[1]: line for line in (grid / "summary.md").read_text().splitlines()
+            if line.startswith("| HalfCheetah-v4 |")}
+    assert set(rows) == {"CLIP", "parl2"}
+    assert rows["parl2"].endswith("| 1.00 |") and rows["CLIP"].endswith(f"| {1250 / 2250:.2f} |")
+
+
+def test_a_normalised_score_no_setting_can_have_is_said_to_be_undefined(tmp_path):
+    """The best final reward equals the random policy's (a grid too short to learn): the
+    normalised score (score - random) / (best - random) is undefined, and the table says so."""
+    grid = tmp_path / "grid"
+    write_run(grid / "runs" / "CartPole-v1" / "CLIP" / "seed0", *evaluations(20000, lambda s: 22.0),
+              env_id="CartPole-v1")
+    write_run(grid / "runs" / "HalfCheetah-v4" / "CLIP" / "seed0",
+              *evaluations(20000, lambda s: 500.0))
+    (grid / "random_policy.json").write_text('{"CartPole-v1": 22.0, "HalfCheetah-v4": -250.0}')
+    proc = run(ABLATE, "aggregate", grid, "--smooth", 0)
+    assert proc.returncode == 0, proc.stderr
+    summary = (grid / "summary.md").read_text()
+    assert "| CartPole-v1 | CLIP | 1 | 20,000 | 22 | 1 seed | undefined |" in summary
+    assert "| HalfCheetah-v4 | CLIP | 1 | 20,000 | 500 | 1 seed | 1.00 |" in summary
+    assert "normalised score: mean over 1 environment |" in summary
+    assert "undefined where no setting's final reward beats the random policy's: CartPole-v1 " \
+           "(best 22.0, random 22.0)" in summary
+    with open(grid / "summary.csv", newline="") as f:
+        assert [row["normalised"] for row in csv.DictReader(f)] == ["", "1.0"]
+
+
+def test_the_random_policy_of_a_parl_log_runs_its_v2_task_as_v4(tmp_path):
+    log = tmp_path / "parl.log"
+    log.write_text("\n".join([ARGV.replace("Hopper-v2", "InvertedPendulum-v2")] + PARL_LINES) + "\n")
+    proc = run(COMPARE, "--parl_log", log, "--random_policy", "--out", tmp_path / "c.png")
+    assert proc.returncode == 0, proc.stderr
+    score = random_policy_score("InvertedPendulum-v4")
+    row = next(line for line in proc.stdout.splitlines() if line.split()[1] == "random")
+    assert f"{score:,.1f} (InvertedPendulum-v2, 10 episodes)" in row
+    log.write_text("\n".join(PARL_LINES) + "\n")
+    assert_one_sentence(run(COMPARE, "--parl_log", log, "--parl_env", "Foo-v0", "--parl_loss_type",
+                            "CLIP", "--random_policy", "--out", tmp_path / "c.png"),
+                        "unknown environment id 'Foo-v0'")
+
+
+@pytest.mark.parametrize("argv, steps, phrase", [
+    ("--test_every_steps abc", 10000, "--test_every_steps 'abc' (its Argv: line), which is not a"),
+    ("--test_every_steps 1e400", 10000, "--test_every_steps '1e400'"),
+    ("--test_every_steps=0", 10000, "--test_every_steps '0'"),
+    ("", 99999999999999999999999, "line 2: the step count 99999999999999999999999 is beyond 2**63 - 1"),
+])
+def test_a_parl_log_with_impossible_numbers_is_one_sentence(tmp_path, argv, steps, phrase):
+    log = tmp_path / "parl.log"
+    log.write_text(f"{ARGV} {argv}\n{PARL_LINES[0].replace('Steps 10000', f'Steps {steps}')}\n")
+    assert_one_sentence(run(COMPARE, "--parl_log", log, "--out", tmp_path / "c.png"), phrase)
+    assert not (tmp_path / "c.png").exists()
+
+
+def test_the_table_of_a_very_long_log_has_at_most_twenty_marks_after_the_first(tmp_path):
+    """A log that reaches 2**63 - 1 steps: its marks are 0.5M and every 461,168,601,843M."""
+    log = tmp_path / "parl.log"
+    log.write_text(f"{ARGV}\n{PARL_LINES[0]}\n"
+                   f"{PARL_LINES[1].replace('Steps 20000', f'Steps {2**63 - 1}')}\n")
+    proc = run(COMPARE, "--parl_log", log, "--out", tmp_path / "c.png", "--smooth", 0)
+    assert proc.returncode == 0, proc.stderr
+    marks = [line.split()[2] for line in proc.stdout.splitlines() if line.startswith("Hopper")]
+    assert len(marks) == 20 and marks[:2] == ["500k", f"{461168601843:g}M"]
+
+
+def args_a_list(config):
+    config["args"] = [config["args"]]
+
+
+def env_id_a_number(config):
+    config["env_id"] = 5
+
+
+def interval_a_string(config):
+    config["args"]["test_every_steps"] = "abc"
+
+
+def interval_zero(config):
+    config["args"]["test_every_steps"] = 0
+
+
+def parl2_without_config(config):
+    config.update(algo="parl2")
+
+
+@pytest.mark.parametrize("damage, phrase", [
+    (args_a_list, "config.json: field 'args' should be an object"),
+    (env_id_a_number, "config.json: field 'env_id' should be a string, not 5"),
+    (interval_a_string, "field 'args.test_every_steps' should be a whole number, not 'abc'"),
+    (interval_zero, "config.json: --test_every_steps must be positive, got 0"),
+    (parl2_without_config, "config.json: field 'config' is missing"),
+    (None, "config.json is unreadable (JSONDecodeError"),
+])
+def test_a_damaged_config_json_is_one_sentence_naming_the_field(tmp_path, damage, phrase):
+    """Every reader of a run (plot.py, compare_parl.py, steps_to_reward.py; ablate.py aggregate
+    leaves the run out, saying why) checks its config.json as resume does."""
+    folder = write_run(tmp_path / "grid" / "runs" / "HalfCheetah-v4" / "CLIP" / "seed0",
+                       *evaluations(20000, lambda s: 1.0))
+    path = os.path.join(folder, "config.json")
+    with open(path) as f:
+        config = json.load(f)
+    if damage:
+        damage(config)
+        with open(path, "w") as f:
+            json.dump(config, f)
+    else:
+        with open(path, "w") as f:
+            f.write('{"args": ')
+    for args in ([PLOT, folder, "--out", tmp_path / "x.png"],
+                 [COMPARE, folder, "--out", tmp_path / "x.png"],
+                 [STEPS_TO_REWARD, folder, "--reward", 1]):
+        assert_one_sentence(run(*args), phrase)
+    assert not (tmp_path / "x.png").exists()
+    proc = run(ABLATE, "aggregate", tmp_path / "grid")
+    assert proc.returncode == 2 and f"left out: {path}" in proc.stderr and phrase in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("content, phrase", [
+    ("{not json", "random_policy.json is unreadable (JSONDecodeError"),
+    ("[-250.0]", "random_policy.json: its content should be an object"),
+    ('{"HalfCheetah-v4": "abc"}', "field 'HalfCheetah-v4' should be a number, not 'abc'"),
+    ('{"HalfCheetah-v4": NaN}', "field 'HalfCheetah-v4' should be a finite number, not nan"),
+])
+def test_a_damaged_random_policy_json_is_one_sentence_and_kept(tmp_path, content, phrase):
+    grid = tmp_path / "grid"
+    write_run(grid / "runs" / "HalfCheetah-v4" / "CLIP" / "seed0", *evaluations(20000, lambda s: 1.0))
+    (grid / "random_policy.json").write_text(content)
+    proc = run(ABLATE, "aggregate", grid)
+    assert_one_sentence(proc, phrase)
+    assert "delete it to measure the random policy again" in proc.stderr
+    assert (grid / "random_policy.json").read_text() == content
+    assert not (grid / "summary.md").exists()
+
+
+def test_steps_to_reward_refuses_a_reward_that_is_not_finite(tmp_path):
+    folder = write_run(tmp_path / "run", *evaluations(20000, lambda s: 1.0))
+    for reward in ("nan", "inf", "-inf"):
+        assert_one_sentence(run(STEPS_TO_REWARD, folder, f"--reward={reward}"),
+                            "--reward must be a finite number")
+
+
+def test_every_tool_reads_smooth_alike(tmp_path):
+    """--smooth 1e5 is 100,000 steps in each tool; -1 is refused by each in the same words."""
+    steps, evals = every(200000, 10000, lambda s: float(s >= 150000))
+    folder = write_run(tmp_path / "grid" / "runs" / "HalfCheetah-v4" / "CLIP" / "seed0", steps, evals)
+    proc = run(STEPS_TO_REWARD, folder, "--reward", 0.5, "--smooth", "1e5")
+    assert proc.returncode == 0, proc.stderr
+    assert "seed 0: 190,000" in proc.stdout  # (90k, 190k] holds 5 ones among 10 evaluations
+    proc = run(PLOT, folder, "--out", tmp_path / "p.png", "--smooth", "1e5")
+    assert proc.returncode == 0, proc.stderr
+    rows = read_series(tmp_path / "p.csv", "HalfCheetah-v4 evaluation")["CLIP"]
+    assert rows[-1]["mean"] == pytest.approx(0.6)  # (100k, 200k]: 6 of 10
+    (tmp_path / "grid" / "random_policy.json").write_text('{"HalfCheetah-v4": -250.0}')
+    for args in ([PLOT, folder, "--out", tmp_path / "p.png"], [STEPS_TO_REWARD, folder, "--reward", 1],
+                 [COMPARE, folder, "--out", tmp_path / "p.png"], [ABLATE, "aggregate", tmp_path / "grid"]):
+        assert_one_sentence(run(*args, "--smooth", -1), "--smooth must be 0 (no smoothing)")

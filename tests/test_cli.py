@@ -87,6 +87,7 @@ def test_same_seed_same_run(short_run, tmp_path):
 @pytest.mark.parametrize("args, phrase", [
     (["--env", "HalfCheeta-v4"], "closest known ids: HalfCheetah-v4"),
     (["--env", "Blackjack-v1"], "flat (1-D Box) observation space"),
+    (["--env", "ALE/Breakout-v5"], "an Atari game: Atari runs with train.py --algo parl2"),
     (["--gamma", "1.5"], "--gamma must be in (0, 1]"),
     (["--gamma", "0"], "--gamma must be in (0, 1]"),
     (["--train_total_steps", "-5"], "--train_total_steps must be positive"),

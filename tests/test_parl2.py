@@ -397,6 +397,65 @@ def test_resume_refuses_a_damaged_middle_row_naming_its_line(tmp_path):
             if p.is_file() and p.name != ".lock"} == before
 
 
+@pytest.fixture(scope="module")
+def one_update_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("parl2") / "one_update"
+    proc = run_train("--algo", "parl2", "--env", "CartPole-v1", "--env_num", 1, "--step_nums", 64,
+                     "--num_minibatches", 1, "--update_epochs", 1, "--train_total_steps", 64,
+                     "--seed", 0, "--output_dir", out)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+DELETE = object()
+
+
+def _damaged(config, field, value):
+    """``config`` with ``field`` (such as 'args.seed') set to ``value``, or deleted (DELETE)."""
+    *parents, name = field.split(".")
+    inner = config
+    for parent in parents:
+        inner = inner[parent]
+    if value is DELETE:
+        del inner[name]
+    else:
+        inner[name] = value
+    return config
+
+
+@pytest.mark.parametrize("field, value, phrase", [
+    ("args.env_num", "4", "field 'args.env_num' should be a whole number or null, not '4'"),
+    ("args.gamma", "0.99", "field 'args.gamma' should be a number, not '0.99'"),
+    ("args.checkpoint_every", None, "field 'args.checkpoint_every' should be a whole number, not None"),
+    ("args.seed", DELETE, "field 'args.seed' is missing"),
+    ("config", DELETE, "field 'config' is missing"),
+    ("config.kind", "go", "field 'config.kind' should be one of atari, mujoco, classic, not 'go'"),
+    ("config.test_every_steps", 0, "--test_every_steps must be at least 1 (got 0)"),
+    ("algo", "parl3", "field 'algo' should be \"parl2\" or absent"),
+])
+def test_resume_refuses_a_damaged_config_json_naming_the_field(one_update_run, tmp_path, field,
+                                                               value, phrase):
+    out = tmp_path / "run"
+    shutil.copytree(one_update_run, out)
+    config = json.loads((out / "config.json").read_text())
+    (out / "config.json").write_text(json.dumps(_damaged(config, field, value)))
+    proc = run_train("--resume", out, "--train_total_steps", 128)
+    assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert "config.json" in proc.stderr and len(read_progress(out)) == 1
+
+
+def test_the_config_json_parl2_writes_is_what_its_readers_accept(one_update_run, tmp_path):
+    from mujoco_ppo.run.config import load_run_config
+    config = load_run_config(one_update_run)
+    assert config["args"]["seed"] == 0 and config["config"]["kind"] == "classic"
+    out = tmp_path / "run"
+    shutil.copytree(one_update_run, out)
+    proc = run_train("--resume", out, "--train_total_steps", 128)
+    assert proc.returncode == 0, proc.stderr
+    assert [int(r["steps"]) for r in read_progress(out)] == [64, 128]
+
+
 def test_evaluate_py_plays_whole_games_of_a_parl2_checkpoint_and_records_them(atari_run, tmp_path):
     import imageio.v2 as imageio
     video = tmp_path / "breakout.mp4"

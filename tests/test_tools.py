@@ -71,6 +71,33 @@ def test_evaluate_refusals(args, phrase):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("video, phrase", [
+    ("/sys/episode.mp4", "cannot write the video /sys/episode.mp4: Permission denied."),
+    ("/nonexistent/dir/episode.mp4", "No such file or directory"),
+    (".", "--video . is a directory"),
+    ("episode.notavideo", "has no video file extension imageio knows"),
+])
+def test_evaluate_checks_the_video_path_before_any_episode(finished_run, video, phrase):
+    proc = run_script(os.path.join(ROOT, "evaluate.py"), "--checkpoint", finished_run,
+                      "--episodes", 1, "--video", video)
+    assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "episode 1" not in proc.stdout
+    assert not os.path.exists("episode.notavideo")
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--env", "Foo-v0"], "unknown environment id 'Foo-v0'"),
+    (["--env", "HalfCheetah-v2", "--steps", 9999], "--steps 9,999 may be a single training "
+     "iteration of HalfCheetah-v4 (5 episodes of up to 1,000 steps); give at least 10,000."),
+    (["--steps", "0"], "give at least 10,000"),
+    (["--steps", "lots"], "'lots' is not a number"),
+])
+def test_bench_checks_env_and_steps_before_measuring(args, phrase):
+    proc = run_script(os.path.join(ROOT, "scripts", "bench.py"), *args)
+    assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
 def test_tensorboard_scalars_are_written(finished_run):
     folder = finished_run / "tensorboard"
     events = [f for f in os.listdir(folder) if f.startswith("events.out.tfevents")]

@@ -5,19 +5,24 @@ s >= 0.9 * (its last step). Per environment and setting: mean and sample standar
 over seeds and a 95% percentile-bootstrap confidence interval of the mean (scipy.stats.bootstrap).
 Normalised score, as in the PPO paper's comparison of surrogate objectives: (score - random) /
 (best - random), 0 for a random policy (uniform actions, its mean return over 10 episodes) and 1 for
-the best setting of the grid on that environment. Across environments, per setting: the mean of the normalised setting
-means, and, as rliable does (Agarwal et al. 2021), the interquartile mean of all runs' normalised
-scores, IQM = scipy.stats.trim_mean(x, 0.25), with a 95% stratified-bootstrap interval (runs drawn
+the best setting of the grid on that environment; undefined on an environment whose best setting
+does not beat the random policy (the table says so, and the means across environments leave it
+out). Across environments, per setting: the mean of the normalised setting means, and, as rliable
+does (Agarwal et al. 2021), the interquartile mean of all runs' normalised scores,
+IQM = scipy.stats.trim_mean(x, 0.25), with a 95% stratified-bootstrap interval (runs drawn
 with replacement within each environment, percentile method).
 """
 import csv
 import io
 import json
+import math
 import os
 
 import numpy as np
 
 from ..errors import UserError
+from ..run.config import read_json
+from ..run.schema import NUMBER, check
 from .curves import draw_panel, panel_grid, save_figure, smoothing_text, split_settings, write_text
 from .results import group_by_setting, load_run, note
 
@@ -68,9 +73,11 @@ def stratified_bootstrap_iqm(scores_by_task, seed=0):
 
 def random_policy_score(env_id, episodes=10, seed=0):
     """Mean return of uniform random actions over ``episodes`` episodes; on Atari, whole games
-    through the evaluation wrappers of --algo parl2 (no-op starts, frame skip, fire reset)."""
-    from ..parl2.env_utils import env_kind, make_env as make_parl2_env
-    from ..sampling.envs import make_env
+    through the evaluation wrappers of --algo parl2 (no-op starts, frame skip, fire reset). PARL's
+    -v2 ids run as -v4, as in training; an id that cannot run here is a UserError."""
+    from ..parl2.env_utils import env_kind, make_env as make_parl2_env  # registers Atari's ids
+    from ..sampling.envs import make_env, resolve_env_id
+    env_id, _ = resolve_env_id(env_id)
     if env_kind(env_id) == "atari":
         env = make_parl2_env(env_id, "atari", evaluation=True)
         env.reset(seed=seed)
@@ -106,6 +113,11 @@ def spread(mean, std, low, high, seeds):
     return f"{mean:,.0f} ± {std:,.0f} | [{low:,.0f}, {high:,.0f}]"
 
 
+def normalised_text(row):
+    """'0.83', or 'undefined' where no setting of the row's environment beats random actions."""
+    return f"{row['normalised']:.2f}" if "normalised" in row else "undefined"
+
+
 def steps_text(runs):
     ends = sorted(run["last_step"] for run in runs)
     return f"{ends[0]:,}" if ends[0] == ends[-1] else f"{ends[0]:,}–{ends[-1]:,}"
@@ -133,15 +145,27 @@ def find_runs(grid_dir):
 def random_scores_of(grid_dir, envs):
     """Random-policy returns, cached in GRID_DIR/random_policy.json."""
     path = os.path.join(grid_dir, "random_policy.json")
-    scores = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            scores = json.load(f)
+    scores = read_random_scores(path) if os.path.exists(path) else {}
     missing = [env_id for env_id in envs if env_id not in scores]
     for env_id in missing:
         scores[env_id] = random_policy_score(env_id)
     if missing:
         write_text(path, json.dumps(scores, indent=2))
+    return scores
+
+
+def read_random_scores(path):
+    """{env id: finite number} of a random_policy.json; UserError naming what is wrong."""
+    try:
+        scores = read_json(path)
+        check(scores, dict, path)
+        for env_id, score in scores.items():
+            check(score, NUMBER, path, env_id)
+            if not math.isfinite(score):
+                raise UserError(f"{path}: field {env_id!r} should be a finite number, not {score}.")
+    except UserError as exc:
+        raise UserError(f"{str(exc).rstrip('.')}; delete it to measure the random policy "
+                        f"again.") from None
     return scores
 
 
@@ -165,17 +189,22 @@ def aggregate(grid_dir, smooth=50000):
                      "steps_max": max(run["last_step"] for run in groups[key]),
                      "final_std": float(scores.std(ddof=1)) if len(scores) > 1 else float("nan"),
                      "ci95_low": low, "ci95_high": high, "scores": scores})
+    undefined = []  # environments whose best setting does no better than random actions
     for env_id in envs:
         best = max(r["final_mean"] for r in rows if r["env"] == env_id)
+        scale = best - random_scores[env_id]
+        if scale <= 0:  # (score - random) / (best - random) has no meaning
+            undefined.append(f"{env_id} (best {best:,.1f}, random {random_scores[env_id]:,.1f})")
+            continue
         for r in rows:
             if r["env"] == env_id:
-                scale = best - random_scores[env_id]
                 r["normalised"] = (r["final_mean"] - random_scores[env_id]) / scale
                 normalised_runs.setdefault(r["flags"], (r["setting"], []))[1].append(
                     (r["scores"] - random_scores[env_id]) / scale)
+    normalised_envs = len(envs) - len(undefined)
     across = []
     for setting, per_env in normalised_runs.values():
-        if len(per_env) < len(envs):
+        if len(per_env) < normalised_envs:
             continue  # not run on every environment: no average over them
         value, low, high = stratified_bootstrap_iqm(per_env)
         runs = sum(len(s) for s in per_env)
@@ -193,15 +222,18 @@ def aggregate(grid_dir, smooth=50000):
              "normalised |", "|---|---|---:|---:|---:|---:|---:|"]
     lines += [f"| {r['env']} | {r['setting']} | {r['seeds']} | {r['steps']} | "
               f"{spread(r['final_mean'], r['final_std'], r['ci95_low'], r['ci95_high'], r['seeds'])} | "
-              f"{r['normalised']:.2f} |" for r in rows]
-    lines += ["", f"| setting | normalised score: mean over {len(envs)} environment"
-              f"{'s' if len(envs) > 1 else ''} | IQM of runs | 95% stratified bootstrap CI of IQM |",
-              "|---|---:|---:|---:|"]
+              f"{normalised_text(r)} |" for r in rows]
+    lines += ["", f"| setting | normalised score: mean over {normalised_envs} environment"
+              f"{'s' if normalised_envs != 1 else ''} | IQM of runs | 95% stratified bootstrap CI of "
+              f"IQM |", "|---|---:|---:|---:|"]
     lines += [f"| {s} | {mean:.2f} | {value:.2f} | "
               f"{'1 seed' if runs < 2 else f'[{low:.2f}, {high:.2f}]'} |"
               for s, mean, value, low, high, runs in across]
     lines += ["", "Final reward: mean evaluation over the last 10% of each run's steps. Random-policy "
               "returns (score 0): " + ", ".join(f"{env} {random_scores[env]:.1f}" for env in envs) + "."]
+    if undefined:
+        lines += ["", "Normalised score undefined where no setting's final reward beats the random "
+                  "policy's: " + ", ".join(undefined) + "."]
     write_text(os.path.join(grid_dir, "summary.md"), "\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -8,6 +8,7 @@ runs' evaluation interval: in a bin, a run's value is the mean of its y_i there,
 point is the mean, minimum and maximum over the runs that have one, at the mean of their steps;
 "seeds" says how many runs that is.
 """
+import argparse
 import csv
 import os
 import textwrap
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from ..errors import UserError
+from ..run.config import whole_number
 
 SERIES_COLUMNS = ["panel", "setting", "step", "mean", "low", "high", "seeds"]
 BAND = "min–max over seeds"
@@ -60,10 +62,19 @@ def runs_curve(runs, kind, smooth):
                           for run in runs if len(run[f"{kind}_steps"])], bin_steps)
 
 
-def check_smooth(smooth):
-    if smooth < 0:
-        raise UserError(f"--smooth must be 0 (no smoothing) or a positive number of steps, got {smooth}.")
-    return smooth
+def add_smooth_flag(parser):
+    """--smooth, the same in every tool: a whole number of env steps (1e5 too), 0 for none."""
+    parser.add_argument("--smooth", type=smooth_window, default=50000,
+                        help="trailing-mean window in env steps over each run's points, 0 for "
+                             "none (default: %(default)s)")
+
+
+def smooth_window(text):
+    steps = whole_number(text)
+    if steps < 0:
+        raise argparse.ArgumentTypeError(f"--smooth must be 0 (no smoothing) or a positive number "
+                                         f"of steps, got {steps}")
+    return steps
 
 
 def output_paths(out):

@@ -3,8 +3,8 @@
 Every reader refuses what it cannot read with one sentence (UserError, exit 2 in the tools); a torn
 last row of progress.csv (a run writing it right now) is left out with a note on stderr.
 """
+import argparse
 import csv
-import json
 import math
 import os
 import re
@@ -14,6 +14,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..errors import UserError
+from ..run.config import build_parser, load_run_config, whole_number
 
 _REFERENCE_DIR = os.path.join(os.path.dirname(__file__), "reference")
 # PARL's published curves, digitised (reference/README.md): file -> (whose, digitising error by task)
@@ -81,34 +82,36 @@ def load_run(run_dir):
     if missing:
         raise UserError(f"{run_dir} is not a run directory: {' and '.join(missing)} "
                         f"{'are' if len(missing) > 1 else 'is'} missing.")
+    config = load_run_config(run_dir)
     try:
-        with open(os.path.join(run_dir, "config.json")) as f:
-            config = json.load(f)
         rows = _read_progress(os.path.join(run_dir, "progress.csv"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError, csv.Error) as exc:
-        raise UserError(f"{run_dir} has an unreadable config.json or progress.csv ({exc}).") from None
-    if not isinstance(config, dict) or "env_id" not in config or "args" not in config:
-        raise UserError(f"{run_dir}/config.json has no env_id or args: not written by train.py.")
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise UserError(f"{run_dir} has an unreadable progress.csv ({exc}).") from None
     if not rows:
         raise UserError(f"{run_dir} has no finished iteration yet (progress.csv holds only its header).")
     evals = [r for r in rows if r["eval_reward"] is not None]
     if not evals:
         raise UserError(f"{run_dir} has no evaluation yet ({rows[-1]['steps']:,} steps trained).")
-    args = config["args"]
     trains = [r for r in rows if r["train_reward"] is not None]  # parl2: no episode ended
+    parl2 = config.get("algo") == "parl2"
     return {
         "dir": run_dir,
         "config": config,
-        "seed": config.get("seed", args.get("seed")),
+        "seed": config["args"]["seed"] if parl2 else config["seed"],
         "train_steps": np.array([r["steps"] for r in trains]),
         "train_reward": np.array([r["train_reward"] for r in trains]),
         "eval_steps": np.array([r["steps"] for r in evals]),
         "eval_reward": np.array([r["eval_reward"] for r in evals]),
         "last_step": rows[-1]["steps"],
-        "test_every_steps": int(float(args.get("test_every_steps")  # parl2: in its "config"
-                                      or config.get("config", {}).get("test_every_steps")
-                                      or PARL_DEFAULTS["test_every_steps"])),
+        "test_every_steps": (config["config"]["test_every_steps"] if parl2
+                             else parl1_flag(config, "test_every_steps")),
     }
+
+
+def parl1_flag(config, flag):
+    """A flag of a PARL 1.x run's config.json; one missing from an older run's takes its default,
+    which is what that run used."""
+    return config["args"].get(flag, build_parser().get_default(flag))
 
 
 def load_runs(run_dirs):
@@ -157,33 +160,54 @@ def read_parl_log(path, env=None, loss_type=None):
                         f"--parl_env and --parl_loss_type.")
     if found["loss_type"].upper() not in PARL_LOSS_TYPES:
         raise UserError(f"{path} has loss type {found['loss_type']!r}; PARL's are CLIP and KLPEN.")
+    every = found["test_every_steps"] and _argv_interval(path, found["test_every_steps"])
     evals, trains = [], []
     for number, line in enumerate(text.splitlines(), start=1):
         match = EVAL_LINE.search(line)
         if match:
             try:
-                evals.append((int(match[1]), _number(match[2].rstrip(","))))
+                reward = _number(match[2].rstrip(","))
             except ValueError:
                 raise UserError(f"{path} line {number}: the evaluate reward {match[2]!r} is not a "
                                 f"finite number.") from None
+            evals.append((_step_count(path, number, match[1]), reward))
         match = TRAIN_LINE.search(line)
         if match:
             try:
-                trains.append((int(match[1]), _number(match[2])))
+                trains.append((_step_count(path, number, match[1]), _number(match[2])))
             except ValueError:
                 pass  # some PARL versions printed an array here; the evaluations are what we compare
     if not evals:
         raise UserError(f"{path} has no 'Steps N, Evaluate reward: R' lines.")
     steps, rewards = (np.array(v) for v in zip(*sorted(evals)))
-    every = found["test_every_steps"]
     return {
         "dir": path, "env": found["env"], "family": env_family(found["env"]),
         "loss_type": found["loss_type"].upper(),
         "eval_steps": steps, "eval_reward": rewards, "seed": None,
         "train_steps": np.array([s for s, _ in trains]), "train_reward": np.array([r for _, r in trains]),
         "last_step": int(max(steps[-1], max((s for s, _ in trains), default=0))),
-        "test_every_steps": int(float(every)) if every else _typical_spacing(steps),
+        "test_every_steps": every or _typical_spacing(steps),
     }
+
+
+def _argv_interval(path, text):
+    """--test_every_steps of a PARL log's Argv: line, a positive whole number; UserError otherwise."""
+    try:
+        interval = whole_number(text)
+    except argparse.ArgumentTypeError:
+        interval = 0
+    if interval < 1:
+        raise UserError(f"{path} was run with --test_every_steps {text!r:.40} (its Argv: line), "
+                        f"which is not a positive whole number of steps.")
+    return interval
+
+
+def _step_count(path, number, digits):
+    """The step count of a log line; UserError beyond NumPy's int64, in which steps are counted
+    (and far beyond any run)."""
+    if int(digits) > np.iinfo(np.int64).max:
+        raise UserError(f"{path} line {number}: the step count {digits:.30} is beyond 2**63 - 1.")
+    return int(digits)
 
 
 def _typical_spacing(steps):
@@ -246,17 +270,14 @@ SETTING_FLAGS = ("loss_type", "gamma", "lam", "kl_targ", "clip_epsilon", "beta",
 
 
 def setting_of(run):
-    """(env id, values of SETTING_FLAGS); a flag missing from an older run's config.json takes
-    its default, which is what that run used."""
-    from ..run.config import build_parser
-    if run["config"].get("algo") == "parl2":  # PARL 2.x's PPO: its resolved config, "parl2"
+    """(env id, values of SETTING_FLAGS); parl2 runs (PARL 2.x's PPO) have the loss type "parl2"
+    and None for the flags that do not apply to them."""
+    if run["config"].get("algo") == "parl2":  # its resolved config
         config = run["config"]["config"]
         values = {"loss_type": "parl2", "gamma": config["gamma"], "lam": config["gae_lambda"],
-                  "clip_epsilon": config["clip_param"]}  # the others do not apply: None
+                  "clip_epsilon": config["clip_param"]}
         return (run["config"]["env_id"],) + tuple(values.get(flag) for flag in SETTING_FLAGS)
-    defaults = build_parser()
-    args = run["config"]["args"]
-    return (run["config"]["env_id"],) + tuple(args.get(flag, defaults.get_default(flag))
+    return (run["config"]["env_id"],) + tuple(parl1_flag(run["config"], flag)
                                               for flag in SETTING_FLAGS)
 
 
@@ -273,7 +294,10 @@ def group_by_setting(runs):
         groups[setting_of(run)].append(run)
     labels = {}
     for key in groups:
-        same_env = [other for other in groups if other[0] == key[0]]
+        # parl2 runs are set by other flags than parl1's: each generation's labels name what
+        # varies among its own settings
+        same_env = [other for other in groups
+                    if other[0] == key[0] and (other[1] == "parl2") == (key[1] == "parl2")]
         varying = [i for i, flag in enumerate(SETTING_FLAGS, start=1)
                    if flag != "loss_type" and len({other[i] for other in same_env}) > 1]
         loss_type = key[1]

@@ -7,11 +7,11 @@ observations with discrete actions -> Atari, continuous actions -> MuJoCo, flat 
 discrete actions -> classic control. A flag given on the command line overrides the config.
 """
 import argparse
-import json
-import os
 
 from ..errors import UserError
-from ..run.config import OneLineErrorParser, _explicit_parser, whole_number
+from ..run.config import (OneLineErrorParser, _explicit_parser, flags_schema, load_run_config,
+                          on_off, values_of, whole_number)
+from ..run.schema import NUMBER, check
 
 # PARL's examples/PPO/atari_config.py (the PPO paper's Atari settings).
 ATARI_CONFIG = dict(env_num=8, step_nums=128, num_minibatches=4, update_epochs=4,
@@ -33,14 +33,6 @@ PPO_DEFAULTS = dict(value_loss_coef=0.5, max_grad_norm=0.5, gamma=0.99, gae_lamb
 # Flags that --resume may change; any other must equal the run's.
 RESUMABLE = ("train_total_steps", "checkpoint_every", "learner_threads", "resume", "xparl_addr",
              "xparl_timeout")
-
-
-def _on_off(text):
-    if text.lower() in ("true", "1", "yes", "on"):
-        return True
-    if text.lower() in ("false", "0", "no", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"{text!r} is not true or false")
 
 
 def build_parser():
@@ -69,7 +61,7 @@ def build_parser():
     parl.add_argument("--eval_episode", type=whole_number,
                       help="deterministic episodes per evaluation (Atari: whole games)")
     parl.add_argument("--initial_lr", type=float, help="Adam's learning rate at the start")
-    parl.add_argument("--lr_decay", type=_on_off,
+    parl.add_argument("--lr_decay", type=on_off,
                       help="true: decay the learning rate linearly to 0 over the run")
     parl.add_argument("--clip_param", type=float, help="clip range of ratio and value")
     parl.add_argument("--entropy_coef", type=float, help="entropy bonus coefficient (c2)")
@@ -113,15 +105,14 @@ def parse_args(argv):
 
 def _resumed_args(parser, argv, run_dir):
     try:
-        with open(os.path.join(run_dir, "config.json")) as f:
-            saved = json.load(f)
-        if saved.get("algo") != "parl2":
-            raise UserError(f"{run_dir} holds a PARL 1.x run; resume it without --algo parl2.")
-        saved, resolved = saved["args"], {**saved["args"], **saved["config"]}
-    except FileNotFoundError:
-        raise UserError(f"cannot resume {run_dir}: it has no config.json.") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise UserError(f"cannot resume {run_dir}: config.json is unreadable ({exc}).") from None
+        saved = load_run_config(run_dir)
+    except UserError as exc:
+        raise UserError(f"cannot resume: {exc}") from None
+    if saved.get("algo") != "parl2":
+        raise UserError(f"{run_dir} holds a PARL 1.x run; resume it without --algo parl2.")
+    # flags newer than the run's config.json take their defaults
+    run_args = {**vars(parser.parse_args([])), **saved["args"]}
+    resolved = {**run_args, **saved["config"]}
     given = vars(_explicit_parser(parser).parse_args(argv))  # the flags actually given
     differing = [f"--{name} {value} (the run has {resolved.get(name)})"
                  for name, value in given.items()
@@ -129,9 +120,32 @@ def _resumed_args(parser, argv, run_dir):
     if differing:
         raise UserError(f"--resume continues a run with its own settings; these differ: "
                         f"{'; '.join(differing)}.")
-    saved.update({name: given[name] for name in RESUMABLE if name in given}, resume=run_dir,
-                 output_dir=run_dir)
-    return argparse.Namespace(**saved)
+    run_args.update({name: given[name] for name in RESUMABLE if name in given}, resume=run_dir,
+                    output_dir=run_dir)
+    return argparse.Namespace(**run_args)
+
+
+def run_config_schema():
+    """config.json as train_loop.py writes it: the flags (the seed drawn if none was given), and
+    the resolved config that apply_config returned."""
+    resolved = {name: bool if isinstance(value, bool) else int if isinstance(value, int) else NUMBER
+                for name, value in {**MUJOCO_CONFIG, **PPO_DEFAULTS}.items()}
+    return {"algo": str, "args": flags_schema(build_parser(), required=("seed",)),
+            "config": {**resolved, "kind": str, "batch_size": int, "num_updates": int},
+            "env_id": str, "versions": dict}
+
+
+def check_run_config(saved, path):
+    """UserError naming the field of a parl2 config.json (``saved``, read from ``path``) whose type
+    differs from what train_loop.py writes, or whose value its flags' checks refuse."""
+    check(saved, run_config_schema(), path)
+    config = saved["config"]
+    if config["kind"] not in CONFIGS:
+        raise UserError(f"{path}: field 'config.kind' should be one of {', '.join(CONFIGS)}, "
+                        f"not {config['kind']!r:.40}.")
+    with values_of(path):
+        apply_config(argparse.Namespace(**{**vars(build_parser().parse_args([])), **saved["args"],
+                                           **config}), config["kind"])
 
 
 def apply_config(args, kind):

@@ -3,6 +3,7 @@ import argparse
 import json
 import math
 import os
+from contextlib import contextmanager
 
 from ..errors import UserError
 from .schema import NUMBER, check
@@ -33,6 +34,15 @@ def whole_number(text):
     return int(value)
 
 
+def on_off(text):
+    """true/false, also written as 1/0, yes/no or on/off."""
+    if text.lower() in ("true", "1", "yes", "on"):
+        return True
+    if text.lower() in ("false", "0", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"{text!r} is not true or false")
+
+
 def _loss_type(text):
     if text.upper() not in LOSS_TYPES:
         raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(LOSS_TYPES)}")
@@ -51,10 +61,11 @@ def split_algo(argv):
         probe.add_argument("--resume")
         run_dir = probe.parse_known_args(rest)[0].resume
         try:
-            with open(os.path.join(run_dir, "config.json")) as f:
-                known.algo = json.load(f).get("algo")
-        except (TypeError, OSError, ValueError, AttributeError):
-            pass  # no run to resume, or not readable: PARL 1.x's checks report it
+            saved = read_json(os.path.join(run_dir, "config.json")) if run_dir else None
+        except (OSError, UserError):
+            saved = None  # no run to resume, or not readable: PARL 1.x's checks report it
+        if isinstance(saved, dict) and saved.get("algo") == "parl2":
+            known.algo = "parl2"  # whose own resume checks the rest of the file
     return known.algo or "parl1", rest
 
 
@@ -251,46 +262,78 @@ RESUMABLE_CHANGES = ("train_total_steps", "checkpoint_every", "learner_threads",
                      "xparl_addr", "xparl_timeout")
 
 
-def config_schema(parser):
-    """config.json as train.py writes it; flags are optional (a run's config.json made before
-    a flag existed lacks it, and the flag takes its default) but typed."""
+def flags_schema(parser, required=()):
+    """The flags of ``parser`` as config.json's "args" holds them: typed, and optional but for
+    ``required`` (a run's config.json made before a flag existed lacks it, and the flag takes its
+    default)."""
     flags = {}
     for action in parser._actions:
         if not action.option_strings or action.dest == "help":
             continue
-        kind = (bool if action.nargs == 0 else int if action.type is whole_number
+        kind = (bool if action.nargs == 0 or action.type is on_off
+                else int if action.type is whole_number
                 else NUMBER if action.type is float else str)
-        flags[f"{action.dest}?"] = kind if action.default is not None else (kind, type(None))
-    return {"args": flags, "seed": int, "env_id": str, "obs_dim": int, "act_dim": int,
-            "discrete?": bool, "policy_lr": NUMBER, "value_lr": NUMBER, "versions": dict,
-            "command": [str]}
+        if action.dest in required:
+            flags[action.dest] = kind
+        else:
+            flags[f"{action.dest}?"] = kind if action.default is not None else (kind, type(None))
+    return flags
+
+
+def config_schema(parser):
+    """config.json as train.py writes it for PARL 1.x's PPO."""
+    return {"args": flags_schema(parser), "seed": int, "env_id": str, "obs_dim": int,
+            "act_dim": int, "discrete?": bool, "policy_lr": NUMBER, "value_lr": NUMBER,
+            "versions": dict, "command": [str]}
+
+
+def read_json(path):
+    """The JSON value in ``path``; UserError naming it if it cannot be read or decoded (a
+    missing file raises FileNotFoundError, which callers word for themselves)."""
+    try:
+        with open(path, "rb") as f:
+            return json.loads(f.read().decode())
+    except FileNotFoundError:
+        raise
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path} is unreadable ({type(exc).__name__}: {exc}).") from None
 
 
 def load_run_config(run_dir, parser=None):
-    """config.json of the run in ``run_dir``, checked against what this version writes;
-    UserError naming the file and the field otherwise."""
+    """config.json of the run in ``run_dir``, of either PPO (parl2's says "algo": "parl2"),
+    checked against what this version writes: every field's type, and the settings' values as
+    train.py checks its flags. UserError naming the file and the field otherwise. Every reader
+    of a run's config.json (resume, evaluate.py, the analysis tools) goes through here."""
     path = os.path.join(run_dir, "config.json")
     if not os.path.isdir(run_dir):
         what = "is a file, not a run directory" if os.path.exists(run_dir) else "does not exist"
         raise UserError(f"{run_dir} {what}.")
     try:
-        with open(path, "rb") as f:
-            saved = json.loads(f.read().decode())
+        saved = read_json(path)
     except FileNotFoundError:
         raise UserError(f"{run_dir} has no config.json: it is not a run directory.") from None
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path} is unreadable ({type(exc).__name__}: {exc}).") from None
-    if isinstance(saved, dict) and saved.get("algo") == "parl2":
-        schema = PARL2_CONFIG_SCHEMA
-    else:
-        schema = config_schema(parser or build_parser())
-    check(saved, schema, path)
+    algo = saved.get("algo") if isinstance(saved, dict) else None
+    if algo not in (None, "parl2"):
+        raise UserError(f"{path}: field 'algo' should be \"parl2\" or absent (PARL 1.x's PPO), "
+                        f"not {algo!r:.40}.")
+    if algo == "parl2":
+        from ..parl2.config import check_run_config  # parl2's flags: its config imports these
+        check_run_config(saved, path)
+        return saved
+    parser = parser or build_parser()
+    check(saved, config_schema(parser), path)
+    with values_of(path):
+        validate(argparse.Namespace(**{**vars(parser.parse_args([])), **saved["args"]}))
     return saved
 
 
-# config.json of a `train.py --algo parl2` run (mujoco_ppo/parl2/train_loop.py writes it)
-PARL2_CONFIG_SCHEMA = {"algo": str, "args": dict, "config": {"kind": str}, "env_id": str,
-                       "versions": dict}
+@contextmanager
+def values_of(path):
+    """A flag check's UserError, said of the file ``path`` whose settings failed it."""
+    try:
+        yield
+    except UserError as exc:
+        raise UserError(f"{path}: {str(exc).rstrip('.')}.") from None
 
 
 def _resumed_args(parser, args, argv):
