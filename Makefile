@@ -51,7 +51,8 @@ $(V2_STAMP): requirements-v2.txt setup.py
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing; \
-		else echo "make install-v2: mujoco-py's build needs the Debian packages$$missing; install them as root (apt-get install$$missing) and rerun" >&2; \
+		else echo "make install-v2: mujoco-py's build needs the Debian packages$$missing;" \
+			"install them as root (apt-get install$$missing) and rerun" >&2; \
 			exit 1; fi; fi
 	$(PYTHON_V2) -m venv $(V2_VENV)
 	$(V2_PY) -m pip install --quiet --upgrade pip
