@@ -63,6 +63,9 @@ def make_side_env(side, task):
         import gym
         return gym.make(f"{task}-v2").unwrapped
     import gymnasium
+
+    # its MuJoCo warning handler: Python warnings rather than lines in ./MUJOCO_LOG.TXT
+    import mujoco_ppo.sampling.envs  # noqa: F401
     return gymnasium.make(f"{task}-v4").unwrapped
 
 
