@@ -8,7 +8,7 @@ TRAIN_ARGS ?= --env HalfCheetah-v2 --loss_type CLIP
 # evaluate.py --video renders headless through EGL: Debian's libegl1 and libgl1-mesa-dri.
 VIDEO_PACKAGES ?= libegl1 libgl1-mesa-dri
 
-.PHONY: install train test clean video-libraries
+.PHONY: install install-v2 train test clean video-libraries
 install: $(STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt setup.py
@@ -36,4 +36,40 @@ test: $(STAMP)
 	$(PY) -m pytest tests
 
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) $(V2_VENV) *.egg-info
+
+# `make install-v2`: the opt-in literal stack, Gym 0.26's own mujoco-py tasks (HalfCheetah-v2, ...) on
+# MuJoCo 2.1.0, in a second virtualenv, .venv-v2, rather than an extra of .venv: mujoco-py's extension
+# is built against numpy < 2 and gym 0.26's checker calls np.bool8, so they need numpy 1.26, while the
+# main stack pins numpy 2; one environment cannot hold both. Everything comes from PyPI and Debian:
+# free-mujoco-py's wheel carries MuJoCo 2.1.0's binaries. Python 3.11: mujoco-py's builder imports
+# distutils, which Python 3.12 removed.
+PYTHON_V2 ?= python3.11
+V2_VENV := .venv-v2
+V2_PY := $(V2_VENV)/bin/python
+V2_STAMP := $(V2_VENV)/.installed
+# mujoco-py compiles its extension with gcc against OSMesa and GLEW, then patches it with patchelf:
+# each Debian package it needs, and a file or command that tells it is there
+V2_DEBS := gcc:gcc libosmesa6-dev:/usr/include/GL/osmesa.h libglew-dev:/usr/include/GL/glew.h patchelf:patchelf
+
+install-v2: $(V2_STAMP)
+
+$(V2_STAMP): requirements-v2.txt setup.py
+	@missing=; for dep in $(V2_DEBS); do found=$${dep#*:}; \
+		[ -e "$$found" ] || command -v "$$found" >/dev/null || missing="$$missing $${dep%%:*}"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing; \
+		else echo "make install-v2: mujoco-py's build needs the Debian packages$$missing;" \
+			"install them as root (apt-get install$$missing) and rerun" >&2; \
+			exit 1; fi; fi
+	$(PYTHON_V2) -m venv $(V2_VENV)
+	$(V2_PY) -m pip install --quiet --upgrade pip
+	$(V2_PY) -m pip install --quiet -r requirements-v2.txt
+	$(V2_PY) -m pip install --quiet --no-deps parl==2.2.1
+	@# its metadata says Python < 3.11 and numpy < 2; requirements-v2.txt holds what it really needs
+	$(V2_PY) -m pip install --quiet --no-deps --ignore-requires-python free-mujoco-py==2.1.6
+	$(V2_PY) -m pip install --quiet --no-deps -e .
+	@# mujoco-py compiles its extension at its first import (about 90 s): here rather than at a user's first run
+	$(V2_PY) -c "import mujoco_py"
+	touch $(V2_STAMP)

@@ -601,3 +601,31 @@ def test_every_tool_reads_smooth_alike(tmp_path):
     for args in ([PLOT, folder, "--out", tmp_path / "p.png"], [STEPS_TO_REWARD, folder, "--reward", 1],
                  [COMPARE, folder, "--out", tmp_path / "p.png"], [ABLATE, "aggregate", tmp_path / "grid"]):
         assert_one_sentence(run(*args, "--smooth", -1), "--smooth must be 0 (no smoothing)")
+
+
+V2_PHYSICS = os.path.join(ROOT, "scripts", "v2_physics.py")
+V2_PYTHON = os.path.join(ROOT, ".venv-v2", "bin", "python")
+
+
+def test_v2_physics_without_the_v2_stack_is_one_sentence_and_exit_2(tmp_path):
+    proc = run(V2_PHYSICS, "--v2_python", tmp_path / "no-venv" / "python", "--out", tmp_path / "out")
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "make install-v2" in proc.stderr
+    assert not os.path.exists(tmp_path / "out")
+
+
+@pytest.mark.skipif(not os.access(V2_PYTHON, os.X_OK),
+                    reason="no .venv-v2 (`make install-v2` creates it; it needs gcc and root or "
+                           "Debian's libosmesa6-dev libglew-dev patchelf)")
+def test_v2_physics_finds_the_masses_behind_halfcheetahs_one_step_difference(tmp_path):
+    proc = run(V2_PHYSICS, "--tasks", "HalfCheetah", "--states", 4, "--max_steps", 20,
+               "--out", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    with open(tmp_path / "constants_diff.csv", newline="") as f:
+        differing = {(row["group"], row["field"]) for row in csv.DictReader(f)}
+    assert ("body", "mass") in differing and ("opt", "timestep") not in differing
+    with open(tmp_path / "one_step.json") as f:
+        one_step = json.load(f)["one_step"]["HalfCheetah"]
+    assert one_step["as they are"]["obs_rel_diff"]["median"] > 1e-4
+    assert one_step["-v4 with -v2's masses and inertias"]["obs_max_abs_diff"]["max"] < 1e-9
+    assert os.path.getsize(tmp_path / "one_step.png") > 0
