@@ -107,6 +107,9 @@ def test_same_seed_same_run(short_run, tmp_path):
     (["--xparl_addr", "127.0.0.1:8010", "--actor_num", "0"], "--actor_num must be at least 1"),
     (["--xparl_addr", "127.0.0.1:8010", "--xparl_timeout", "0"],
      "--xparl_timeout must be a positive number of seconds"),
+    (["--xparl_addr", "127.0.0.1:8010", "--xparl_timeout", "inf"], "at most 1000000"),
+    (["--xparl_addr", "127.0.0.1:8010", "--xparl_timeout", "1e300"], "at most 1000000"),
+    (["--resume", ""], "--resume needs the directory of the run"),
 ])
 def test_bad_input_is_one_sentence_and_a_nonzero_exit(args, phrase, tmp_path):
     out = tmp_path / "out"

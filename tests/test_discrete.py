@@ -115,6 +115,10 @@ def test_discrete_envs_are_accepted_and_other_spaces_refused_in_one_sentence():
     message = str(refusal.value)
     assert "MultiDiscrete action space" in message and "Discrete one" in message
     assert message.count(". ") == 0 and message.endswith(".")
+    import faulty_envs  # noqa: F401  (registers MatrixAction-v0)
+    with pytest.raises(UserError, match=r"has a Box\(2, 2\) action space; this package needs a "
+                                        r"flat \(1-D\) one"):
+        make_env("MatrixAction-v0")
 
 
 @pytest.mark.parametrize("loss_type", LOSS_TYPES)

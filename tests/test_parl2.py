@@ -295,15 +295,43 @@ def test_short_atari_run_goes_through_every_wrapper_and_writes_rows(atari_run):
     (["--env", "CartPole-v1", "--train_total_steps", "100"], "less than one rollout"),
     (["--env", "Breakout-v9"], "unknown environment id"),
     (["--env", "CartPole-v1", "--xparl_addr", "127.0.0.1:8019"], "no xparl cluster answers at"),
-    (["--env", "CartPole-v1", "--xparl_timeout", "0"], "--xparl_timeout must be positive"),
+    (["--env", "CartPole-v1", "--xparl_timeout", "0"],
+     "--xparl_timeout must be a positive number of seconds"),
     (["--algo", "parl3"], "invalid choice"),
+    # the first PPO's checks of the flags both have
+    (["--env", "CartPole-v1", "--seed", "-1"], "--seed must be in [0, 2**32)"),
+    (["--env", "CartPole-v1", "--seed", "99999999999999999999"], "--seed must be in [0, 2**32)"),
+    (["--env", "CartPole-v1", "--learner_threads", "-3"], "--learner_threads must be at least 1"),
+    (["--env", "CartPole-v1", "--resume", ""], "--resume needs the directory of the run"),
+    (["--env", "CartPole-v1", "--xparl_addr", "nohost"], "--xparl_addr must be HOST:PORT"),
+    (["--env", "CartPole-v1", "--xparl_timeout", "inf"], "at most 1000000"),
+    (["--env", "CartPole-v1", "--xparl_timeout", "1e300"], "at most 1000000"),
+    (["--env", "CartPole-v1", "--step_nums", "1e12", "--train_total_steps", "4e12"],
+     "GiB available; at most --step_nums"),
 ])
 def test_bad_input_is_one_sentence_and_exit_2(args, phrase, tmp_path):
-    proc = run_train("--algo", "parl2", *args, "--output_dir", tmp_path / "out", timeout=120) \
+    out = tmp_path / "out"
+    proc = run_train("--algo", "parl2", *args, "--output_dir", out, timeout=120) \
         if args[0] != "--algo" else run_train(*args, timeout=120)
     assert proc.returncode == 2
     assert phrase in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not out.exists()  # refused before the run's directory is made
+
+
+def test_a_rollout_that_does_not_fit_in_memory_is_refused():
+    from mujoco_ppo.errors import UserError
+    from mujoco_ppo.parl2.storage import check_rollout_fits, step_bytes
+    frames, actions = gym.spaces.Box(0, 255, (4, 84, 84), np.uint8), gym.spaces.Discrete(4)
+    assert step_bytes(frames, actions) == 4 * 84 * 84 + 4 + 6 * 4  # frames stay uint8
+    storage = RolloutStorage(16, 8, frames, actions)
+    held = sum(a.nbytes for a in (storage.obs, storage.actions, storage.logprobs,
+                                  storage.rewards, storage.dones, storage.values))
+    assert held + 2 * storage.rewards.nbytes == 16 * 8 * step_bytes(frames, actions)
+    atari = {"env_num": 8, "step_nums": 128}
+    check_rollout_fits(atari, frames, actions, 8 * 128 * step_bytes(frames, actions))
+    with pytest.raises(UserError, match="at most --step_nums 127 fits"):
+        check_rollout_fits(atari, frames, actions, 8 * 128 * step_bytes(frames, actions) - 1)
 
 
 @pytest.mark.parametrize("env_id, kind", [("CartPole-v1", "classic"),
@@ -330,6 +358,85 @@ def test_env_state_restored_mid_episode_continues_identically(env_id, kind):
             if "episode" in a[4] else "episode" not in b[4]
         if a[2] or a[3]:
             np.testing.assert_array_equal(original.reset()[0], copy.reset()[0])
+
+
+TINY_CARTPOLE = ["--env", "CartPole-v1", "--env_num", 2, "--step_nums", 64, "--seed", 5,
+                 "--checkpoint_every", 1, "--train_total_steps", 256]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """Two CartPole updates, a checkpoint after each."""
+    out = tmp_path_factory.mktemp("parl2") / "tiny"
+    proc = run_train("--algo", "parl2", *TINY_CARTPOLE, "--output_dir", out)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def _run_with_test_envs(*args):
+    """train.py with tests/faulty_envs.py importable (``--env faulty_envs:...``)."""
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "tests"), OMP_NUM_THREADS="1")
+    return subprocess.run([sys.executable, f"{ROOT}/train.py", *map(str, args)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+def _refused(proc, phrase):
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and phrase in lines[0] and "Traceback" not in proc.stderr, proc.stderr
+
+
+DELETED = object()
+
+
+@pytest.mark.parametrize("keys, value, phrase", [
+    (("env0/base.np_random",), DELETED, "field 'env0/base.np_random' is missing"),
+    (("env0/base.np_random",), None, "field 'env0/base.np_random' should be an object"),
+    (("lr_step",), None, "its lr_step is None, and after 2 updates with --lr_decay it is 2"),
+    (("counters", "iteration"), -5, "'counters.iteration' should be a non-negative whole number"),
+    (("counters", "steps"), 999, "counters.steps is 999, and 2 iterations of --env_num x --step_nums"),
+    (("agent_rng", "bit_generator"), "MT19937", "should be 'PCG64', not 'MT19937'"),
+    (("paddle_rng",), [[1]], "paddle_rng holds no Paddle random state"),
+])
+def test_a_damaged_state_json_is_refused_in_one_sentence(tiny_run, tmp_path, keys, value, phrase):
+    """The field at ``keys`` of every checkpoint edited and resealed, as if written so by a
+    bug."""
+    from mujoco_ppo.run.checkpoint import with_checksum
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    for state_path in run.glob("checkpoints/iter_*/state.json"):
+        state = json.loads(state_path.read_text())
+        *parents, name = keys
+        owner = state
+        for parent in parents:
+            owner = owner[parent]
+        if value is DELETED:
+            del owner[name]
+        else:
+            owner[name] = value
+        state_path.write_text(json.dumps(with_checksum(state)))
+    log = (run / "train.log").read_text()
+    _refused(run_train("--resume", run, "--train_total_steps", 384), phrase)
+    assert len(read_progress(run)) == 2 and (run / "train.log").read_text().startswith(log)
+
+
+def test_shifted_discrete_actions_and_a_checkpoint_of_another_environment(tiny_run, tmp_path):
+    """Discrete(2, start=5) gets the actions 5 and 6 (its wrapper refuses others); a CartPole
+    checkpoint fits its model but not its environment."""
+    out = tmp_path / "shifted"
+    proc = _run_with_test_envs("--algo", "parl2", *TINY_CARTPOLE, "--env",
+                               "faulty_envs:ShiftedActionsCartPole-v0", "--output_dir", out)
+    assert proc.returncode == 0, proc.stderr
+    assert len(read_progress(out)) == 2
+    shutil.rmtree(out / "checkpoints")
+    shutil.copytree(tiny_run / "checkpoints", out / "checkpoints")
+    _refused(_run_with_test_envs("--resume", out, "--train_total_steps", 384),
+             "does not fit this run: state.json: field 'env0/")
+
+
+def test_a_parl2_run_is_not_resumed_as_parl1(tiny_run):
+    _refused(run_train("--algo", "parl1", "--resume", tiny_run, "--train_total_steps", 384),
+             "holds a run of PARL 2.x's PPO; resume it with --algo parl2")
 
 
 TIMING_COLUMNS = ("sps", "wall_time", "sample_time", "learn_time", "eval_time")

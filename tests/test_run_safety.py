@@ -6,6 +6,7 @@ import copy
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -21,7 +22,7 @@ from mujoco_ppo.errors import UserError, WriteFailed
 from mujoco_ppo.run import checkpoint
 from mujoco_ppo.run.config import check_workers_fit, default_num_workers, WORKER_RESIDENT_BYTES
 from mujoco_ppo.run.run_lock import RunLock, holder_pid
-from mujoco_ppo.run.run_log import ProgressCSV, complete_rows, make_logger
+from mujoco_ppo.run.run_log import ProgressCSV, complete_rows, make_logger, prepare_output_dir
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import ablate  # noqa: E402
@@ -354,6 +355,68 @@ def test_latest_being_a_directory_is_one_sentence(run_copy):
     os.mkdir(run_copy / "checkpoints" / "latest")
     assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,
                         "latest is not a file")
+
+
+def edit_every_checkpoint(run_dir, edit):
+    """Apply ``edit`` to each checkpoint's state.json content, resealed."""
+    for path in checkpoint_dirs(run_dir):
+        state = json.loads((path / "state.json").read_text())
+        edit(state)
+        (path / "state.json").write_text(json.dumps(reseal(state)))
+
+
+def test_random_streams_and_counters_out_of_their_bounds_are_refused(run_copy):
+    path = checkpoint_dirs(run_copy)[0]
+    state = json.loads((path / "state.json").read_text())
+    rng = state["agent_rng"]
+    cases = [("'agent_rng.bit_generator' should be 'PCG64'", {**rng, "bit_generator": "MT19937"}),
+             ("'agent_rng.state.state' is missing", {**rng, "state": {}}),
+             ("'agent_rng.uinteger' should be a whole number in [0, 4294967296)",
+              {**rng, "uinteger": 2**40}),
+             ("'agent_rng.has_uint32' should be 0 or 1", {**rng, "has_uint32": True})]
+    for phrase, changed in cases:
+        (path / "state.json").write_text(json.dumps(reseal({**state, "agent_rng": changed})))
+        with pytest.raises(UserError, match=re.escape(phrase)):
+            checkpoint.load(str(path))
+    # format 1, before checksums, is checked against the same schema
+    old = {k: v for k, v in state.items() if k not in ("sha256", "checksum")}
+    (path / "state.json").write_text(json.dumps({**old, "format": 1,
+                                                 "agent_rng": {**rng, "state": {}}}))
+    with pytest.raises(UserError, match="'agent_rng.state.state' is missing"):
+        checkpoint.load(str(path))
+
+
+def test_negative_or_inconsistent_counters_are_refused_and_nothing_is_written(run_copy):
+    rows = (run_copy / "progress.csv").read_text()
+    edit_every_checkpoint(run_copy, lambda state: state["counters"].update(iteration=-5))
+    assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,
+                        "'counters.iteration' should be a non-negative whole number, not -5")
+    edit_every_checkpoint(run_copy, lambda state: state["counters"].update(iteration=3,
+                                                                           episodes=7))
+    assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,
+                        "its counters.episodes is 7, and 3 iterations of --episodes_per_batch "
+                        "5 make 15")
+    assert (run_copy / "progress.csv").read_text() == rows
+    assert not list(run_copy.glob("checkpoints/iter_-*"))
+
+
+def test_a_directory_for_progress_csv_or_a_looping_checkpoints_link_is_one_sentence(run_copy):
+    progress = run_copy / "progress.csv"
+    progress.unlink()
+    progress.mkdir()
+    assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,
+                        "progress.csv is unreadable (Is a directory); move it away")
+    shutil.rmtree(run_copy / "checkpoints")
+    (run_copy / "checkpoints").symlink_to("checkpoints")
+    assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,
+                        "checkpoints is unreadable (Too many levels of symbolic links)")
+    fresh = run_copy.parent / "fresh"
+    fresh.mkdir()
+    (fresh / "checkpoints").symlink_to("checkpoints")
+    with pytest.raises(UserError, match=r"already holds a run \(checkpoints\)"):
+        prepare_output_dir(fresh, overwrite=False)
+    prepare_output_dir(fresh, overwrite=True)
+    assert not os.path.lexists(fresh / "checkpoints")
 
 
 def test_a_checkpoint_of_another_environment_is_refused(run_copy, tmp_path):

@@ -8,12 +8,15 @@ every environment's exact state (env_state: simulator, wrappers, observation nor
 random streams), the agent's minibatch shuffling stream, Paddle's random stream (actions are
 sampled by paddle.distribution), and the run's counters.
 """
+import contextlib
 import os
 
 import numpy as np
 
-from ..run.checkpoint import (ARRAYS, FORMAT, RNG_STATE, Checkpointer, _optimizer_arrays,
-                               _restore_optimizer)
+from ..errors import UserError
+from ..run.checkpoint import (ARRAYS, COUNTERS, FORMAT, RNG_STATE, Checkpointer,
+                               _optimizer_arrays, _restore_optimizer,
+                               check_counter_per_iteration, check_weights_fit)
 from ..run.schema import NUMBER
 from . import env_state
 
@@ -21,9 +24,8 @@ from . import env_state
 # with their kind and are checked where env_state restores them)
 STATE_SCHEMA = {
     "format": int, "algo": str, "lr": NUMBER, "lr_step": (int, type(None)),
-    "counters": {"iteration": int, "steps": int, "episodes": int, "test_flag": int,
-                 "wall_time": NUMBER},
-    "agent_rng": RNG_STATE, "paddle_rng": [list], "sha256": {ARRAYS: str}, "checksum": str,
+    "counters": COUNTERS, "agent_rng": RNG_STATE, "paddle_rng": [list],
+    "sha256": {ARRAYS: str}, "checksum": str,
 }
 REQUIRED_ARRAYS = ("rollout/obs", "rollout/done")
 
@@ -53,11 +55,12 @@ def capture(agent, envs, eval_env, obs, done, counters):
     return {k: np.array(v, order="C") for k, v in arrays.items()}, state  # 0-d stays 0-d
 
 
-def restore(agent, envs, eval_env, arrays, state):
-    """Put a captured run back; returns (obs, done, counters)."""
+def restore(agent, envs, eval_env, path, arrays, state):
+    """Put the run captured in checkpoint ``path`` back; returns (obs, done, counters).
+    UserError if it does not fit this run (another environment, other flags, a damaged file)."""
     import paddle
-    from paddle.base.libpaddle import GeneratorState
     model, optimizer = agent.alg.model, agent.alg.optimizer
+    check_fits(agent, path, arrays, state)
     model.set_state_dict({k[len("model/"):]: paddle.to_tensor(v)
                           for k, v in arrays.items() if k.startswith("model/")})
     _restore_optimizer(optimizer, model, "adam", arrays)
@@ -65,12 +68,51 @@ def restore(agent, envs, eval_env, arrays, state):
     if agent.lr_scheduler:
         agent.lr_scheduler.cur_step = state["lr_step"]
     agent.rng.bit_generator.state = state["agent_rng"]
-    generators = []
-    for saved in state["paddle_rng"]:
-        generator = GeneratorState.__new__(GeneratorState)
-        generator.__setstate__(tuple(saved))
-        generators.append(generator)
-    paddle.set_rng_state(generators)
-    envs.set_state([(arrays, state)] * envs.env_num)  # each reads its own env{i} entries
-    env_state.restore(eval_env, f"env{envs.env_num}", arrays, state)
+    with fitting(path):
+        paddle.set_rng_state(_paddle_generators(state["paddle_rng"]))
+        envs.set_state([(arrays, state)] * envs.env_num)  # each reads its own env{i} entries
+        env_state.restore(eval_env, f"env{envs.env_num}", arrays, state)
     return arrays["rollout/obs"], arrays["rollout/done"], state["counters"]
+
+
+def check_fits(agent, path, arrays, state):
+    """UserError unless the checkpoint's weights, rollout and counters are those of this
+    run's model and flags."""
+    config, counters = agent.config, state["counters"]
+    check_weights_fit(arrays, agent.alg.model, path)
+    check_counter_per_iteration(counters, path, "steps", config["batch_size"],
+                                f"--env_num x --step_nums = {config['batch_size']} steps")
+    for name in ("rollout/obs", "rollout/done"):
+        if len(arrays[name]) != config["env_num"]:
+            raise UserError(f"checkpoint {path} does not fit this run: its {name} holds "
+                            f"{len(arrays[name])} environments, --env_num is "
+                            f"{config['env_num']}.")
+    decays = agent.lr_scheduler is not None
+    expected = counters["iteration"] if decays else None  # the schedule steps once an update
+    if state["lr_step"] != expected:
+        raise UserError(f"checkpoint {path} does not fit this run: its lr_step is "
+                        f"{state['lr_step']}, and after {counters['iteration']} updates "
+                        f"{'with' if decays else 'without'} --lr_decay it is {expected}.")
+
+
+@contextlib.contextmanager
+def fitting(path):
+    """UserErrors of the block name checkpoint ``path`` as what does not fit."""
+    try:
+        yield
+    except UserError as exc:
+        raise UserError(f"checkpoint {path} does not fit this run: {exc}") from None
+
+
+def _paddle_generators(saved_states):
+    from paddle.base.libpaddle import GeneratorState
+    generators = []
+    for saved in saved_states:
+        generator = GeneratorState.__new__(GeneratorState)
+        try:
+            generator.__setstate__(tuple(saved))
+        except RuntimeError:  # pybind11's answer to any content it cannot take
+            raise UserError(f"state.json: paddle_rng holds no Paddle random state "
+                            f"({str(saved):.40})") from None
+        generators.append(generator)
+    return generators

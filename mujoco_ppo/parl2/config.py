@@ -10,7 +10,7 @@ import argparse
 
 from ..errors import UserError
 from ..run.config import (OneLineErrorParser, _explicit_parser, flags_schema, load_run_config,
-                          on_off, values_of, whole_number)
+                          on_off, raise_first_failed, run_flag_checks, values_of, whole_number)
 from ..run.schema import NUMBER, check
 
 # PARL's examples/PPO/atari_config.py (the PPO paper's Atari settings).
@@ -79,7 +79,7 @@ def build_parser():
     ours = p.add_argument_group("this package's flags")
     ours.add_argument("--xparl_timeout", type=float, default=300,
                       help="seconds the actors have for one call; past it the run stops with a "
-                           "message (default: %(default)s)")
+                           "message; at most 1e6 (default: %(default)s)")
     ours.add_argument("--learner_threads", type=whole_number, default=None,
                       help="threads of Paddle's CPU kernels (default: the number of CPU cores)")
     ours.add_argument("--output_dir", default=None,
@@ -98,7 +98,8 @@ def parse_args(argv):
     DIR`` the run's own flags from DIR/config.json, where only RESUMABLE ones may change."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.resume:
+    raise_first_failed(run_flag_checks(args))  # as the first PPO's, before anything is made
+    if args.resume is not None:
         args = _resumed_args(parser, argv, args.resume)
     return args
 
@@ -165,10 +166,6 @@ def apply_config(args, kind):
     for name in ("entropy_coef", "value_loss_coef"):
         if not config[name] >= 0:
             raise UserError(f"--{name} must be at least 0 (got {config[name]}).")
-    if not args.xparl_timeout > 0:
-        raise UserError(f"--xparl_timeout must be positive (got {args.xparl_timeout}).")
-    if args.checkpoint_every < 1:
-        raise UserError(f"--checkpoint_every must be at least 1 (got {args.checkpoint_every}).")
     if not 0 < config["gamma"] <= 1:
         raise UserError(f"--gamma must be in (0, 1] (got {config['gamma']}).")
     if not 0 <= config["gae_lambda"] <= 1:

@@ -13,6 +13,9 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
+from ..errors import UserError
+from ..run.checkpoint import RNG_STATE
+from ..run.schema import COUNT, NUMBER, check
 from .env_utils import EpisodicLife
 
 # The wrappers' fields that change while an environment runs (configuration ones are rebuilt).
@@ -27,6 +30,11 @@ WRAPPER_FIELDS = {
     gym.wrappers.NormalizeReward: ("return_rms", "discounted_reward"),
 }
 _MJ_STATE = mujoco.mjtState.mjSTATE_INTEGRATION
+# The types of the values capture() puts in state.json, by the name they end in
+STATE_TYPES = {"_elapsed_steps": COUNT, "_has_reset": bool, "episode_returns": NUMBER,
+               "episode_lengths": COUNT, "lives": COUNT, "game_over": bool, "count": NUMBER,
+               "np_random": RNG_STATE, "steps_beyond_terminated": (int, type(None))}
+VARIABLE_SIZE = ".ale"  # ALE's serialised system state: its length varies with the game's state
 
 
 def _layers(env):
@@ -80,7 +88,24 @@ def _checks_done(env):
         env = env.env
 
 
+def check_fits(env, prefix, arrays, state):
+    """UserError unless ``arrays`` and ``state`` hold every entry that restore() reads for
+    ``env``, with its shape or type (a checkpoint of another environment has other ones)."""
+    expected_arrays, expected_state = capture(env, prefix)
+    for name, expected in expected_arrays.items():
+        saved = arrays.get(name)
+        if saved is None or (saved.shape != expected.shape and not name.endswith(VARIABLE_SIZE)):
+            found = "missing" if saved is None else f"of shape {list(saved.shape)}"
+            raise UserError(f"arrays.safetensors: {name} is {found}, this environment's is "
+                            f"{list(expected.shape)} (a checkpoint of another environment?)")
+    check(state, {name: STATE_TYPES[name.rpartition(".")[2]] for name in expected_state},
+          "state.json")
+
+
 def restore(env, prefix, arrays, state):
+    """Put a captured state back into ``env``; UserError (check_fits), before anything is
+    changed, if it is not one of an environment built like ``env``."""
+    check_fits(env, prefix, arrays, state)
     _checks_done(env)
     for key, layer, fields in _layers(env):
         for field in fields:

@@ -105,7 +105,7 @@ class FireReset(gym.Wrapper):
 def make_env(env_id, kind, evaluation=False, **make_kwargs):
     """The environment of ``kind`` with PARL's wrappers (module docstring); ``make_kwargs`` go
     to gym.make (render_mode, ...)."""
-    env = gym.wrappers.RecordEpisodeStatistics(_make(env_id, **make_kwargs))
+    env = gym.wrappers.RecordEpisodeStatistics(_from_zero(_make(env_id, **make_kwargs)))
     if kind == "atari":
         env = gym.wrappers.AtariPreprocessing(env, noop_max=30, frame_skip=4, screen_size=84)
         env = EpisodicLife(env)
@@ -125,6 +125,17 @@ def make_env(env_id, kind, evaluation=False, **make_kwargs):
             env = gym.wrappers.TransformReward(
                 env, lambda r: float(np.clip(r, -CLIP_REWARD, CLIP_REWARD)))
     return env
+
+
+def _from_zero(env):
+    """``env`` taking the actions 0..n-1 that PARL's models output, whatever the first of its
+    Discrete(n, start) actions."""
+    space = env.action_space
+    if not isinstance(space, gym.spaces.Discrete) or space.start == 0:
+        return env
+    start = int(space.start)
+    return gym.wrappers.TransformAction(env, lambda action: start + int(action),
+                                        gym.spaces.Discrete(space.n))
 
 
 def obs_rms(env):

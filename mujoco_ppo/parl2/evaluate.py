@@ -13,6 +13,7 @@ def evaluate(args, checkpoint_dir, config, arrays, state, play):
 
     from . import env_state
     from .agent import PPOAgent
+    from .checkpoint import fitting
     from .env_utils import make_env, obs_rms, run_evaluate_episodes
     from .model import MODELS
 
@@ -27,7 +28,8 @@ def evaluate(args, checkpoint_dir, config, arrays, state, play):
     env.reset(seed=args.seed)
     training_env = make_env(env_id, kind)  # receives the checkpoint's first training environment
     training_env.reset(seed=args.seed)
-    env_state.restore(training_env, "env0", arrays, state)
+    with fitting(checkpoint_dir):
+        env_state.restore(training_env, "env0", arrays, state)
     if obs_rms(training_env) is not None:
         obs_rms(env).mean, obs_rms(env).var = obs_rms(training_env).mean, obs_rms(training_env).var
         obs_rms(env).count = obs_rms(training_env).count

@@ -13,14 +13,43 @@ own done flag, takes the place of V(s_{t+1}), m_{t+1}, with A_T = 0.
 """
 import numpy as np
 
+from ..errors import UserError
+
+# per step of one environment, besides its observation and action: logprob, reward, done and
+# value, and the advantage and return compute_returns adds (float32 each)
+SCALARS_PER_STEP = 6
+
+
+def _obs_dtype(obs_space):
+    # Atari frames stay uint8 (a quarter of PARL's float32 memory); the model divides by 255.
+    return np.uint8 if obs_space.dtype == np.uint8 else np.float32
+
+
+def step_bytes(obs_space, act_space):
+    """Bytes a RolloutStorage holds for one step of one environment."""
+    obs = np.prod(obs_space.shape, dtype=np.int64) * np.dtype(_obs_dtype(obs_space)).itemsize
+    action = np.prod(act_space.shape, dtype=np.int64) * 4
+    return int(obs + action + SCALARS_PER_STEP * 4)
+
+
+def check_rollout_fits(config, obs_space, act_space, memory):
+    """UserError, before anything is allocated, for a rollout of --env_num x --step_nums steps
+    that needs more than ``memory`` bytes (None: unknown, not checked)."""
+    per_step = step_bytes(obs_space, act_space)
+    needed = config["env_num"] * config["step_nums"] * per_step
+    if memory is not None and needed > memory:
+        raise UserError(f"a rollout of --env_num {config['env_num']} x --step_nums "
+                        f"{config['step_nums']} steps needs about {needed / 2**30:.1f} GiB "
+                        f"({per_step} bytes a step) and this machine has {memory / 2**30:.1f} "
+                        f"GiB available; at most --step_nums "
+                        f"{memory // (config['env_num'] * per_step)} fits.")
+
 
 class RolloutStorage:
     def __init__(self, step_nums, env_num, obs_space, act_space):
         self.step_nums = step_nums
         self.obs_shape, self.act_shape = obs_space.shape, act_space.shape
-        # Atari frames stay uint8 (a quarter of PARL's float32 memory); the model divides by 255.
-        obs_dtype = np.uint8 if obs_space.dtype == np.uint8 else np.float32
-        self.obs = np.zeros((step_nums, env_num) + obs_space.shape, dtype=obs_dtype)
+        self.obs = np.zeros((step_nums, env_num) + obs_space.shape, dtype=_obs_dtype(obs_space))
         self.actions = np.zeros((step_nums, env_num) + act_space.shape, dtype=np.float32)
         self.logprobs = np.zeros((step_nums, env_num), dtype=np.float32)
         self.rewards = np.zeros((step_nums, env_num), dtype=np.float32)

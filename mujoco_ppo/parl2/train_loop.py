@@ -11,6 +11,7 @@ config.json, progress.csv (PROGRESS_COLUMNS, one row per update), TensorBoard, a
 (every --checkpoint_every updates, at the end, and on SIGINT/SIGTERM) that --resume continues
 exactly.
 """
+import contextlib
 import math
 import os
 import secrets
@@ -40,8 +41,10 @@ def main(argv):
 
     import paddle  # noqa: F401  (its import installs a SIGTERM handler, replaced below)
 
+    from ..run.config import available_memory
     from ..sampling.envs import resolve_env_id
-    from .env_utils import ParallelEnv, env_kind
+    from .env_utils import ParallelEnv, env_kind, make_env
+    from .storage import check_rollout_fits
 
     # before any process is started: a child would inherit train.py's blocked SIGTERM and
     # could not be stopped at exit
@@ -56,42 +59,47 @@ def main(argv):
     output_dir = args.output_dir or os.path.join("runs", run_name)
     eval_seed, agent_seed, *env_seeds = np.random.SeedSequence(args.seed).generate_state(
         2 + config["env_num"]).tolist()
-    # the environments before the run's files: a cluster that is not there stops it before it writes
-    envs = ParallelEnv(env_id, kind, env_seeds, args.xparl_addr, args.xparl_timeout)
-    try:
-        return _train(args, config, env_id, env_note, output_dir, envs, eval_seed, agent_seed)
-    finally:
-        envs.close()
+    with contextlib.ExitStack() as closing:
+        eval_env = make_env(env_id, kind, evaluation=True)  # its spaces size the rollout
+        closing.callback(eval_env.close)
+        check_rollout_fits(config, eval_env.observation_space, eval_env.action_space,
+                           available_memory())
+        # the environments before the run's files: a cluster that is not there stops it
+        # before it writes
+        envs = ParallelEnv(env_id, kind, env_seeds, args.xparl_addr, args.xparl_timeout)
+        closing.callback(envs.close)
+        eval_env.reset(seed=eval_seed)
+        return _train(args, config, env_id, env_note, output_dir, envs, eval_env, agent_seed)
 
 
-def _train(args, config, env_id, env_note, output_dir, envs, eval_seed, agent_seed):
-    kind = config["kind"]
+def _train(args, config, env_id, env_note, output_dir, envs, eval_env, agent_seed):
     lock = RunLock(output_dir)  # before anything in the directory is read or written
     try:
-        return _train_locked(args, config, env_id, env_note, output_dir, envs, eval_seed,
-                             agent_seed, kind)
+        return _train_locked(args, config, env_id, env_note, output_dir, envs, eval_env,
+                             agent_seed)
     finally:
         lock.close()
 
 
-def _train_locked(args, config, env_id, env_note, output_dir, envs, eval_seed, agent_seed, kind):
+def _train_locked(args, config, env_id, env_note, output_dir, envs, eval_env, agent_seed):
     import paddle
     from parl.algorithms import PPO
 
     from . import checkpoint
     from .agent import PPOAgent
-    from .env_utils import make_env, obs_rms, run_evaluate_episodes
+    from .env_utils import obs_rms, run_evaluate_episodes
     from .model import MODELS
     from .storage import RolloutStorage
 
+    kind = config["kind"]
     checkpoints = checkpoint.checkpointer(output_dir)
     progress_path = os.path.join(output_dir, "progress.csv")
     saved, skipped, kept_rows = None, [], []
     if args.resume:
-        _, *saved, skipped = checkpoints.load_newest_intact()
-        if saved[1]["counters"]["iteration"] >= config["num_updates"]:
+        *saved, skipped = checkpoints.load_newest_intact()
+        if saved[2]["counters"]["iteration"] >= config["num_updates"]:
             raise UserError(f"the run in {output_dir} already finished at "
-                            f"{saved[1]['counters']['steps']} steps; pass a larger "
+                            f"{saved[2]['counters']['steps']} steps; pass a larger "
                             f"--train_total_steps to continue it.")
         kept_rows = complete_rows(progress_path, saved[1]["counters"]["iteration"],
                                   PROGRESS_COLUMNS)
@@ -109,8 +117,6 @@ def _train_locked(args, config, env_id, env_note, output_dir, envs, eval_seed, a
     paddle.set_device("cpu")
     paddle.base.core.set_num_threads(args.learner_threads or os.cpu_count() or 1)
     paddle.seed(args.seed)
-    eval_env = make_env(env_id, kind, evaluation=True)
-    eval_env.reset(seed=eval_seed)
     obs_space, act_space = eval_env.observation_space, eval_env.action_space
     model = MODELS[kind](obs_space, act_space)
     ppo = PPO(model, clip_param=float(config["clip_param"]),
@@ -206,4 +212,3 @@ def _train_locked(args, config, env_id, env_note, output_dir, envs, eval_seed, a
         stop.restore()
         progress.close()
         scalars.close()
-        eval_env.close()

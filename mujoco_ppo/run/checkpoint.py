@@ -31,7 +31,7 @@ from safetensors.numpy import load_file, save_file
 
 from ..errors import UserError, WriteFailed
 from .run_log import writing
-from .schema import NUMBER, check
+from .schema import COUNT, DURATION, NUMBER, check, one_of, whole_in
 
 FORMAT = 2  # 2: state.json records the sha256 of arrays.safetensors and its own checksum
 KEEP = 2
@@ -128,13 +128,7 @@ def restore(agent, scaler, sampler, eval_env, path, arrays, state):
 def check_fits(arrays, model, path):
     """UserError unless the checkpoint's weights and scaler have the shapes of ``model`` (a
     checkpoint of another environment has other observation or action sizes)."""
-    for name, param in model.state_dict().items():
-        saved = arrays.get(f"model/{name}")
-        if saved is None or tuple(saved.shape) != tuple(param.shape):
-            found = "missing" if saved is None else f"of shape {list(saved.shape)}"
-            raise UserError(f"checkpoint {path} does not fit this run's model: {name} is "
-                            f"{found}, the model's is {list(param.shape)} (a checkpoint of "
-                            f"another environment?).")
+    check_weights_fit(arrays, model, path)
     obs_dim = model.state_dict()["policy_model.fc1.weight"].shape[0]
     for name in ("scaler/means", "scaler/vars"):
         if arrays[name].shape != (obs_dim,):
@@ -142,13 +136,38 @@ def check_fits(arrays, model, path):
                             f"shape {list(arrays[name].shape)}, the model needs [{obs_dim}].")
 
 
+def check_weights_fit(arrays, model, path):
+    """UserError unless the checkpoint's ``model/`` weights have the shapes of ``model``'s."""
+    for name, param in model.state_dict().items():
+        saved = arrays.get(f"model/{name}")
+        if saved is None or tuple(saved.shape) != tuple(param.shape):
+            found = "missing" if saved is None else f"of shape {list(saved.shape)}"
+            raise UserError(f"checkpoint {path} does not fit this run's model: {name} is "
+                            f"{found}, the model's is {list(param.shape)} (a checkpoint of "
+                            f"another environment?).")
+
+
+def check_counter_per_iteration(counters, path, name, per_iteration, source):
+    """UserError unless counters[name] is counters.iteration times ``per_iteration``, what one
+    iteration of this run adds (set by the flags ``source`` names)."""
+    expected = counters["iteration"] * per_iteration
+    if counters[name] != expected:
+        raise UserError(f"checkpoint {path} does not fit this run: its counters.{name} is "
+                        f"{counters[name]}, and {counters['iteration']} iterations of {source} "
+                        f"make {expected}.")
+
+
 _ITER = re.compile(r"^iter_(\d+)$")
 ARRAYS, STATE = "arrays.safetensors", "state.json"
-RNG_STATE = {"bit_generator": str, "state": dict, "has_uint32": int, "uinteger": int}
+# NumPy's PCG64 (default_rng's, Gymnasium's np_random), with the bounds its setter needs
+UINT128 = whole_in(0, 2**128, "a whole number in [0, 2**128)")
+RNG_STATE = {"bit_generator": one_of("PCG64"), "state": {"state": UINT128, "inc": UINT128},
+             "has_uint32": one_of(0, 1), "uinteger": whole_in(0, 2**32)}
+COUNTERS = {"iteration": COUNT, "steps": COUNT, "episodes": COUNT, "test_flag": COUNT,
+            "wall_time": DURATION}
 STATE_SCHEMA = {  # state.json as capture() and save() write it
     "format": int, "beta": NUMBER, "scaler_count": NUMBER,
-    "counters": {"iteration": int, "steps": int, "episodes": int, "test_flag": int,
-                 "wall_time": NUMBER, "line_search_failures?": int},
+    "counters": {**COUNTERS, "line_search_failures?": COUNT},
     "agent_rng": RNG_STATE, "eval_env_rng": RNG_STATE,
     "workers": [{"env_rng": RNG_STATE, "rng?": RNG_STATE}],
     "sha256": {ARRAYS: str}, "checksum": str,
@@ -243,6 +262,8 @@ class Checkpointer:
         except NotADirectoryError:
             raise UserError(f"{self.root} is a file; a run keeps its checkpoints in a "
                             f"directory of that name.") from None
+        except OSError as exc:  # a symlink loop, no permission
+            raise UserError(f"{self.root} is unreadable ({exc.strerror}).") from None
         numbered = [(int(m[1]), os.path.join(self.root, n)) for n in names if (m := _ITER.match(n))]
         return sorted(numbered, reverse=True)
 

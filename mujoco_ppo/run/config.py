@@ -147,7 +147,7 @@ def build_parser():
                            "(default: --episodes_per_batch)")
     ours.add_argument("--xparl_timeout", type=float, default=300.0,
                       help="seconds the xparl actors have for one batch before the run stops "
-                           "with an error (default: %(default)s)")
+                           "with an error, at most 1e6 (default: %(default)s)")
     ours.add_argument("--resume", metavar="DIR", default=None,
                       help="continue the run in DIR from its newest intact checkpoint, with its "
                            "settings; only --train_total_steps, --checkpoint_every, "
@@ -158,7 +158,7 @@ def build_parser():
 
 def validate(args):
     """Raise UserError naming the first flag whose value cannot work."""
-    checks = [
+    raise_first_failed([
         (0.0 < args.gamma <= 1.0, f"--gamma must be in (0, 1], got {args.gamma}"),
         (0.0 <= args.lam <= 1.0, f"--lam must be in [0, 1], got {args.lam}"),
         (args.kl_targ > 0.0 and math.isfinite(args.kl_targ),
@@ -181,23 +181,42 @@ def validate(args):
          f"--train_total_steps must be positive, got {args.train_total_steps}"),
         (args.test_every_steps >= 1,
          f"--test_every_steps must be positive, got {args.test_every_steps}"),
-        (args.learner_threads is None or args.learner_threads >= 1,
-         f"--learner_threads must be at least 1, got {args.learner_threads}"),
-        (args.checkpoint_every >= 1,
-         f"--checkpoint_every must be at least 1, got {args.checkpoint_every}"),
         (args.num_workers is None or args.num_workers >= 1,
          f"--num_workers must be at least 1, got {args.num_workers}"),
-        (args.seed is None or 0 <= args.seed < 2**32,
-         f"--seed must be in [0, 2**32), got {args.seed}"),
-        (args.xparl_addr is None or _is_address(args.xparl_addr),
-         f"--xparl_addr must be HOST:PORT (e.g. 127.0.0.1:8010), got {args.xparl_addr!r}"),
         (args.actor_num is None or args.xparl_addr is not None,
          "--actor_num needs --xparl_addr (local sampling is set with --num_workers)"),
         (args.actor_num is None or args.actor_num >= 1,
          f"--actor_num must be at least 1, got {args.actor_num}"),
-        (args.xparl_timeout > 0.0 and math.isfinite(args.xparl_timeout),
-         f"--xparl_timeout must be a positive number of seconds, got {args.xparl_timeout}"),
+        *run_flag_checks(args),
+    ])
+
+
+# Python's waits (a lock's, a queue's) refuse a timeout above threading.TIMEOUT_MAX (292 years);
+# a round bound far below it, and far above any batch's time
+MAX_XPARL_TIMEOUT = 1e6
+
+
+def run_flag_checks(args):
+    """(ok, message) of the flags that both PPOs (this one and mujoco_ppo/parl2) have: the
+    seed, the learner's threads, checkpoints, --resume and the xparl cluster."""
+    return [
+        (args.seed is None or 0 <= args.seed < 2**32,
+         f"--seed must be in [0, 2**32), got {args.seed}"),
+        (args.learner_threads is None or args.learner_threads >= 1,
+         f"--learner_threads must be at least 1, got {args.learner_threads}"),
+        (args.checkpoint_every >= 1,
+         f"--checkpoint_every must be at least 1, got {args.checkpoint_every}"),
+        (args.resume != "", "--resume needs the directory of the run to continue, got ''"),
+        (args.xparl_addr is None or _is_address(args.xparl_addr),
+         f"--xparl_addr must be HOST:PORT (e.g. 127.0.0.1:8010), got {args.xparl_addr!r}"),
+        (0.0 < args.xparl_timeout <= MAX_XPARL_TIMEOUT,
+         f"--xparl_timeout must be a positive number of seconds, at most {MAX_XPARL_TIMEOUT:.0f} "
+         f"({MAX_XPARL_TIMEOUT / 86400:.1f} days), got {args.xparl_timeout}"),
     ]
+
+
+def raise_first_failed(checks):
+    """UserError with the message of the first (ok, message) that is not ok."""
     for ok, message in checks:
         if not ok:
             raise UserError(message)
@@ -343,6 +362,9 @@ def _resumed_args(parser, args, argv):
         saved = load_run_config(args.resume, parser)
     except UserError as exc:
         raise UserError(f"cannot resume: {exc}") from None
+    if saved.get("algo") == "parl2":
+        raise UserError(f"{args.resume} holds a run of PARL 2.x's PPO; resume it with --algo "
+                        f"parl2, or without --algo.")
     run_args = saved["args"]
     explicit = vars(_explicit_parser(parser).parse_args(argv))
     differ = [f"--{name} {value} (the run has {run_args.get(name)})"

@@ -24,7 +24,8 @@ RUN_FILES = ("progress.csv", "config.json", "train.log", "checkpoints", "tensorb
 
 def prepare_output_dir(path, overwrite):
     """Create the directory; refuse one that holds an earlier run unless ``overwrite``."""
-    existing = [name for name in RUN_FILES if os.path.exists(os.path.join(path, name))]
+    # lexists: a dangling or looping symlink of a run's file's name is in the way as well
+    existing = [name for name in RUN_FILES if os.path.lexists(os.path.join(path, name))]
     if existing and not overwrite:
         raise UserError(f"{path} already holds a run ({', '.join(existing)}); continue it with "
                         f"--resume {path}, choose another --output_dir, or pass --overwrite to "
@@ -33,7 +34,10 @@ def prepare_output_dir(path, overwrite):
         os.makedirs(path, exist_ok=True)
         for name in existing:
             target = os.path.join(path, name)
-            shutil.rmtree(target) if os.path.isdir(target) else os.remove(target)
+            if os.path.isdir(target) and not os.path.islink(target):
+                shutil.rmtree(target)
+            else:
+                os.remove(target)
 
 
 @contextlib.contextmanager
@@ -71,8 +75,8 @@ def complete_rows(path, last_iteration, columns=PROGRESS_COLUMNS):
                      for number, line in enumerate(f.read().split(b"\n"), start=1) if line.strip()]
     except FileNotFoundError:
         return []
-    except OSError as exc:
-        raise UserError(f"{path} is unreadable ({exc.strerror}).") from None
+    except OSError as exc:  # a directory of that name, no permission
+        raise UserError(f"{path} is unreadable ({exc.strerror}); move it away to resume.") from None
     if not lines:
         return []
     header = lines[0][1]

@@ -2,11 +2,36 @@
 
 A schema is a type (or a tuple of types) that the value must be an instance of, a dict of
 key -> schema (a key ending in ``?`` may be absent), or a one-element list [schema] that every
-item must match. ``bool`` is not accepted where a number is wanted (JSON's true is not 1).
+item must match, or a Where: a type whose values are also bounded (a count, a random
+stream's state). ``bool`` is not accepted where a number is wanted (JSON's true is not 1).
 """
+import math
+
 from ..errors import UserError
 
 NUMBER = (int, float)
+
+
+class Where:
+    """A value of ``types`` that ``test`` accepts; ``what`` names those values in messages."""
+
+    def __init__(self, types, test, what):
+        self.types, self.test, self.what = types, test, what
+
+
+def whole_in(low, high, what=None):
+    """A whole number in [low, high)."""
+    return Where(int, lambda v: low <= v < high, what or f"a whole number in [{low}, {high})")
+
+
+def one_of(*values):
+    """A value equal to one of ``values``."""
+    return Where(tuple({type(v) for v in values}), lambda v: v in values,
+                 " or ".join(map(repr, values)))
+
+
+COUNT = whole_in(0, math.inf, "a non-negative whole number")
+DURATION = Where(NUMBER, lambda v: 0 <= v < math.inf, "a non-negative number")
 
 
 def _type_names(types):
@@ -36,11 +61,16 @@ def check(value, schema, file, field=""):
             raise UserError(f"{file}: {where} should be a list.")
         for i, item in enumerate(value):
             check(item, schema[0], file, f"{field}[{i}]")
-    else:
-        types = schema if isinstance(schema, tuple) else (schema,)
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            raise UserError(f"{file}: {where} should be {_type_names(schema)}, "
-                            f"not {value!r:.40}.")
+    elif isinstance(schema, Where):
+        if not _is_instance(value, schema.types) or not schema.test(value):
+            raise UserError(f"{file}: {where} should be {schema.what}, not {value!r:.40}.")
+    elif not _is_instance(value, schema):
+        raise UserError(f"{file}: {where} should be {_type_names(schema)}, not {value!r:.40}.")
+
+
+def _is_instance(value, types):
+    types = types if isinstance(types, tuple) else (types,)
+    return isinstance(value, types) and (bool in types or not isinstance(value, bool))
 
 
 def _join(field, name):

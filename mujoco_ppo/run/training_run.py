@@ -36,6 +36,9 @@ class TrainingRun:
         if args.resume:
             path, arrays, state, skipped = self.checkpoints.load_newest_intact()
             self.saved = (path, arrays, state)
+            checkpoint.check_counter_per_iteration(
+                state["counters"], path, "episodes", args.episodes_per_batch,
+                f"--episodes_per_batch {args.episodes_per_batch}")
             if state["counters"]["steps"] >= args.train_total_steps:
                 raise UserError(f"the run in {output_dir} already finished at "
                                 f"{state['counters']['steps']} steps; pass a larger "

@@ -87,8 +87,8 @@ def _loadable(env_id):
 
 
 def make_env(env_id, seed=None, **make_kwargs):
-    """gym.make(env_id, **make_kwargs), checked for a bounded continuous (Box) or a Discrete
-    action space and a flat observation, and reset once with ``seed`` so that later unseeded
+    """gym.make(env_id, **make_kwargs), checked for a bounded flat continuous (Box) or a
+    Discrete action space and a flat observation, and reset once with ``seed`` so that later unseeded
     resets continue a seeded stream."""
     try:
         with warnings.catch_warnings():
@@ -102,6 +102,10 @@ def make_env(env_id, seed=None, **make_kwargs):
         raise UserError(f"{env_id} has a {kind} action space; this package needs a continuous "
                         f"(Box) one, as the MuJoCo tasks have, or a Discrete one.")
     space = env.action_space
+    if isinstance(space, gym.spaces.Box) and len(space.shape) != 1:
+        env.close()
+        raise UserError(f"{env_id} has a Box{space.shape} action space; this package needs a "
+                        f"flat (1-D) one, one policy output per action dimension.")
     if isinstance(space, gym.spaces.Box) and not (np.all(np.isfinite(space.low))
                                                   and np.all(np.isfinite(space.high))):
         env.close()
