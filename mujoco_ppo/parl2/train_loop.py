@@ -101,7 +101,7 @@ def _train_locked(args, config, env_id, env_note, output_dir, envs, eval_env, ag
             raise UserError(f"the run in {output_dir} already finished at "
                             f"{saved[2]['counters']['steps']} steps; pass a larger "
                             f"--train_total_steps to continue it.")
-        kept_rows = complete_rows(progress_path, saved[1]["counters"]["iteration"],
+        kept_rows = complete_rows(progress_path, saved[2]["counters"]["iteration"],
                                   PROGRESS_COLUMNS)
     else:
         prepare_output_dir(output_dir, args.overwrite)
