@@ -12,6 +12,7 @@ import os
 
 from ..errors import UserError
 from ..run.config import OneLineErrorParser, _explicit_parser, whole_number
+from ..run.run_log import open_regular
 
 # PARL's examples/PPO/atari_config.py (the PPO paper's Atari settings).
 ATARI_CONFIG = dict(env_num=8, step_nums=128, num_minibatches=4, update_epochs=4,
@@ -113,7 +114,7 @@ def parse_args(argv):
 
 def _resumed_args(parser, argv, run_dir):
     try:
-        with open(os.path.join(run_dir, "config.json")) as f:
+        with open_regular(os.path.join(run_dir, "config.json")) as f:
             saved = json.load(f)
         if saved.get("algo") != "parl2":
             raise UserError(f"{run_dir} holds a PARL 1.x run; resume it without --algo parl2.")

@@ -5,6 +5,7 @@ import math
 import os
 
 from ..errors import UserError
+from .run_log import open_regular
 from .schema import NUMBER, check
 
 # The surrogate objectives (named here so that flags are checked before Paddle is imported):
@@ -51,7 +52,7 @@ def split_algo(argv):
         probe.add_argument("--resume")
         run_dir = probe.parse_known_args(rest)[0].resume
         try:
-            with open(os.path.join(run_dir, "config.json")) as f:
+            with open_regular(os.path.join(run_dir, "config.json")) as f:
                 known.algo = json.load(f).get("algo")
         except (TypeError, OSError, ValueError, AttributeError):
             pass  # no run to resume, or not readable: PARL 1.x's checks report it
@@ -137,11 +138,14 @@ def build_parser():
     ours.add_argument("--xparl_timeout", type=float, default=300.0,
                       help="seconds the xparl actors have for one batch before the run stops "
                            "with an error (default: %(default)s)")
+    ours.add_argument("--worker_timeout", type=float, default=300.0,
+                      help="seconds a local sampling worker has for its share of a batch before "
+                           "the run stops with an error (default: %(default)s)")
     ours.add_argument("--resume", metavar="DIR", default=None,
                       help="continue the run in DIR from its newest intact checkpoint, with its "
                            "settings; only --train_total_steps, --checkpoint_every, "
-                           "--learner_threads, --overlap_value and, for a run on xparl, "
-                           "--xparl_addr and --xparl_timeout may change")
+                           "--learner_threads, --overlap_value, --worker_timeout and, for a run "
+                           "on xparl, --xparl_addr and --xparl_timeout may change")
     return p
 
 
@@ -186,6 +190,8 @@ def validate(args):
          f"--actor_num must be at least 1, got {args.actor_num}"),
         (args.xparl_timeout > 0.0 and math.isfinite(args.xparl_timeout),
          f"--xparl_timeout must be a positive number of seconds, got {args.xparl_timeout}"),
+        (args.worker_timeout > 0.0 and math.isfinite(args.worker_timeout),
+         f"--worker_timeout must be a positive number of seconds, got {args.worker_timeout}"),
     ]
     for ok, message in checks:
         if not ok:
@@ -247,7 +253,7 @@ def check_workers_fit(workers, episodes, memory):
 
 
 RESUMABLE_CHANGES = ("train_total_steps", "checkpoint_every", "learner_threads", "overlap_value",
-                     "resume",
+                     "worker_timeout", "resume",
                      "xparl_addr", "xparl_timeout")
 
 
@@ -274,7 +280,7 @@ def load_run_config(run_dir, parser=None):
         what = "is a file, not a run directory" if os.path.exists(run_dir) else "does not exist"
         raise UserError(f"{run_dir} {what}.")
     try:
-        with open(path, "rb") as f:
+        with open_regular(path, "rb") as f:
             saved = json.loads(f.read().decode())
     except FileNotFoundError:
         raise UserError(f"{run_dir} has no config.json: it is not a run directory.") from None
