@@ -272,17 +272,20 @@ def pending_stop():
 def accept_stop_signals():
     """Once Paddle and PARL are imported: stop signals stop at once (stop_at_once, replacing
     the handler Paddle installs), and those that arrived while train.py held them blocked during
-    the imports are delivered now. Returns the function that puts back the handlers and the
-    signal mask of before, once the run has ended: in train.py the signals are then held
-    blocked until the process exits with the status it has said."""
+    the imports are delivered now. Returns the function that puts back, once the run has
+    ended, the signal mask of before and the handlers of the signals it did not block; those
+    train.py held blocked stay ignored (ignore_stop_signals) until the process has exited with
+    the status it has said: a mask is a thread's, and Paddle's threads started since would
+    take them, with Python's default action once it finalises."""
     handlers = {signum: signal.signal(signum, stop_at_once) for signum in STOP_SIGNALS}
     mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
     def restore():
         global _pending_stop
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        for signum, handler in handlers.items():  # None: one set in C (Paddle's), not restorable
-            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        for signum, handler in handlers.items():
+            if signum not in mask:  # None: a handler set in C (Paddle's), not restorable
+                signal.signal(signum, signal.SIG_DFL if handler is None else handler)
         _pending_stop = None
 
     return restore
