@@ -11,6 +11,7 @@ import signal
 import sys
 import time
 
+
 def main(argv=None):
     from mujoco_ppo.run.config import parse_args, split_algo
 
@@ -20,6 +21,26 @@ def main(argv=None):
         return parl2_main(argv)
     args = parse_args(argv)
 
+    # Paddle, PARL, MuJoCo, ZeroMQ load while the stop signals wait (see the end of this file);
+    # Paddle installs a SIGTERM handler, replaced below
+    import mujoco_ppo.core.build  # noqa: F401
+    import mujoco_ppo.core.data  # noqa: F401
+    import mujoco_ppo.sampling.xparl_actors  # noqa: F401
+    from mujoco_ppo.run.run_log import accept_stop_signals
+    from mujoco_ppo.run.training_run import RunEnding
+
+    restore_signals = accept_stop_signals()  # replaces Paddle's handler; StopRequest takes over
+    try:
+        with RunEnding(args.output_dir) as ending:
+            ending.status = train(args, ending)
+        return ending.status
+    finally:
+        restore_signals()
+
+
+def train(args, ending):
+    """PARL 1.x's training loop; returns the exit status. What it opens is closed by ``ending``
+    (mujoco_ppo.run.training_run.RunEnding), which also says how a failed run ended."""
     import numpy as np
     import paddle
 
@@ -30,76 +51,64 @@ def main(argv=None):
     from mujoco_ppo.sampling.episodes import EpisodeSampler, run_evaluate_episode
     from mujoco_ppo.core.scaler import Scaler
     from mujoco_ppo.sampling.xparl_actors import XparlSampler
-    from mujoco_ppo.run.run_log import accept_stop_signals
-
-    accept_stop_signals()  # replaces Paddle's handler; StopRequest takes over in the loop
 
     env_id, env_note = resolve_env_id(args.env)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
-    output_dir = args.output_dir or os.path.join(
+    output_dir = ending.run_dir = args.output_dir or os.path.join(
         "runs", f"{env_id}_{args.loss_type}_seed{seed}_{time.strftime('%Y%m%d-%H%M%S')}")
     eval_seed, *worker_seeds = np.random.SeedSequence(seed).generate_state(
         1 + (args.actor_num if args.xparl_addr else args.num_workers)).tolist()
-    eval_env = make_env(env_id, eval_seed)
+    eval_env = ending.closes(make_env(env_id, eval_seed))
     # the sampler before the run's files: a cluster that is not there stops it before it writes
-    sampler = (XparlSampler(args.xparl_addr, env_id, worker_seeds, args.xparl_timeout)
-               if args.xparl_addr else EpisodeSampler(env_id, worker_seeds))
-    try:
-        run = TrainingRun(args, output_dir, env_note)
-    except BaseException:
-        sampler.close()
-        raise
+    sampler = ending.closes(
+        XparlSampler(args.xparl_addr, env_id, worker_seeds, args.xparl_timeout)
+        if args.xparl_addr else EpisodeSampler(env_id, worker_seeds, args.worker_timeout))
+    run = ending.closes(TrainingRun(args, output_dir, env_note))
+    ending.logger = run.logger
 
-    try:  # from here on every way out closes the sampler, whose workers ignore SIGTERM
-        paddle.set_device("cpu")
-        paddle.base.core.set_num_threads(args.learner_threads or os.cpu_count() or 1)
-        paddle.seed(seed)
-        obs_dim, act_dim, discrete = space_dims(eval_env)  # obs_dim counts the time-step feature
-        agent = build_agent(vars(args), obs_dim, act_dim, discrete,
-                            rng=np.random.default_rng(seed))
-        model = agent.alg.model
-        scaler = Scaler(obs_dim)
-        run.write_config({"seed": seed, "env_id": env_id, "obs_dim": obs_dim,
-                          "act_dim": act_dim, "discrete": discrete,
-                          "policy_lr": model.policy_lr, "value_lr": model.value_lr})
-        run.start(agent, scaler, sampler, eval_env)  # the scaler's warm-up, or a checkpoint
-        trajectories = None  # a batch sampled ahead, during the last value update
-        # a batch sampled ahead is always trained on, even after a stop request, so that every
-        # checkpoint is one the serial order would have written
-        while trajectories is not None or (run.steps < args.train_total_steps
-                                           and not run.stop_requested):
-            run.timer()
-            # whole episodes, then one scaler update from all their unscaled observations
-            if trajectories is None:
+    paddle.set_device("cpu")
+    paddle.base.core.set_num_threads(args.learner_threads or os.cpu_count() or 1)
+    paddle.seed(seed)
+    obs_dim, act_dim, discrete = space_dims(eval_env)  # obs_dim counts the time-step feature
+    agent = build_agent(vars(args), obs_dim, act_dim, discrete, rng=np.random.default_rng(seed))
+    model = agent.alg.model
+    scaler = Scaler(obs_dim)
+    run.write_config({"seed": seed, "env_id": env_id, "obs_dim": obs_dim,
+                      "act_dim": act_dim, "discrete": discrete,
+                      "policy_lr": model.policy_lr, "value_lr": model.value_lr})
+    run.start(agent, scaler, sampler, eval_env)  # the scaler's warm-up, or a checkpoint
+    trajectories = None  # a batch sampled ahead, during the last value update
+    # a batch sampled ahead is always trained on, even after a stop request, so that every
+    # checkpoint is one the serial order would have written
+    while trajectories is not None or (run.steps < args.train_total_steps
+                                       and not run.stop_requested):
+        run.timer()
+        # whole episodes, then one scaler update from all their unscaled observations
+        if trajectories is None:
+            trajectories = sampler.collect(agent, scaler, args.episodes_per_batch)
+        # rewards * (1 - gamma); value targets; GAE normalised per trajectory
+        obs, actions, advantages, targets = build_train_data(
+            trajectories, agent, args.gamma, args.lam)
+        run.timer("sample_time")
+        policy_loss, kl, clip_fraction = agent.policy_learn(obs, actions, advantages)
+        run.timer("policy_time")
+        batch, trajectories = trajectories, None
+        if sample_ahead(args, run, len(obs)):
+            # the next batch needs only the policy: sample it while the value net learns
+            agent.start_value_learn(obs, targets)
+            try:
                 trajectories = sampler.collect(agent, scaler, args.episodes_per_batch)
-            # rewards * (1 - gamma); value targets; GAE normalised per trajectory
-            obs, actions, advantages, targets = build_train_data(
-                trajectories, agent, args.gamma, args.lam)
-            run.timer("sample_time")
-            policy_loss, kl, clip_fraction = agent.policy_learn(obs, actions, advantages)
-            run.timer("policy_time")
-            batch, trajectories = trajectories, None
-            if sample_ahead(args, run, len(obs)):
-                # the next batch needs only the policy: sample it while the value net learns
-                agent.start_value_learn(obs, targets)
-                try:
-                    trajectories = sampler.collect(agent, scaler, args.episodes_per_batch)
-                finally:
-                    value_loss = agent.finish_value_learn()
-            else:
-                value_loss = agent.value_learn(obs, targets)
-            run.timer("value_time")
-            run.log_iteration(batch, policy_loss, kl, clip_fraction, agent.beta,
-                              value_loss, agent.step_fraction)
-            if run.evaluation_due():
-                run.log_evaluation(run_evaluate_episode(eval_env, agent, scaler))
-            run.end_iteration()  # progress.csv, TensorBoard, a checkpoint when due
-        return run.finish()
-    except FAILURES as exc:  # one sentence saying what is kept; the exit status
-        return run.fail(exc)
-    finally:
-        run.close()
-        sampler.close()
+            finally:
+                value_loss = agent.finish_value_learn()
+        else:
+            value_loss = agent.value_learn(obs, targets)
+        run.timer("value_time")
+        run.log_iteration(batch, policy_loss, kl, clip_fraction, agent.beta,
+                          value_loss, agent.step_fraction)
+        if run.evaluation_due():
+            run.log_evaluation(run_evaluate_episode(eval_env, agent, scaler))
+        run.end_iteration()  # progress.csv, TensorBoard, a checkpoint when due
+    return run.finish()
 
 
 def sample_ahead(args, run, batch_steps):
@@ -117,7 +126,9 @@ if __name__ == "__main__":
     # module's initialisation becomes "ImportError: initialization failed", and Paddle installs
     # a SIGTERM handler that dumps a C++ stack); main() installs this package's handlers, then
     # lets them through.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    from mujoco_ppo.run.run_log import STOP_SIGNALS
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     from mujoco_ppo.errors import UserError
     from mujoco_ppo.run.run_log import Transcript
     from mujoco_ppo.run.training_run import FAILURES, failure_sentence
@@ -128,7 +139,7 @@ if __name__ == "__main__":
     except UserError as exc:
         print(f"train.py: error: {exc}", file=sys.stderr)
         sys.exit(2)
-    except FAILURES as exc:  # before the run's files were opened
+    except FAILURES as exc:  # before the run's directory is known
         sentence, status = failure_sentence(exc)
         print(sentence, file=sys.stderr)
         sys.exit(status)

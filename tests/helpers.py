@@ -1,7 +1,10 @@
+import contextlib
 import csv
 import os
 import subprocess
 import sys
+
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -20,3 +23,22 @@ def read_progress(output_dir):
 
 def eval_rewards(output_dir):
     return [float(row["eval_reward"]) for row in read_progress(output_dir) if row["eval_reward"]]
+
+
+@contextlib.contextmanager
+def tmpfs(mount, size):
+    """A real tmpfs of ``size`` (mount's -o size=) mounted on the directory ``mount``; the test
+    is skipped where mounting needs a root this process is not."""
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def resume_command(run_dir):
+    """The command a stopped or failed run of train.py (run from ROOT) says continues it."""
+    from mujoco_ppo.run.training_run import shortest_path
+    return f"{shortest_path(sys.executable, ROOT)} train.py --resume {run_dir}"

@@ -14,7 +14,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from helpers import ROOT, read_progress, run_train
+from helpers import ROOT, read_progress, resume_command, run_train, tmpfs
 from mujoco_ppo.parl2.env_utils import EpisodicLife, make_env
 from mujoco_ppo.parl2.storage import RolloutStorage
 
@@ -463,9 +463,15 @@ def test_stop_and_resume_equals_one_run(env_args, tmp_path):
         assert proc.poll() is None, proc.stderr.read()
         time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)  # the update under way finishes, a checkpoint is saved
-    assert proc.wait(timeout=120) == 128 + signal.SIGTERM, proc.stderr.read()
-    proc.stderr.close()
-    assert len(read_progress(stopped)) < 30
+    stderr = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 128 + signal.SIGTERM, stderr
+    rows = read_progress(stopped)
+    assert len(rows) < 30
+    # the sentence of the first PPO, on stderr, below Paddle's notices
+    assert stderr.strip().splitlines()[-1] == (
+        f"train.py: stopped by signal 15 at step {rows[-1]['steps']}; progress.csv holds its "
+        f"{len(rows)} finished iterations and checkpoint iter_{len(rows):06d} is kept; "
+        f"continue with: {resume_command(stopped)}.")
     resumed = run_train("--resume", stopped)  # no --algo: config.json says parl2
     assert resumed.returncode == 0, resumed.stderr
     assert _without_timings(read_progress(stopped)) == _without_timings(
@@ -607,10 +613,27 @@ def test_nan_reward_stops_the_run_with_one_sentence_and_keeps_the_last_checkpoin
     assert proc.stderr.strip().splitlines()[-1] == (
         f"train.py: training diverged: update 3 (step 768) produced a non-finite loss; "
         f"progress.csv holds its 2 finished iterations and checkpoint iter_000002 is kept; "
-        f"continue with: python train.py --resume {out}.")
+        f"continue with: {resume_command(out)}.")
     assert "Traceback" not in proc.stderr
     assert len(read_progress(out)) == 2
     assert (out / "checkpoints" / "latest").read_text().strip() == "iter_000002"
+
+
+def test_a_full_disk_under_tensorboard_is_one_sentence(tmp_path):
+    """Hostile case: TensorBoard's file fills its disk; closing it fails again, which must not
+    follow the sentence with a traceback."""
+    out = tmp_path / "run"
+    common = ["--algo", "parl2", "--env", "CartPole-v1", "--env_num", 2, "--step_nums", 64,
+              "--seed", 4, "--checkpoint_every", 3]
+    assert run_train(*common, "--train_total_steps", 384, "--output_dir", out).returncode == 0
+    with tmpfs(out / "tensorboard", "8k"):
+        proc = run_train("--resume", out, "--train_total_steps", 10**6)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    rows = len(read_progress(out))
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"train.py: cannot write {out / 'tensorboard'} (No space left on device); progress.csv "
+        f"holds its {rows} finished iterations and checkpoint iter_{(rows - 1) // 3 * 3:06d} is "
+        f"kept; continue with: {resume_command(out)}.")
 
 
 def test_xparl_environments_stopped_and_resumed_equal_a_local_run(tmp_path):

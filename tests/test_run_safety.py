@@ -2,6 +2,7 @@
 for the newest intact one, torn rows dropped on resume, full disks and bad files met with one
 sentence. Real train.py runs on InvertedPendulum; in-process checks where a subprocess would
 only add Paddle's import time."""
+import contextlib
 import copy
 import json
 import math
@@ -14,13 +15,15 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
-from helpers import ROOT, read_progress, run_train
+from helpers import ROOT, read_progress, resume_command, run_train, tmpfs
 
 from mujoco_ppo.errors import UserError, WriteFailed
 from mujoco_ppo.run import checkpoint
-from mujoco_ppo.run.config import check_workers_fit, default_num_workers, WORKER_RESIDENT_BYTES
+from mujoco_ppo.run.config import (check_workers_fit, default_num_workers, load_run_config,
+                                   split_algo, WORKER_RESIDENT_BYTES)
 from mujoco_ppo.run.run_lock import RunLock, holder_pid
 from mujoco_ppo.run.run_log import ProgressCSV, complete_rows, make_logger, prepare_output_dir
 
@@ -67,6 +70,24 @@ def popen_train(*args, **kwargs):
     return subprocess.Popen([sys.executable, os.path.join(ROOT, "train.py"), *map(str, args)],
                             cwd=ROOT, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"),
                             **kwargs)
+
+
+def wait_for_rows(out, proc, rows):
+    deadline = time.time() + 120
+    while not (out / "progress.csv").exists() or len(read_progress(out)) < rows:
+        assert time.time() < deadline and proc.poll() is None
+        time.sleep(0.05)
+
+
+def finished(proc, timeout=120):
+    stdout, stderr = proc.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+def assert_says_what_is_kept(result, out):
+    assert (f"holds its {len(read_progress(out))} finished iterations and checkpoint "
+            f"{checkpoint_dirs(out)[0].name} is kept; continue with: {resume_command(out)}."
+            in result.stderr), result.stderr
 
 
 def run_command(*args, script="train.py", timeout=300):
@@ -525,21 +546,21 @@ def test_a_forked_child_ends_quietly_on_sigterm(handler):
     assert proc.stdout.split() == [str(-signal.SIGTERM)]
 
 
-def test_logger_write_failures_raise_naming_the_file():
-    logger = make_logger("/dev/full")  # every write: ENOSPC
-    with pytest.raises(WriteFailed, match="/dev/full .No space left on device"):
-        logger.info("x" * 10000)
-
-
 @pytest.fixture
 def tiny_tmpfs(tmp_path):
     mount = tmp_path / "tmpfs"
     mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=True)
+    with tmpfs(mount, "4m"):
+        yield mount
+
+
+def test_logger_write_failures_raise_naming_the_file(tiny_tmpfs):
+    subprocess.run(["dd", "if=/dev/zero", f"of={tiny_tmpfs / 'filler'}", "bs=64k"],
+                   capture_output=True)
+    log = tiny_tmpfs / "train.log"
+    logger = make_logger(str(log))
+    with pytest.raises(WriteFailed, match=f"{log} .No space left on device"):
+        logger.info("x" * 10000)
 
 
 def test_a_full_disk_is_one_sentence_and_resume_continues(tiny_tmpfs, small_run):
@@ -569,25 +590,81 @@ def test_a_read_only_file_system_is_one_sentence(tiny_tmpfs):
     assert str(tiny_tmpfs / "run") in proc.stderr
 
 
+def test_a_full_disk_under_tensorboard_is_one_sentence_and_ends_the_workers(tmp_path):
+    """Hostile case: TensorBoard's file fills its disk. The events it could not write stay
+    buffered, so closing it fails again: that must not hide the sentence, nor leave the
+    workers (which ignore SIGTERM) running, which would keep train.py from exiting."""
+    out = tmp_path / "run"
+    first = run_train("--env", "InvertedPendulum-v4", "--seed", 3, "--num_workers", 2,
+                      "--checkpoint_every", 3, "--train_total_steps", 300, "--output_dir", out)
+    assert first.returncode == 0, first.stderr
+    with tmpfs(out / "tensorboard", "8k"):
+        proc = popen_train("--resume", out, "--train_total_steps", 10**6,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        result = finished(proc)  # stderr's end: the workers have exited too
+    assert_one_sentence(result, 1, f"cannot write {out / 'tensorboard'} (No space left on device)")
+    assert_says_what_is_kept(result, out)
+
+
 def test_train_log_holds_what_parl_printed_at_import(small_run):
     log = (small_run / "train.log").read_text()
     assert "train.py --env InvertedPendulum-v4" in log.split("Argv: ")[1].splitlines()[0]
     assert "PARL_BACKEND" in log
 
 
-def test_a_stop_signal_sentence_goes_to_stderr(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP])
+def test_a_stop_signal_sentence_goes_to_stderr(tmp_path, signum):
+    """SIGHUP (the terminal closed) stops the run as SIGINT and SIGTERM do: after the
+    iteration under way, with a checkpoint, and one sentence naming the interpreter."""
     out = tmp_path / "run"
     proc = popen_train(*RUN, "--train_total_steps", 10**6, "--output_dir", out,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 120
-    while not (out / "progress.csv").exists() or len(read_progress(out)) < 1:
-        assert time.time() < deadline and proc.poll() is None
-        time.sleep(0.05)
+    wait_for_rows(out, proc, 1)
+    proc.send_signal(signum)
+    result = finished(proc)
+    assert_one_sentence(result, 128 + signum, f"stopped by signal {signum}")
+    assert_says_what_is_kept(result, out)
+    assert checkpoint_dirs(out)[0].name == f"iter_{len(read_progress(out)):06d}"
+    assert "--resume" not in result.stdout
+
+
+def test_two_stop_signals_mid_run_say_what_is_kept(tmp_path):
+    """Hostile case: a second Ctrl-C 0.3 s after the first, while the run saves its checkpoint
+    or ends its workers, is one sentence saying what is kept."""
+    out = tmp_path / "run"
+    proc = popen_train("--env", "InvertedPendulum-v4", "--seed", 3, "--num_workers", 3,
+                       "--checkpoint_every", 3, "--train_total_steps", 10**6, "--output_dir", out,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for_rows(out, proc, 4)
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=120)
-    result = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
-    assert_one_sentence(result, 130, f"--resume {out}")
-    assert "--resume" not in stdout
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    result = finished(proc)
+    assert_one_sentence(result, 130, "by signal 2")
+    assert_says_what_is_kept(result, out)
+
+
+@pytest.mark.parametrize("ending, status, phrase", [
+    ("deadline", 1, "within --worker_timeout 3 s (it is stopped, stuck, or that slow)"),
+    (signal.SIGTERM, 143, "interrupted by signal 15")])
+def test_a_stopped_worker_ends_the_run_with_one_sentence(tmp_path, ending, status, phrase):
+    """Hostile case: a local sampling worker stopped (SIGSTOP) mid-run. Its deadline ends the
+    run, or a stop signal does once the workers have had their grace; the worker is killed."""
+    out = tmp_path / "run"
+    proc = popen_train("--env", "InvertedPendulum-v4", "--seed", 3, "--num_workers", 2,
+                       "--checkpoint_every", 2, "--train_total_steps", 10**6, "--output_dir", out,
+                       "--worker_timeout", 3 if ending == "deadline" else 300,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for_rows(out, proc, 3)
+    worker, = [child for child in psutil.Process(proc.pid).children()
+               if "spawn_main" in " ".join(child.cmdline())]
+    worker.suspend()
+    if ending != "deadline":
+        proc.send_signal(ending)
+    result = finished(proc, timeout=60)
+    assert_one_sentence(result, status, phrase)
+    assert_says_what_is_kept(result, out)
+    assert not worker.is_running()
 
 
 @pytest.mark.parametrize("env_id, phrase", [
@@ -633,3 +710,60 @@ def test_a_failure_before_the_first_checkpoint_says_none_was_saved(run_copy):
     sentence, status = failure_sentence(Interrupted(signal.SIGTERM), str(run_copy))
     assert status == 143 and "no checkpoint was saved yet" in sentence
     assert "last good checkpoint" not in sentence
+
+
+# --- a run's files that are no regular files ------------------------------------------------
+
+@contextlib.contextmanager
+def within(seconds):
+    """TimeoutError for a call that blocks (a FIFO's open waits for a writer)."""
+    def blocked(signum, frame):
+        raise TimeoutError(f"blocked for {seconds} s")
+    previous = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def replace_with(path, kind):
+    """Replace the file at ``path`` by a FIFO or a directory; returns its content."""
+    content = path.read_bytes()
+    path.unlink()
+    os.mkfifo(path) if kind == "FIFO" else path.mkdir()
+    return content
+
+
+@pytest.mark.parametrize("kind", ["FIFO", "directory"])
+def test_every_reader_of_a_run_refuses_a_file_that_is_not_a_regular_file(run_copy, kind):
+    from mujoco_ppo.parl2.config import parse_args as parl2_args
+    newest = checkpoint_dirs(run_copy)[0]
+    readers = [
+        ("config.json", lambda: split_algo(["--resume", str(run_copy)])),
+        ("config.json", lambda: load_run_config(str(run_copy))),
+        ("config.json", lambda: parl2_args(["--resume", str(run_copy)])),
+        ("progress.csv", lambda: complete_rows(str(run_copy / "progress.csv"), math.inf)),
+        ("train.log", lambda: make_logger(str(run_copy / "train.log"))),
+        (".lock", lambda: RunLock(str(run_copy))),
+        (f"checkpoints/{newest.name}/state.json", lambda: checkpoint.load(str(newest))),
+        (f"checkpoints/{newest.name}/arrays.safetensors", lambda: checkpoint.load(str(newest))),
+    ]
+    for name, read in readers:
+        path = run_copy / name
+        content = replace_with(path, kind)
+        with within(10), pytest.raises(UserError, match=f"{path} is a {kind}, not a regular"):
+            read()
+        path.unlink() if kind == "FIFO" else path.rmdir()
+        path.write_bytes(content)
+
+
+def test_a_fifo_config_json_is_one_sentence_for_train_and_evaluate(run_copy):
+    """Hostile case: train.py --resume and evaluate.py blocked on opening it, with the stop
+    signals held back, until killed."""
+    replace_with(run_copy / "config.json", "FIFO")
+    phrase = f"{run_copy / 'config.json'} is a FIFO, not a regular file"
+    assert_one_sentence(run_command("--resume", run_copy, timeout=60), 2, phrase)
+    assert_one_sentence(run_command("--checkpoint", run_copy, script="evaluate.py", timeout=60),
+                        2, phrase)

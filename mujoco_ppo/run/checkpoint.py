@@ -27,10 +27,10 @@ import shutil
 
 import numpy as np
 from safetensors import SafetensorError
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load as arrays_from_bytes, save_file
 
 from ..errors import UserError, WriteFailed
-from .run_log import writing
+from .run_log import open_regular, writing
 from .schema import COUNT, DURATION, NUMBER, check, one_of, whole_in
 
 FORMAT = 2  # 2: state.json records the sha256 of arrays.safetensors and its own checksum
@@ -183,13 +183,6 @@ def _sha256_file(path):
     return digest.hexdigest()
 
 
-def _arrays_sha256(path):
-    try:
-        return _sha256_file(path)
-    except OSError as exc:
-        raise UserError(f"{path} is unreadable ({exc.strerror}).") from None
-
-
 def _state_checksum(state):
     """sha256 of state.json's content without its own ``checksum`` field, in canonical form."""
     body = {k: v for k, v in state.items() if k != "checksum"}
@@ -302,35 +295,45 @@ class Checkpointer:
 
 def load(path, schema=None, required_arrays=REQUIRED_ARRAYS):
     """(arrays, state) of a checkpoint directory; UserError naming the file and what is wrong
-    if a file is missing, unreadable, fails its checksum or does not hold what save() writes
-    (``schema``, by default STATE_SCHEMA, and ``required_arrays``)."""
+    if a file is missing, not a regular file, unreadable, fails its checksum or does not hold
+    what save() writes (``schema``, by default STATE_SCHEMA, and ``required_arrays``)."""
     schema = STATE_SCHEMA if schema is None else schema
     state_path, arrays_path = os.path.join(path, STATE), os.path.join(path, ARRAYS)
     for file in (state_path, arrays_path):
-        if not os.path.isfile(file):
+        if not os.path.lexists(file):
             raise UserError(f"checkpoint {path} is incomplete: {file} is missing.")
     try:
-        with open(state_path, "rb") as f:
-            state = json.loads(f.read().decode())
-    except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
+        state = json.loads(_read(state_path).decode())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{state_path} is unreadable ({type(exc).__name__}: {exc}).") from None
     if not isinstance(state, dict) or state.get("format") not in (1, FORMAT):
         raise UserError(f"{state_path} is not a mujoco_ppo checkpoint of format {FORMAT}.")
+    data = _read(arrays_path)
     if state["format"] == FORMAT:  # format 1 (before checksums) is read as it is
         if state.get("checksum") != _state_checksum(state):
             raise UserError(f"{state_path} is damaged: its checksum does not match its content.")
         check(state, schema, state_path)
-        if state["sha256"][ARRAYS] != _arrays_sha256(arrays_path):
+        if state["sha256"][ARRAYS] != hashlib.sha256(data).hexdigest():
             raise UserError(f"{arrays_path} is damaged: its sha256 differs from the one "
                             f"recorded in state.json.")
     else:
         check(state, {k: v for k, v in schema.items() if k not in ("sha256", "checksum")},
               state_path)
     try:
-        arrays = load_file(arrays_path)
-    except (SafetensorError, OSError) as exc:
+        arrays = arrays_from_bytes(data)
+    except SafetensorError as exc:
         raise UserError(f"{arrays_path} is unreadable ({type(exc).__name__}: {exc}).") from None
     missing = [name for name in required_arrays if name not in arrays]
     if missing:
         raise UserError(f"{arrays_path} is damaged: it has no {missing[0]}.")
     return arrays, state
+
+
+def _read(path):
+    """The bytes of one file of a checkpoint; UserError if it is not a regular file or
+    unreadable."""
+    try:
+        with open_regular(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise UserError(f"{path} is unreadable ({type(exc).__name__}: {exc}).") from None

@@ -6,6 +6,7 @@ import os
 from contextlib import contextmanager
 
 from ..errors import UserError
+from .run_log import open_regular
 from .schema import NUMBER, check
 
 # The surrogate objectives (named here so that flags are checked before Paddle is imported):
@@ -148,11 +149,14 @@ def build_parser():
     ours.add_argument("--xparl_timeout", type=float, default=300.0,
                       help="seconds the xparl actors have for one batch before the run stops "
                            "with an error, at most 1e6 (default: %(default)s)")
+    ours.add_argument("--worker_timeout", type=float, default=300.0,
+                      help="seconds a local sampling worker has for its share of a batch before "
+                           "the run stops with an error, at most 1e6 (default: %(default)s)")
     ours.add_argument("--resume", metavar="DIR", default=None,
                       help="continue the run in DIR from its newest intact checkpoint, with its "
                            "settings; only --train_total_steps, --checkpoint_every, "
-                           "--learner_threads, --overlap_value and, for a run on xparl, "
-                           "--xparl_addr and --xparl_timeout may change")
+                           "--learner_threads, --overlap_value, --worker_timeout and, for a run "
+                           "on xparl, --xparl_addr and --xparl_timeout may change")
     return p
 
 
@@ -187,13 +191,16 @@ def validate(args):
          "--actor_num needs --xparl_addr (local sampling is set with --num_workers)"),
         (args.actor_num is None or args.actor_num >= 1,
          f"--actor_num must be at least 1, got {args.actor_num}"),
+        (0.0 < args.worker_timeout <= MAX_TIMEOUT_S,
+         f"--worker_timeout must be a positive number of seconds, at most "
+         f"{MAX_TIMEOUT_S:.0f}, got {args.worker_timeout}"),
         *run_flag_checks(args),
     ])
 
 
 # Python's waits (a lock's, a queue's) refuse a timeout above threading.TIMEOUT_MAX (292 years);
 # a round bound far below it, and far above any batch's time
-MAX_XPARL_TIMEOUT = 1e6
+MAX_TIMEOUT_S = 1e6  # --xparl_timeout and --worker_timeout
 
 
 def run_flag_checks(args):
@@ -209,9 +216,9 @@ def run_flag_checks(args):
         (args.resume != "", "--resume needs the directory of the run to continue, got ''"),
         (args.xparl_addr is None or _is_address(args.xparl_addr),
          f"--xparl_addr must be HOST:PORT (e.g. 127.0.0.1:8010), got {args.xparl_addr!r}"),
-        (0.0 < args.xparl_timeout <= MAX_XPARL_TIMEOUT,
-         f"--xparl_timeout must be a positive number of seconds, at most {MAX_XPARL_TIMEOUT:.0f} "
-         f"({MAX_XPARL_TIMEOUT / 86400:.1f} days), got {args.xparl_timeout}"),
+        (0.0 < args.xparl_timeout <= MAX_TIMEOUT_S,
+         f"--xparl_timeout must be a positive number of seconds, at most {MAX_TIMEOUT_S:.0f} "
+         f"({MAX_TIMEOUT_S / 86400:.1f} days), got {args.xparl_timeout}"),
     ]
 
 
@@ -277,7 +284,7 @@ def check_workers_fit(workers, episodes, memory):
 
 
 RESUMABLE_CHANGES = ("train_total_steps", "checkpoint_every", "learner_threads", "overlap_value",
-                     "resume",
+                     "worker_timeout", "resume",
                      "xparl_addr", "xparl_timeout")
 
 
@@ -310,7 +317,7 @@ def read_json(path):
     """The JSON value in ``path``; UserError naming it if it cannot be read or decoded (a
     missing file raises FileNotFoundError, which callers word for themselves)."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path, "rb") as f:
             return json.loads(f.read().decode())
     except FileNotFoundError:
         raise

@@ -9,6 +9,7 @@ import fcntl
 import os
 
 from ..errors import UserError, WriteFailed
+from .run_log import refuse_irregular
 
 LOCK_NAME = ".lock"
 
@@ -17,7 +18,7 @@ def holder_pid(run_dir):
     """The pid written by the process holding ``run_dir``'s lock, or None if none holds it."""
     path = os.path.join(run_dir, LOCK_NAME)
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO there would block the open
     except OSError:
         return None
     try:
@@ -40,6 +41,7 @@ class RunLock:
 
     def __init__(self, run_dir):
         self.path = os.path.join(run_dir, LOCK_NAME)
+        refuse_irregular(self.path)
         try:
             os.makedirs(run_dir, exist_ok=True)
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)

@@ -10,6 +10,7 @@ import os
 import platform
 import shutil
 import signal
+import stat
 import sys
 import time
 from importlib import metadata
@@ -61,6 +62,31 @@ def write_json_atomic(path, data):
         os.replace(tmp, path)
 
 
+_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFDIR: "a directory", stat.S_IFCHR: "a device",
+          stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}
+
+
+def refuse_irregular(path):
+    """UserError if ``path`` exists and is not a regular file (symbolic links followed): a
+    FIFO would block its opening until something writes into it, and a directory or a device
+    is nothing a run wrote."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # missing or unreadable: opening it says so
+    if not stat.S_ISREG(mode):
+        kind = _KINDS.get(stat.S_IFMT(mode), "of another kind")
+        raise UserError(f"{path} is {kind}, not a regular file; a run's files are regular files "
+                        f"(move it away).")
+
+
+def open_regular(path, mode="r", **kwargs):
+    """open(), for every file of a run that is read or appended to, once refuse_irregular
+    has passed it."""
+    refuse_irregular(path)
+    return open(path, mode, **kwargs)
+
+
 def complete_rows(path, last_iteration, columns=PROGRESS_COLUMNS):
     """The rows of progress.csv for iterations 1, 2, ... up to ``last_iteration`` (a
     checkpoint's; the later rows are left out), or all of them (``math.inf``). A damaged line is
@@ -70,7 +96,7 @@ def complete_rows(path, last_iteration, columns=PROGRESS_COLUMNS):
     file of an older version, whose header is a prefix of ``columns``, keeps its rows (the new
     columns stay empty)."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path, "rb") as f:
             lines = [(number, _csv_fields(line.rstrip(b"\r")))  # the lines a text editor shows
                      for number, line in enumerate(f.read().split(b"\n"), start=1) if line.strip()]
     except FileNotFoundError:
@@ -172,7 +198,8 @@ class ProgressCSV:
             os.fsync(self._file.fileno())
 
     def close(self):
-        self._file.close()
+        with writing(self.path):
+            self._file.close()
 
 
 class Scalars:
@@ -205,7 +232,8 @@ class Scalars:
             self._writer.flush()
 
     def close(self):
-        self._writer.close()
+        with writing(self.path):  # the events a failed write left buffered: the disk is still full
+            self._writer.close()
 
 
 class Transcript:
@@ -253,6 +281,7 @@ def make_logger(log_path, stream_handler=None):
     stdout.addFilter(lambda record: record.levelno < logging.WARNING)
     stderr = logging.StreamHandler(sys.stderr)  # a plain sentence, as every other failure's
     stderr.setLevel(logging.WARNING)
+    refuse_irregular(log_path)
     with writing(log_path):
         if isinstance(sys.stdout, Transcript):
             with open(log_path, "a") as f:
@@ -265,35 +294,62 @@ def make_logger(log_path, stream_handler=None):
     return logger
 
 
-STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+# SIGHUP: the terminal was closed, a stop like the others
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+_pending_stop = None  # (signal, time.monotonic() of its arrival) of the stop requested
 
 
 class StopRequest:
-    """SIGINT/SIGTERM ask the training loop to stop after the current iteration (and save a
+    """A stop signal asks the training loop to stop after the current iteration (and save a
     checkpoint); a second signal stops at once, leaving the last checkpoint as it is."""
 
     def __init__(self):
-        self.signal = None
-        self._previous = {sig: signal.signal(sig, in_this_process_only(self._handle))
-                          for sig in (signal.SIGINT, signal.SIGTERM)}
+        global _pending_stop
+        self.signal, _pending_stop = None, None
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, in_this_process_only(self._handle))
 
     def _handle(self, signum, frame):
+        global _pending_stop
         if self.signal is not None:
             raise Interrupted(signum)
-        self.signal = signum
+        self.signal, _pending_stop = signum, (signum, time.monotonic())
 
-    def restore(self):
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
+
+def pending_stop():
+    """(signal, time.monotonic() of its arrival) of the stop a StopRequest was asked for, or
+    None: what a wait for sampling workers gives up for (mujoco_ppo/sampling/episodes.py)."""
+    return _pending_stop
 
 
 def accept_stop_signals():
-    """Once Paddle and PARL are imported: SIGINT/SIGTERM stop at once (stop_at_once, replacing
+    """Once Paddle and PARL are imported: stop signals stop at once (stop_at_once, replacing
     the handler Paddle installs), and those that arrived while train.py held them blocked during
-    the imports are delivered now."""
+    the imports are delivered now. Returns the function that puts back, once the run has
+    ended, the signal mask of before and the handlers of the signals it did not block; those
+    train.py held blocked stay ignored (ignore_stop_signals) until the process has exited with
+    the status it has said: a mask is a thread's, and Paddle's threads started since would
+    take them, with Python's default action once it finalises."""
+    handlers = {signum: signal.signal(signum, in_this_process_only(stop_at_once))
+                for signum in STOP_SIGNALS}
+    mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+    def restore():
+        global _pending_stop
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for signum, handler in handlers.items():
+            if signum not in mask:  # None: a handler set in C (Paddle's), not restorable
+                signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        _pending_stop = None
+
+    return restore
+
+
+def ignore_stop_signals():
+    """Once a run says how it ended: its exit status is decided, and a signal must not cut
+    short the closing (sampling workers ignore stop signals and are ended by it)."""
     for signum in STOP_SIGNALS:
-        signal.signal(signum, in_this_process_only(stop_at_once))
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def in_this_process_only(handler):
@@ -314,8 +370,8 @@ def in_this_process_only(handler):
 
 
 def stop_at_once(signum, frame):
-    """The SIGINT/SIGTERM handler outside the training loop (before StopRequest, after it):
-    nothing to finish, so stop now, with the exit status 128 + signum."""
+    """The stop signals' handler outside the training loop (before StopRequest): nothing to
+    finish, so stop now, with the exit status 128 + signum."""
     raise Interrupted(signum)
 
 

@@ -2,9 +2,9 @@
 
 It owns the output directory (its lock, log, config.json, progress.csv, TensorBoard files,
 checkpoints), the counters (iterations, steps, episodes, PARL's evaluation flag, wall time), the
-per-phase timers, the terminal progress bar, and SIGINT/SIGTERM; it starts a run fresh (the
-scaler's five warm-up episodes) or from its newest intact checkpoint, and says in one sentence
-how a run that failed ended and what of it is kept (``fail``, ``failure_sentence``).
+per-phase timers, the terminal progress bar, and the stop signals; it starts a run fresh (the
+scaler's five warm-up episodes) or from its newest intact checkpoint. RunEnding, shared with
+PARL 2.x's loop, says in one sentence how a run ended and what of it is kept, and closes it.
 """
 import contextlib
 import logging
@@ -18,9 +18,9 @@ import numpy as np
 from . import checkpoint
 from ..errors import Interrupted, SamplingError, TrainingDiverged, UserError, WriteFailed
 from .run_lock import RunLock
-from .run_log import (PROGRESS_COLUMNS, ProgressCSV, Scalars, StopRequest, complete_rows, make_logger,
-                      package_versions, prepare_output_dir, progress_bar_handler,
-                      write_json_atomic)
+from .run_log import (PROGRESS_COLUMNS, ProgressCSV, Scalars, StopRequest, complete_rows,
+                      ignore_stop_signals, make_logger, package_versions, prepare_output_dir,
+                      progress_bar_handler, write_json_atomic)
 
 WARMUP_EPISODES = 5  # PARL's episodes that initialise the scaler, not counted as training
 
@@ -161,34 +161,76 @@ class TrainingRun:
         exit status: 0, or 128 + the signal that stopped it."""
         if self.counters["iteration"] % self.args.checkpoint_every:
             self.save_checkpoint()
+        ignore_stop_signals()
         if self.stop_requested:
-            self.logger.warning(f"train.py: stopped by signal {self.stop.signal} at step "
-                                f"{self.steps}; checkpoint iteration {self.counters['iteration']} "
-                                f"is saved; continue with: python train.py --resume "
-                                f"{self.output_dir}")
-            return 128 + self.stop.signal
+            return report_stop(self.stop.signal, self.steps, self.output_dir, self.logger)
         self.logger.info(f"Done: {self.steps} steps in {self.counters['wall_time']:.0f} s; "
                          f"results in {self.output_dir}")
         return 0
 
-    def fail(self, exc):
-        """Print (stderr) and log how ``exc`` ended the run; returns the exit status."""
-        return report_failure(exc, self.output_dir, self.logger)
-
     def close(self):
-        if self.stop is not None:
-            self.stop.restore()
-        for closable in (self.progress, self.scalars, self.bar, self.lock):
-            if closable is not None:
-                closable.close()
+        error = close_all((self.progress, self.scalars, self.bar, self.lock))
+        if error is not None:
+            raise error
 
 
 FAILURES = (TrainingDiverged, SamplingError, WriteFailed, KeyboardInterrupt)
 
 
+class RunEnding:
+    """How a run of either PPO ends, whatever ends it: ``with RunEnding(run_dir, columns) as
+    ending:`` around all that the run opens, each registered by ``ending.closes(resource)``
+    (``ending.run_dir`` and ``ending.logger`` set once known). A failure (FAILURES) is said in
+    one sentence, which becomes ``ending.status``; then every resource is closed, newest first,
+    each however the others fail, with stop signals ignored (a signal cutting the closing short
+    would leave sampling workers, which ignore them, running). A failure to close is said only
+    where no other failure was."""
+
+    def __init__(self, run_dir, columns=PROGRESS_COLUMNS):
+        self.run_dir, self.columns, self.logger, self.status = run_dir, columns, None, None
+        self._resources = []
+
+    def closes(self, resource):
+        self._resources.append(resource)
+        return resource
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, traceback):
+        ignore_stop_signals()
+        failed = isinstance(exc, FAILURES)
+        try:
+            if failed:
+                self.status = self._report(exc)
+        finally:
+            error = close_all(reversed(self._resources))
+        if error is not None and exc is None:
+            if not isinstance(error, FAILURES):
+                raise error
+            self.status = self._report(error)
+        return failed
+
+    def _report(self, exc):
+        return report_failure(exc, self.run_dir, self.logger, self.columns)
+
+
+def close_all(closables):
+    """Close every one of ``closables`` (None skipped), however many fail; returns the first
+    failure, or None."""
+    first = None
+    for closable in closables:
+        try:
+            if closable is not None:
+                closable.close()
+        except Exception as exc:
+            first = first or exc
+    return first
+
+
 def failure_sentence(exc, run_dir=None, columns=PROGRESS_COLUMNS):
     """(one sentence, exit status) for one of FAILURES, saying what of the run in ``run_dir``
-    is kept (None: the run's files were not opened yet); ``columns``: its progress.csv's."""
+    is kept (None: the run's directory is not known yet); ``columns``: its progress.csv's."""
     if isinstance(exc, TrainingDiverged):
         what, status = f"training diverged: {exc}", 1
     elif isinstance(exc, (SamplingError, WriteFailed)):
@@ -200,19 +242,35 @@ def failure_sentence(exc, run_dir=None, columns=PROGRESS_COLUMNS):
 
 
 def report_failure(exc, run_dir, logger, columns=PROGRESS_COLUMNS):
-    """failure_sentence on stderr and in train.log (make_logger's last handler; not printed
-    twice); returns the exit status."""
+    """failure_sentence, said (``say``); returns the exit status."""
     sentence, status = failure_sentence(exc, run_dir, columns)
-    print(sentence, file=sys.stderr)
-    with contextlib.suppress(WriteFailed):  # a full disk takes no more lines
-        logger.handlers[-1].handle(logger.makeRecord(logger.name, logging.ERROR, __file__, 0,
-                                                     sentence, None, None))
+    say(sentence, logger)
     return status
 
 
+def report_stop(signum, steps, run_dir, logger, columns=PROGRESS_COLUMNS):
+    """How a run stopped by a signal ended (after its final checkpoint), said (``say``);
+    returns the exit status, 128 + signum."""
+    say(f"train.py: stopped by signal {signum} at step {steps}; {kept(run_dir, columns)}.",
+        logger)
+    return 128 + signum
+
+
+def say(sentence, logger=None):
+    """``sentence`` on stderr and in train.log (make_logger's last handler; not printed
+    twice), once ``logger`` is there."""
+    with contextlib.suppress(OSError):  # stderr on a terminal closed (SIGHUP) takes no lines
+        print(sentence, file=sys.stderr)
+    if logger is not None:
+        with contextlib.suppress(WriteFailed):  # a full disk takes no more lines
+            logger.handlers[-1].handle(logger.makeRecord(logger.name, logging.ERROR, __file__,
+                                                         0, sentence, None, None))
+
+
 def kept(run_dir, columns=PROGRESS_COLUMNS):
-    """What a failed run leaves: its finished rows, its newest checkpoint, how to go on."""
-    if run_dir is None:
+    """What a failed or stopped run leaves: its finished rows, its newest checkpoint, how to
+    go on."""
+    if run_dir is None or not os.path.isdir(run_dir):
         return "the run had not started, nothing was written"
     try:
         rows = len(complete_rows(os.path.join(run_dir, "progress.csv"), math.inf, columns))
@@ -223,5 +281,17 @@ def kept(run_dir, columns=PROGRESS_COLUMNS):
         return (f"progress.csv holds its {rows} finished iterations and no checkpoint was "
                 f"saved yet (a new run starts over)")
     return (f"progress.csv holds its {rows} finished iterations and checkpoint "
-            f"{os.path.basename(newest[0][1])} is kept; continue with: python train.py "
-            f"--resume {run_dir}")
+            f"{os.path.basename(newest[0][1])} is kept; continue with: "
+            f"{resume_command(run_dir)}")
+
+
+def resume_command(run_dir):
+    """The command that continues the run, with the interpreter running this one (a bare
+    ``python`` may be another, without this package)."""
+    return f"{shortest_path(sys.executable)} train.py --resume {run_dir}"
+
+
+def shortest_path(path, start=None):
+    """``path`` relative to ``start`` (the working directory) where that is shorter."""
+    relative = os.path.relpath(path, start)
+    return relative if len(relative) < len(path) else path
