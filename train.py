@@ -64,6 +64,7 @@ def train(args, ending):
         XparlSampler(args.xparl_addr, env_id, worker_seeds, args.xparl_timeout)
         if args.xparl_addr else EpisodeSampler(env_id, worker_seeds, args.worker_timeout))
     run = ending.closes(TrainingRun(args, output_dir, env_note))
+    ending.checkpoints = run.checkpoints
     ending.logger = run.logger
 
     paddle.set_device("cpu")

@@ -53,7 +53,8 @@ from mujoco_ppo.run.config import (CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO,
 from mujoco_ppo.run.checkpoint import Checkpointer  # noqa: E402
 from mujoco_ppo.run.run_lock import RunLock, holder_pid  # noqa: E402
 from mujoco_ppo.run.run_log import (PROGRESS_COLUMNS as PARL1_COLUMNS,  # noqa: E402
-                                    StopRequest, complete_rows, prepare_output_dir, stop_at_once)
+                                    STOP_SIGNALS, StopRequest, complete_rows, prepare_output_dir,
+                                    stop_at_once)
 from mujoco_ppo.parl2.checkpoint import checkpointer as parl2_checkpointer  # noqa: E402
 from mujoco_ppo.parl2.train_loop import PROGRESS_COLUMNS as PARL2_COLUMNS  # noqa: E402
 from mujoco_ppo.run.schema import NUMBER, check  # noqa: E402
@@ -224,7 +225,8 @@ def run_grid(grid_dir, grid):
         failed = None
     finally:  # however the grid runner ends, no run goes on without it
         stop_runs(running, stop.signal or signal.SIGTERM)
-        stop.restore()
+        for signum in STOP_SIGNALS:  # the runs are told: a further signal ends the runner at once
+            signal.signal(signum, stop_at_once)
         grid_lock.close()
     if stop.signal is not None:
         print(f"ablate.py: stopped by signal {stop.signal}; "
@@ -397,7 +399,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    for signum in (signal.SIGINT, signal.SIGTERM):  # run_grid stops its runs first
+    for signum in STOP_SIGNALS:  # run_grid stops its runs first
         signal.signal(signum, stop_at_once)
     try:
         sys.exit(main())

@@ -303,6 +303,17 @@ def test_rotation_counts_only_intact_checkpoints(small_run, tmp_path):
         "iter_000003", "iter_000002"]
 
 
+def test_the_sentence_a_run_ends_with_names_its_newest_intact_checkpoint(run_copy):
+    """An empty checkpoints/iter_999999 is no checkpoint to continue from: the failure and stop
+    sentences name the newest one that --resume would load."""
+    from mujoco_ppo.run.training_run import kept
+
+    newest = os.path.basename(checkpoint_dirs(run_copy)[0])
+    os.mkdir(os.path.join(run_copy, "checkpoints", "iter_999999"))
+    said = kept(str(run_copy))
+    assert f"checkpoint {newest} is kept" in said and "iter_999999" not in said
+
+
 # --- files that parse but hold the wrong thing ------------------------------------------------
 
 def reseal(state):

@@ -96,7 +96,7 @@ def _train_locked(args, config, env_id, env_note, output_dir, envs, eval_env, ag
     from .model import MODELS
     from .storage import RolloutStorage
 
-    checkpoints = checkpoint.checkpointer(output_dir)
+    checkpoints = ending.checkpoints = checkpoint.checkpointer(output_dir)
     progress_path = os.path.join(output_dir, "progress.csv")
     saved, skipped, kept_rows = None, [], []
     if args.resume:
@@ -204,7 +204,8 @@ def _train_locked(args, config, env_id, env_note, output_dir, envs, eval_env, ag
         save()
     ignore_stop_signals()
     if stop.signal is not None:
-        return report_stop(stop.signal, counters["steps"], output_dir, logger, PROGRESS_COLUMNS)
+        return report_stop(stop.signal, counters["steps"], output_dir, logger, PROGRESS_COLUMNS,
+                           checkpoints)
     logger.info(f"Done: {counters['steps']} steps in {counters['wall_time']:.0f} s; "
                 f"results in {output_dir}")
     return 0

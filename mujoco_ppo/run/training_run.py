@@ -163,7 +163,8 @@ class TrainingRun:
             self.save_checkpoint()
         ignore_stop_signals()
         if self.stop_requested:
-            return report_stop(self.stop.signal, self.steps, self.output_dir, self.logger)
+            return report_stop(self.stop.signal, self.steps, self.output_dir, self.logger,
+                               checkpoints=self.checkpoints)
         self.logger.info(f"Done: {self.steps} steps in {self.counters['wall_time']:.0f} s; "
                          f"results in {self.output_dir}")
         return 0
@@ -188,6 +189,7 @@ class RunEnding:
 
     def __init__(self, run_dir, columns=PROGRESS_COLUMNS):
         self.run_dir, self.columns, self.logger, self.status = run_dir, columns, None, None
+        self.checkpoints = None  # the run's Checkpointer, once known: the sentence names its newest
         self._resources = []
 
     def closes(self, resource):
@@ -212,7 +214,7 @@ class RunEnding:
         return failed
 
     def _report(self, exc):
-        return report_failure(exc, self.run_dir, self.logger, self.columns)
+        return report_failure(exc, self.run_dir, self.logger, self.columns, self.checkpoints)
 
 
 def close_all(closables):
@@ -228,7 +230,7 @@ def close_all(closables):
     return first
 
 
-def failure_sentence(exc, run_dir=None, columns=PROGRESS_COLUMNS):
+def failure_sentence(exc, run_dir=None, columns=PROGRESS_COLUMNS, checkpoints=None):
     """(one sentence, exit status) for one of FAILURES, saying what of the run in ``run_dir``
     is kept (None: the run's directory is not known yet); ``columns``: its progress.csv's."""
     if isinstance(exc, TrainingDiverged):
@@ -238,21 +240,21 @@ def failure_sentence(exc, run_dir=None, columns=PROGRESS_COLUMNS):
     else:
         signum = exc.signum if isinstance(exc, Interrupted) else 2
         what, status = f"interrupted by signal {signum}", 128 + signum
-    return f"train.py: {what}; {kept(run_dir, columns)}.", status
+    return f"train.py: {what}; {kept(run_dir, columns, checkpoints)}.", status
 
 
-def report_failure(exc, run_dir, logger, columns=PROGRESS_COLUMNS):
+def report_failure(exc, run_dir, logger, columns=PROGRESS_COLUMNS, checkpoints=None):
     """failure_sentence, said (``say``); returns the exit status."""
-    sentence, status = failure_sentence(exc, run_dir, columns)
+    sentence, status = failure_sentence(exc, run_dir, columns, checkpoints)
     say(sentence, logger)
     return status
 
 
-def report_stop(signum, steps, run_dir, logger, columns=PROGRESS_COLUMNS):
+def report_stop(signum, steps, run_dir, logger, columns=PROGRESS_COLUMNS, checkpoints=None):
     """How a run stopped by a signal ended (after its final checkpoint), said (``say``);
     returns the exit status, 128 + signum."""
-    say(f"train.py: stopped by signal {signum} at step {steps}; {kept(run_dir, columns)}.",
-        logger)
+    say(f"train.py: stopped by signal {signum} at step {steps}; "
+        f"{kept(run_dir, columns, checkpoints)}.", logger)
     return 128 + signum
 
 
@@ -267,14 +269,15 @@ def say(sentence, logger=None):
                                                          0, sentence, None, None))
 
 
-def kept(run_dir, columns=PROGRESS_COLUMNS):
-    """What a failed or stopped run leaves: its finished rows, its newest checkpoint, how to
-    go on."""
+def kept(run_dir, columns=PROGRESS_COLUMNS, checkpoints=None):
+    """What a failed or stopped run leaves: its finished rows, its newest intact checkpoint
+    (``checkpoints``, the run's Checkpointer; by default PARL 1.x's), how to go on."""
     if run_dir is None or not os.path.isdir(run_dir):
         return "the run had not started, nothing was written"
     try:
         rows = len(complete_rows(os.path.join(run_dir, "progress.csv"), math.inf, columns))
-        newest = checkpoint.Checkpointer(os.path.join(run_dir, "checkpoints")).checkpoints()
+        checkpoints = checkpoints or checkpoint.Checkpointer(os.path.join(run_dir, "checkpoints"))
+        newest = checkpoints.intact_checkpoints()
     except (UserError, OSError):  # the sentence is owed even where the directory is unreadable
         rows, newest = 0, []
     if not newest:
