@@ -202,9 +202,13 @@ def cartpole_run(tmp_path_factory):
     return out
 
 
-def test_cartpole_reaches_the_500_cap(cartpole_run):
+def test_cartpole_learns(cartpole_run):
+    """The best evaluation (3 episodes of the most likely actions) of 20k steps is at least 250:
+    over 6 seeds and 7 numerics variants (scripts/learning_margins.py's parl2_cartpole) the worst
+    working run is 415 (this seed on an Intel Xeon with AVX-512; it reaches the 500 cap on an AMD
+    EPYC), a margin of 165, and both broken learners stay at 10 or below."""
     evals = [float(r["eval_reward"]) for r in read_progress(cartpole_run) if r["eval_reward"]]
-    assert max(evals) == 500.0, evals
+    assert max(evals) >= 250.0, evals
 
 
 def test_parl_log_lines_progress_csv_and_config(cartpole_run):

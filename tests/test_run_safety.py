@@ -437,7 +437,7 @@ def test_a_directory_for_progress_csv_or_a_looping_checkpoints_link_is_one_sente
     progress.unlink()
     progress.mkdir()
     assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,
-                        "progress.csv is unreadable (Is a directory); move it away")
+                        "progress.csv is a directory, not a regular file")
     shutil.rmtree(run_copy / "checkpoints")
     (run_copy / "checkpoints").symlink_to("checkpoints")
     assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,

@@ -6,7 +6,7 @@ import os
 from contextlib import contextmanager
 
 from ..errors import UserError
-from .run_log import open_regular
+from .run_log import open_regular, refuse_irregular
 from .schema import NUMBER, check
 
 # The surrogate objectives (named here so that flags are checked before Paddle is imported):
@@ -61,6 +61,8 @@ def split_algo(argv):
         probe = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
         probe.add_argument("--resume")
         run_dir = probe.parse_known_args(rest)[0].resume
+        if run_dir:
+            refuse_irregular(os.path.join(run_dir, "config.json"))  # a FIFO would block here
         try:
             saved = read_json(os.path.join(run_dir, "config.json")) if run_dir else None
         except (OSError, UserError):
