@@ -9,7 +9,7 @@
   one batch), ``value_learn_times`` (10) epochs of shuffled minibatches of ``value_batch_size``
   (256), each epoch stopping once the start index reaches the size of the *current* batch.
   ``start_value_learn``/``finish_value_learn`` run the same update in a thread while the next
-  batch is sampled (issue 14).
+  batch is sampled (``--overlap_value``).
 """
 import threading
 

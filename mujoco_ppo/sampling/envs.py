@@ -1,8 +1,10 @@
 """Environment creation: PARL's -v2 ids on Gymnasium, and clear refusals of what cannot run.
 
-mujoco-py (behind Gym's -v2/-v3 MuJoCo tasks) needs MuJoCo 2.1 binaries that cannot be installed
-here, so -v2/-v3 ids of tasks that Gymnasium has as -v4 are run as -v4: the same models and
-reward code on the official ``mujoco`` bindings. -v4 and -v5 ids are used as given.
+Gym's -v2/-v3 MuJoCo tasks run on mujoco-py and MuJoCo 2.1.0, which install only beside numpy 1.26
+(``make install-v2``, into .venv-v2) and which train.py does not drive yet, so -v2/-v3 ids of
+tasks that Gymnasium has as -v4 are run as -v4: the same models and reward code on the official
+``mujoco`` bindings (docs/v2-physics.md measures how far their physics differ). -v4 and -v5 ids
+are used as given.
 """
 import difflib
 import importlib
@@ -49,8 +51,9 @@ def resolve_env_id(name):
     match = _OLD_VERSION.match(name)
     if match and f"{match['base']}-v4" in gym.registry:
         resolved = f"{match['base']}-v4"
-        return resolved, (f"{name} needs mujoco-py, which cannot be installed here; "
-                          f"running {resolved} (same model and reward on the mujoco bindings) instead.")
+        return resolved, (f"{name} is Gym's task on mujoco-py, which train.py does not run; "
+                          f"running {resolved} (same model and reward on the mujoco bindings; "
+                          f"docs/v2-physics.md says how their physics differ) instead.")
     if name in gym.registry:
         _loadable(name)
         return name, None
