@@ -393,6 +393,19 @@ def _refused(proc, phrase):
 DELETED = object()
 
 
+def _damaged(document, keys, value):
+    """``document`` with the field at the path ``keys`` set to ``value``, or deleted (DELETED)."""
+    *parents, name = keys
+    inner = document
+    for parent in parents:
+        inner = inner[parent]
+    if value is DELETED:
+        del inner[name]
+    else:
+        inner[name] = value
+    return document
+
+
 @pytest.mark.parametrize("keys, value, phrase", [
     (("env0/base.np_random",), DELETED, "field 'env0/base.np_random' is missing"),
     (("env0/base.np_random",), None, "field 'env0/base.np_random' should be an object"),
@@ -409,15 +422,7 @@ def test_a_damaged_state_json_is_refused_in_one_sentence(tiny_run, tmp_path, key
     run = tmp_path / "run"
     shutil.copytree(tiny_run, run)
     for state_path in run.glob("checkpoints/iter_*/state.json"):
-        state = json.loads(state_path.read_text())
-        *parents, name = keys
-        owner = state
-        for parent in parents:
-            owner = owner[parent]
-        if value is DELETED:
-            del owner[name]
-        else:
-            owner[name] = value
+        state = _damaged(json.loads(state_path.read_text()), keys, value)
         state_path.write_text(json.dumps(with_checksum(state)))
     log = (run / "train.log").read_text()
     _refused(run_train("--resume", run, "--train_total_steps", 384), phrase)
@@ -524,28 +529,12 @@ def one_update_run(tmp_path_factory):
     return out
 
 
-DELETE = object()
-
-
-def _damaged(config, field, value):
-    """``config`` with ``field`` (such as 'args.seed') set to ``value``, or deleted (DELETE)."""
-    *parents, name = field.split(".")
-    inner = config
-    for parent in parents:
-        inner = inner[parent]
-    if value is DELETE:
-        del inner[name]
-    else:
-        inner[name] = value
-    return config
-
-
 @pytest.mark.parametrize("field, value, phrase", [
     ("args.env_num", "4", "field 'args.env_num' should be a whole number or null, not '4'"),
     ("args.gamma", "0.99", "field 'args.gamma' should be a number, not '0.99'"),
     ("args.checkpoint_every", None, "field 'args.checkpoint_every' should be a whole number, not None"),
-    ("args.seed", DELETE, "field 'args.seed' is missing"),
-    ("config", DELETE, "field 'config' is missing"),
+    ("args.seed", DELETED, "field 'args.seed' is missing"),
+    ("config", DELETED, "field 'config' is missing"),
     ("config.kind", "go", "field 'config.kind' should be one of atari, mujoco, classic, not 'go'"),
     ("config.test_every_steps", 0, "--test_every_steps must be at least 1 (got 0)"),
     ("algo", "parl3", "field 'algo' should be \"parl2\" or absent"),
@@ -555,7 +544,7 @@ def test_resume_refuses_a_damaged_config_json_naming_the_field(one_update_run, t
     out = tmp_path / "run"
     shutil.copytree(one_update_run, out)
     config = json.loads((out / "config.json").read_text())
-    (out / "config.json").write_text(json.dumps(_damaged(config, field, value)))
+    (out / "config.json").write_text(json.dumps(_damaged(config, field.split("."), value)))
     proc = run_train("--resume", out, "--train_total_steps", 128)
     assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
