@@ -58,3 +58,10 @@ class MatrixActionEnv(gym.Env):
 
 
 gym.register("MatrixAction-v0", entry_point=MatrixActionEnv)
+
+
+def _raise_in_constructor(**kwargs):
+    raise RuntimeError("broken on purpose")
+
+
+gym.register("RaisingConstructor-v0", entry_point=_raise_in_constructor)

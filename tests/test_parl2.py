@@ -384,6 +384,19 @@ def _run_with_test_envs(*args):
                           env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.parametrize("algo", ["parl1", "parl2"])
+def test_an_environment_that_raises_says_so_above_its_traceback(algo):
+    """The user's own environment code failing keeps its traceback (it is theirs to read), under
+    one line that says the environment raised."""
+    proc = _run_with_test_envs("--algo", algo, "--env", "faulty_envs:RaisingConstructor-v0")
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[-1] == "RuntimeError: broken on purpose", proc.stderr
+    line = ("the environment faulty_envs:RaisingConstructor-v0 raised RuntimeError: broken on "
+            "purpose; its traceback follows.")
+    assert proc.stderr.startswith(line) or f"\n{line}\n" in proc.stderr, proc.stderr
+    assert proc.stderr.index(line) < proc.stderr.index("Traceback"), proc.stderr
+
+
 def _refused(proc, phrase):
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()

@@ -21,6 +21,7 @@ import gymnasium as gym
 import numpy as np
 
 from ..errors import UserError
+from ..sampling.envs import environment_code
 
 try:
     import ale_py
@@ -38,7 +39,7 @@ def _make(env_id, **kwargs):
     if spec.entry_point == "ale_py.env:AtariEnv" and spec.kwargs.get("frameskip", 1) != 1:
         kwargs["frameskip"] = 1  # ALE/…-v5 skips 4 frames itself, without max-pooling
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), environment_code(env_id):
             warnings.simplefilter("ignore")  # Gymnasium's "v4 is out of date" notice
             return gym.make(env_id, **kwargs)
     except gym.error.Error as exc:

@@ -6,9 +6,11 @@ tasks that Gymnasium has as -v4 are run as -v4: the same models and reward code 
 ``mujoco`` bindings (docs/v2-physics.md measures how far their physics differ). -v4 and -v5 ids
 are used as given.
 """
+import contextlib
 import difflib
 import importlib
 import re
+import sys
 import warnings
 
 import gymnasium as gym
@@ -89,12 +91,27 @@ def _loadable(env_id):
                             f"import ({type(exc).__name__}: {exc}).") from None
 
 
+@contextlib.contextmanager
+def environment_code(env_id):
+    """Around code of the environment itself (its constructor, its reset): an exception it
+    raises that is none of ours is the user's code failing, so its traceback is kept, with one
+    line above it that says whose it is."""
+    try:
+        yield
+    except UserError:
+        raise
+    except Exception as exc:
+        print(f"the environment {env_id} raised {type(exc).__name__}: {exc}; its "
+              f"traceback follows.", file=sys.stderr, flush=True)
+        raise
+
+
 def make_env(env_id, seed=None, **make_kwargs):
     """gym.make(env_id, **make_kwargs), checked for a bounded flat continuous (Box) or a
     Discrete action space and a flat observation, and reset once with ``seed`` so that later unseeded
     resets continue a seeded stream."""
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), environment_code(env_id):
             warnings.simplefilter("ignore")  # Gymnasium's "v4 is out of date" notice
             env = gym.make(env_id, **make_kwargs)
     except (gym.error.Error, ImportError) as exc:  # missing optional dependency and the like
@@ -117,7 +134,8 @@ def make_env(env_id, seed=None, **make_kwargs):
     if not isinstance(env.observation_space, gym.spaces.Box) or len(env.observation_space.shape) != 1:
         env.close()
         raise UserError(f"{env_id} does not have a flat (1-D Box) observation space.")
-    env.reset(seed=seed)
+    with environment_code(env_id):
+        env.reset(seed=seed)
     return env
 
 
