@@ -25,7 +25,7 @@ def main(argv=None):
     # Paddle installs a SIGTERM handler, replaced below
     import mujoco_ppo.core.build  # noqa: F401
     import mujoco_ppo.core.data  # noqa: F401
-    import mujoco_ppo.sampling.xparl_actors  # noqa: F401
+    import mujoco_ppo.xparl.sampler  # noqa: F401
     from mujoco_ppo.run.run_log import accept_stop_signals
     from mujoco_ppo.run.training_run import RunEnding
 
@@ -48,9 +48,10 @@ def train(args, ending):
     from mujoco_ppo.core.data import build_train_data
     from mujoco_ppo.sampling.envs import make_env, resolve_env_id, space_dims
     from mujoco_ppo.run.training_run import TrainingRun
-    from mujoco_ppo.sampling.episodes import EpisodeSampler, run_evaluate_episode
+    from mujoco_ppo.sampling.episodes import run_evaluate_episode
+    from mujoco_ppo.sampling.local_workers import EpisodeSampler
     from mujoco_ppo.core.scaler import Scaler
-    from mujoco_ppo.sampling.xparl_actors import XparlSampler
+    from mujoco_ppo.xparl.sampler import XparlSampler
 
     env_id, env_note = resolve_env_id(args.env)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)

@@ -110,7 +110,7 @@ def sampling_rate(env_id, make_sampler, batches, episodes=5):
 
 
 def local_sampling_rate(env_id, num_workers, batches):
-    from mujoco_ppo.sampling.episodes import EpisodeSampler
+    from mujoco_ppo.sampling.local_workers import EpisodeSampler
 
     return sampling_rate(env_id, lambda: EpisodeSampler(env_id, list(range(num_workers))),
                          batches)
@@ -119,7 +119,7 @@ def local_sampling_rate(env_id, num_workers, batches):
 def xparl_sampling_rates(env_id, batches):
     """(b) with 1 and 2 xparl actors: this script again, with --xparl_rows, in private network
     and process namespaces (only loopback there, and nothing outlives it)."""
-    from mujoco_ppo.xparl import private_network_command
+    from mujoco_ppo.xparl.local import private_network_command
 
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "xparl.json")
@@ -136,8 +136,8 @@ def xparl_sampling_rates(env_id, batches):
 
 def xparl_rows(env_id, batches, out):
     """Inside the namespaces: loopback up, a 2-CPU cluster on 127.0.0.1, the two rates."""
-    from mujoco_ppo.xparl import bring_loopback_up, local_cluster
-    from mujoco_ppo.sampling.xparl_actors import XparlSampler
+    from mujoco_ppo.xparl.local import bring_loopback_up, local_cluster
+    from mujoco_ppo.xparl.sampler import XparlSampler
 
     bring_loopback_up()
     rates = {}

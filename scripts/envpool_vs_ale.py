@@ -23,7 +23,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mujoco_ppo.parl2.env_utils import ParallelEnv  # noqa: E402
+from mujoco_ppo.parl2.parallel_env import ParallelEnv  # noqa: E402
 
 FRAME_SKIP = 4
 

@@ -43,7 +43,7 @@ from mujoco_ppo.sampling.envs import make_env, resolve_env_id  # noqa: E402
 from mujoco_ppo.core.model import MujocoModel  # noqa: E402
 from mujoco_ppo.analysis.results import save_figure  # noqa: E402
 from mujoco_ppo.run.run_log import write_json_atomic  # noqa: E402
-from mujoco_ppo.sampling.episodes import EpisodeSampler  # noqa: E402
+from mujoco_ppo.sampling.local_workers import EpisodeSampler  # noqa: E402
 from mujoco_ppo.core.scaler import Scaler  # noqa: E402
 
 

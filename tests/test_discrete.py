@@ -16,11 +16,12 @@ from mujoco_ppo.core.build import build_agent
 from mujoco_ppo.core.data import build_train_data
 from mujoco_ppo.core.distributions import Categorical
 from mujoco_ppo.core.model import MujocoModel, policy_sizes
+from mujoco_ppo.core.numpy_policy import NumpyPolicy
+from mujoco_ppo.core.objectives import LOSS_TYPES
 from mujoco_ppo.core.scaler import Scaler
 from mujoco_ppo.errors import UserError
-from mujoco_ppo.run.config import LOSS_TYPES
 from mujoco_ppo.sampling.envs import make_env, space_dims
-from mujoco_ppo.sampling.episodes import EpisodeSampler, NumpyPolicy
+from mujoco_ppo.sampling.local_workers import EpisodeSampler
 
 
 def t(x, dtype="float32"):

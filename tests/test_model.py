@@ -6,7 +6,7 @@ import pytest
 
 from mujoco_ppo.core.algorithm import PPO
 from mujoco_ppo.core.model import MujocoModel
-from mujoco_ppo.sampling.episodes import NumpyPolicy
+from mujoco_ppo.core.numpy_policy import NumpyPolicy
 
 
 def layer_widths(net):

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from helpers import ROOT, read_progress, resume_command, run_train, tmpfs
-from mujoco_ppo.parl2.env_utils import EpisodicLife, make_env
+from mujoco_ppo.parl2.env_utils import make_env
 from mujoco_ppo.parl2.storage import RolloutStorage
+from mujoco_ppo.parl2.wrappers import EpisodicLife
 
 SPACES = (gym.spaces.Box(-1, 1, (1,)), gym.spaces.Discrete(2))
 
@@ -645,7 +646,7 @@ def test_a_full_disk_under_tensorboard_is_one_sentence(tmp_path):
 def test_xparl_environments_stopped_and_resumed_equal_a_local_run(tmp_path):
     """A real xparl cluster on 127.0.0.1 in private network and process namespaces (as
     tests/test_xparl.py), its 2 actors stepping CartPole for --algo parl2."""
-    from mujoco_ppo.xparl import private_network_command
+    from mujoco_ppo.xparl.local import private_network_command
     command, reason = private_network_command(
         [sys.executable, os.path.join(ROOT, "tests", "parl2_xparl_session.py"), str(tmp_path)])
     if command is None:

@@ -13,7 +13,8 @@ import pytest
 
 from helpers import ROOT, eval_rewards, read_progress
 from mujoco_ppo.errors import UserError
-from mujoco_ppo.xparl import exposure_warning, ipv4_of, private_network_command
+from mujoco_ppo.xparl.cluster import exposure_warning, ipv4_of
+from mujoco_ppo.xparl.local import private_network_command
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +140,7 @@ def test_the_cluster_is_gone_after_the_test(session):
 def test_a_remote_error_is_reported_by_its_message_line():
     from parl.remote.exceptions import FutureFunctionError, RemoteError
 
-    from mujoco_ppo.sampling.xparl_actors import _first_line
+    from mujoco_ppo.xparl.sampler import _first_line
 
     remote = RemoteError("run", "ValueError: bad action\ntraceback:\n  File x, line 1")
     assert _first_line(remote) == "ValueError: bad action"

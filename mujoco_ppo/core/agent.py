@@ -17,8 +17,8 @@ import numpy as np
 import paddle
 import parl
 
-from ..run.config import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO
-from ..sampling.episodes import NumpyPolicy
+from .numpy_policy import NumpyPolicy
+from .objectives import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO
 
 
 def adapt_beta(beta, kl, kl_targ):

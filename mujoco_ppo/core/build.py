@@ -3,17 +3,16 @@ for training, evaluate.py from a run's config.json, scripts/bench.py for its mea
 from .agent import MujocoAgent
 from .algorithm import PPO
 from .model import MujocoModel
+from .objectives import AGENT_DEFAULTS, TRPO as TRPO_LOSS
 from .trpo import TRPO
 
 
 def build_agent(settings, obs_dim, act_dim, discrete=False, rng=None):
     """MujocoAgent over PPO or TRPO (by ``settings["loss_type"]``) over a MujocoModel with a
     Gaussian policy, or a categorical one over ``act_dim`` actions if ``discrete``.
-    ``settings``: train.py's flags as a dict; a flag it lacks (a run older than the flag)
-    takes its default."""
-    from ..run.config import TRPO as TRPO_LOSS, build_parser
-
-    flags = {**vars(build_parser().parse_args([])), **settings}
+    ``settings``: train.py's flags as a dict; a setting it lacks (a run older than the flag)
+    takes its default, AGENT_DEFAULTS."""
+    flags = {**AGENT_DEFAULTS, **settings}
     model = MujocoModel(obs_dim, act_dim, discrete=discrete)
     if flags["loss_type"] == TRPO_LOSS:
         alg = TRPO(model, model.value_lr, max_kl=flags["max_kl"], cg_iters=flags["cg_iters"],

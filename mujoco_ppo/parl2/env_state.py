@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import UserError
 from ..run.checkpoint import RNG_STATE
 from ..run.schema import COUNT, NUMBER, check
-from .env_utils import EpisodicLife
+from .wrappers import EpisodicLife
 
 # The wrappers' fields that change while an environment runs (configuration ones are rebuilt).
 WRAPPER_FIELDS = {

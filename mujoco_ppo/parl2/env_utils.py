@@ -1,12 +1,12 @@
 """Environments of PARL 2.x's PPO example (examples/PPO/env_utils.py and the wrappers of
-parl.env), built on Gymnasium and ale-py, and PARL's ParallelEnv.
+parl.env), built on Gymnasium and ale-py; PARL's ParallelEnv is in parallel_env.py.
 
 Atari (PARL's wrap_deepmind, innermost first):
   RecordEpisodeStatistics      full-game return and length in info["episode"] (PARL's MonitorEnv)
   AtariPreprocessing           up to 30 no-op starts, frame skip 4 with the max of the last two
                                frames, 84x84 grey (PARL's NoopResetEnv, MaxAndSkipEnv, WarpFrame)
   EpisodicLife                 a lost life ends the training episode; the game resets only when
-                               it is over (PARL's EpisodicLifeEnv; Gymnasium has none)
+                               it is over (PARL's EpisodicLifeEnv; Gymnasium has none; wrappers.py)
   FireReset                    FIRE, then action 2, after every reset (PARL's FireResetEnv)
   TransformReward(sign)        rewards clipped to their sign (PARL's ClipRewardEnv)
   FrameStackObservation(4)     the last 4 frames, shape (4, 84, 84) uint8 (PARL's FrameStack NCHW)
@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..sampling.envs import environment_code
+from .wrappers import EpisodicLife, FireReset
 
 try:
     import ale_py
@@ -63,44 +64,6 @@ def env_kind(env_id):
                     f"a {type(act_space).__name__} action space; --algo parl2 needs Atari images "
                     f"with discrete actions, or a flat observation with discrete or 1-D Box "
                     f"actions.")
-
-
-class EpisodicLife(gym.Wrapper):
-    """A lost life ends the episode for the learner; reset() continues the game with a no-op
-    step unless the game itself is over."""
-
-    def __init__(self, env):
-        super().__init__(env)
-        self.lives, self.game_over = 0, True
-
-    def step(self, action):
-        obs, reward, terminated, truncated, info = self.env.step(action)
-        self.game_over = terminated or truncated
-        lives = self.env.unwrapped.ale.lives()
-        if 0 < lives < self.lives:  # lives == 0 is the game's own end
-            terminated = True
-        self.lives = lives
-        return obs, reward, terminated, truncated, info
-
-    def reset(self, **kwargs):
-        if self.game_over:
-            obs, info = self.env.reset(**kwargs)
-        else:
-            obs, _, _, _, info = self.env.step(0)
-        self.lives = self.env.unwrapped.ale.lives()
-        return obs, info
-
-
-class FireReset(gym.Wrapper):
-    """Press FIRE (then action 2) after a reset, for games that wait for it (Breakout)."""
-
-    def reset(self, **kwargs):
-        self.env.reset(**kwargs)
-        for action in (1, 2):
-            obs, _, terminated, truncated, info = self.env.step(action)
-            if terminated or truncated:
-                obs, info = self.env.reset(**kwargs)
-        return obs, info
 
 
 def make_env(env_id, kind, evaluation=False, **make_kwargs):
@@ -147,97 +110,6 @@ def obs_rms(env):
             return env.obs_rms
         env = env.env
     return None
-
-
-class EnvWorker:
-    """One environment of a ParallelEnv (PARL's LocalEnv, or its RemoteEnv as an xparl actor):
-    it resets itself when an episode ends and reports the finished episode's raw return."""
-
-    def __init__(self, env_id, kind, seed):
-        self.env, self.seed = make_env(env_id, kind), seed
-
-    def reset(self):
-        """The first observation, from the environment's own seed."""
-        return self.env.reset(seed=self.seed)[0]
-
-    def step(self, action):
-        """(next observation, reward, done, return of the episode that ended or None); after an
-        episode's end the next observation is the new episode's first (PARL's convention)."""
-        obs, reward, terminated, truncated, info = self.env.step(action)
-        episode_return = float(info["episode"]["r"]) if "episode" in info else None
-        if terminated or truncated:
-            obs, _ = self.env.reset()
-        return obs, reward, terminated or truncated, episode_return
-
-    def obs_rms(self):
-        """(mean, var, count) of the observation normalisation, or None (not MuJoCo)."""
-        rms = obs_rms(self.env)
-        return None if rms is None else (rms.mean, rms.var, rms.count)
-
-    def get_state(self, prefix="env"):
-        from . import env_state
-        return env_state.capture(self.env, prefix)
-
-    def set_state(self, captured, prefix="env"):
-        from . import env_state
-        env_state.restore(self.env, prefix, *captured)
-
-    def close(self):
-        self.env.close()
-
-
-class ParallelEnv:
-    """``env_num`` environments (PARL's ParallelEnv): EnvWorkers in this process, stepped in
-    turn, or on an xparl cluster (``xparl_addr``), stepped at once, one actor each."""
-
-    def __init__(self, env_id, kind, seeds, xparl_addr=None, xparl_timeout=300):
-        if xparl_addr:
-            from ..sampling.xparl_actors import XparlSampler
-            self.remote = XparlSampler(xparl_addr, env_id, seeds, xparl_timeout,
-                                       worker=EnvWorker, worker_args=(kind,))
-        else:
-            self.remote, self.workers = None, [EnvWorker(env_id, kind, seed) for seed in seeds]
-        self.env_num = len(seeds)
-        self.episode_returns = []  # raw returns of the episodes finished since the last take
-
-    def _call_all(self, doing, method, args):
-        """``method`` of every environment, environment i with args[i]; their results."""
-        if self.remote:
-            return self.remote._call_all(doing, method, args)
-        return [getattr(worker, method)(*a) for worker, a in zip(self.workers, args)]
-
-    def reset(self):
-        return np.stack(self._call_all("resetting", "reset", [()] * self.env_num))
-
-    def step(self, actions):
-        """(next observations, rewards, dones) of one step of every environment."""
-        results = self._call_all("stepping", "step", [(action,) for action in actions])
-        obs, rewards, dones, returns = zip(*results)
-        self.episode_returns += [r for r in returns if r is not None]
-        return np.stack(obs), np.asarray(rewards, np.float32), np.asarray(dones, np.float32)
-
-    def take_episode_returns(self):
-        returns, self.episode_returns = self.episode_returns, []
-        return returns
-
-    def first_obs_rms(self):
-        """The first environment's observation statistics (PARL evaluates with them)."""
-        return self._call_all("reading its statistics", "obs_rms", [()])[0]
-
-    def get_state(self):
-        return self._call_all("saving its state", "get_state",
-                              [(f"env{i}",) for i in range(self.env_num)])
-
-    def set_state(self, states):
-        self._call_all("restoring its state", "set_state",
-                       [(state, f"env{i}") for i, state in enumerate(states)])
-
-    def close(self):
-        if self.remote:
-            self.remote.close()
-        else:
-            for worker in self.workers:
-                worker.close()
 
 
 def run_evaluate_episodes(agent, eval_env, eval_episodes):

@@ -61,7 +61,8 @@ def _train(args, ending):
     says how a failed run ended; returns the exit status."""
     from ..run.config import available_memory
     from ..sampling.envs import resolve_env_id
-    from .env_utils import ParallelEnv, env_kind, make_env
+    from .env_utils import env_kind, make_env
+    from .parallel_env import ParallelEnv
     from .storage import check_rollout_fits
 
     env_id, env_note = resolve_env_id(args.env)

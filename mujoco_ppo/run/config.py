@@ -5,16 +5,10 @@ import math
 import os
 from contextlib import contextmanager
 
+from ..core.objectives import LOSS_TYPES
 from ..errors import UserError
 from .run_log import open_regular, refuse_irregular
 from .schema import NUMBER, check
-
-# The surrogate objectives (named here so that flags are checked before Paddle is imported):
-# PARL's two, and the two other rows of the PPO paper's comparison of objectives (its Table 1).
-CLIP, KLPEN = "CLIP", "KLPEN"  # clipped ratio; KL penalty with PARL's adaptive beta
-KLFIXED, NONE = "KLFIXED", "NONE"  # KL penalty with beta held at --beta; no clip, no penalty
-TRPO = "TRPO"  # one natural-gradient step within a KL radius (--max_kl) instead of 20 Adam steps
-LOSS_TYPES = (CLIP, KLPEN, KLFIXED, NONE, TRPO)
 
 
 class OneLineErrorParser(argparse.ArgumentParser):

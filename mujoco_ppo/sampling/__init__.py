@@ -1,2 +1,3 @@
-"""Environments and sampling: creating environments (envs.py), whole episodes on local worker
-processes (episodes.py), and on the actors of an xparl cluster (xparl_actors.py)."""
+"""Environments and sampling for PARL 1.x's PPO: creating environments (envs.py), running whole
+episodes (episodes.py), and a batch's episodes spread over local worker processes
+(local_workers.py); mujoco_ppo/xparl/ runs them on the actors of an xparl cluster."""

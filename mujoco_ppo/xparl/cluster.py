@@ -2,7 +2,7 @@
 ``python -m mujoco_ppo.xparl [--host ADDRESS [--allow_remote]] ARGS``.
 
 ARGS are those of ``xparl`` (start, connect, status, stop). PARL's own ``xparl`` does not start on
-Paddle 3 (its backend detection imports ``paddle.fluid``); run through this module it gets the
+Paddle 3 (its backend detection imports ``paddle.fluid``); run through this package it gets the
 environment that ``import mujoco_ppo`` sets (PARL_BACKEND=paddle, ...), and so do the master,
 worker and jobs it starts, which inherit it.
 
@@ -10,28 +10,23 @@ An xparl cluster has no authentication: whoever reaches one of its ports can run
 machines. PARL 2.2.1 listens on every interface (ZeroMQ's ``tcp://*``, gRPC's ``[::]``, Flask's
 ``0.0.0.0``). Here every process of the cluster listens on ``--host`` only, 127.0.0.1 unless the
 user names another address and, for one that is not loopback, confirms it with
-``--allow_remote``; ``start`` and ``connect`` then print every address that listens. The same
-address is the one the cluster announces for this machine: PARL learns that from
-``get_ip_address()``, which returns None on a machine whose only address is 127.0.0.1 (the
-cluster then announces "None" and its worker dies). Both reach the processes PARL starts (master,
-worker, monitor, log server, jobs) through ``XPARL_PYTHON``, PARL's documented setting for the
-interpreter that runs them, which runs them through this module.
+``--allow_remote`` (binding.py makes PARL listen there and announce it); ``start`` and ``connect``
+then print every address that listens. Both reach the processes PARL starts (master, worker,
+monitor, log server, jobs) through ``XPARL_PYTHON``, PARL's documented setting for the
+interpreter that runs them, which runs them through ``python -m mujoco_ppo.xparl`` too.
 """
 import argparse
 import contextlib
-import fcntl
 import getpass
 import ipaddress
 import os
 import runpy
-import shutil
-import socket
-import struct
-import subprocess
 import sys
-import time
 
-from .errors import UserError
+import zmq
+
+from ..errors import UserError
+from .binding import free_port, serve_on
 
 LOOPBACK = "127.0.0.1"
 # What each of PARL's processes is, by the script it runs.
@@ -42,94 +37,6 @@ ROLES = {"remote/start.py --name master": "master", "remote/start.py --name work
 
 class ListeningBeyondHost(Exception):
     """A process of the cluster listens on another address than --host (exit status 1)."""
-
-
-def serve_on(host):
-    """Make PARL, in this process, listen on ``host`` only and announce ``host`` as this
-    machine's address. Call before ``import parl`` where possible."""
-    _replace_parl_functions({"get_ip_address": lambda: host,
-                             "get_free_tcp_port": lambda: _free_port(host)})
-    _bind_zmq_to(host)
-    _bind_grpc_to(host)
-    _bind_flask_to(host)
-
-
-def _replace_parl_functions(replacements):
-    import parl.utils
-    import parl.utils.machine_info
-
-    originals = {name: getattr(parl.utils.machine_info, name) for name in replacements}
-    # PARL's modules import these functions by name: replace every copy already imported, and
-    # those in parl.utils that modules imported later will copy.
-    for module in list(sys.modules.values()):
-        if getattr(module, "__name__", "").startswith("parl"):
-            for name, original in originals.items():
-                if getattr(module, name, None) is original:
-                    setattr(module, name, replacements[name])
-
-
-def _free_port(host):
-    """A port free on ``host`` (PARL's get_free_tcp_port asks on every interface)."""
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return str(probe.getsockname()[1])
-
-
-def _bind_zmq_to(host):
-    """The master's, workers' and jobs' sockets: PARL binds them to ``tcp://*``."""
-    import zmq
-
-    bind, connect = zmq.Socket.bind, zmq.Socket.connect
-
-    def bind_on_host(sock, address):  # bind_to_random_port binds through bind too
-        return bind(sock, address.replace("tcp://*:", f"tcp://{host}:"))
-
-    def connect_on_host(sock, address):
-        # `xparl start` points its worker and monitor at the master as localhost, where the
-        # master no longer listens unless ``host`` is loopback.
-        return connect(sock, address.replace("tcp://localhost:", f"tcp://{host}:"))
-
-    zmq.Socket.bind, zmq.Socket.connect = bind_on_host, connect_on_host
-
-
-def _bind_grpc_to(host):
-    """The heartbeat servers: PARL adds them on ``[::]:0``."""
-    import grpc
-
-    create = grpc.server
-
-    def server_on_host(*args, **kwargs):
-        server = create(*args, **kwargs)
-        add_port = server.add_insecure_port
-        server.add_insecure_port = lambda address: add_port(address.replace("[::]:", f"{host}:"))
-        return server
-
-    grpc.server = server_on_host
-
-
-def _bind_flask_to(host):
-    """The monitor's and the log server's web pages: PARL runs them on host 0.0.0.0."""
-    import flask
-
-    run = flask.Flask.run
-
-    def run_on_host(app, *args, **kwargs):
-        kwargs.pop("host", None)
-        return run(app, host, *args[1:], **kwargs)
-
-    flask.Flask.run = run_on_host
-
-
-def address_towards(address):
-    """This machine's address on the route to ``address`` (HOST:PORT), where a cluster there
-    reaches this process. A UDP socket's connect only looks the route up: it sends nothing."""
-    host, _, port = address.rpartition(":")
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.connect((host, int(port)))
-            return probe.getsockname()[0]
-    except (OSError, ValueError) as exc:
-        raise UserError(f"cannot reach an xparl cluster at {address}: {exc}") from None
 
 
 def exposure_warning(host, allow_remote):
@@ -156,7 +63,7 @@ def exposure_warning(host, allow_remote):
 def check_interface(host):
     """UserError unless ``host`` is an address of this machine."""
     try:
-        _free_port(host)
+        free_port(host)
     except OSError as exc:
         raise UserError(f"--host {host} is not an address of this machine "
                         f"({exc.strerror})") from None
@@ -205,50 +112,28 @@ def report_listening(host):
                                   f"processes this command started are stopped")
 
 
-def private_network_command(argv):
-    """``argv`` run in fresh network and process namespaces: the network has only a loopback
-    device (down until bring_loopback_up), and every process started inside is killed when
-    ``argv`` ends. None where this machine cannot create them (unshare(1) missing, or not
-    permitted), with the reason as second value."""
-    command = ["unshare", "--net", "--pid", "--fork", "--mount-proc", *argv]
-    if shutil.which("unshare") is None:
-        return None, "unshare(1) is not installed"
-    probe = subprocess.run(command[:-len(argv)] + ["true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        return None, f"unshare cannot create the namespaces: {probe.stderr.strip()}"
-    return command, None
-
-
-def bring_loopback_up():
-    """``ip link set lo up``, without needing iproute2: a new network namespace starts with its
-    loopback device down."""
-    siocgifflags, siocsifflags, iff_up = 0x8913, 0x8914, 0x1
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        request = struct.pack("16sH14s", b"lo", 0, b"")
-        flags = struct.unpack("16sH14s", fcntl.ioctl(sock, siocgifflags, request))[1]
-        fcntl.ioctl(sock, siocsifflags, struct.pack("16sH14s", b"lo", flags | iff_up, b""))
-
-
-@contextlib.contextmanager
-def local_cluster(port, cpu_num, log_file, timeout_s=120.0):
-    """An xparl cluster on 127.0.0.1:``port`` with ``cpu_num`` CPUs for the duration of the
-    block (its processes write to ``log_file``); ``xparl stop`` afterwards."""
-    from .sampling.xparl_actors import cluster_cpus
-
-    address = f"{LOOPBACK}:{port}"
-    xparl = [sys.executable, "-m", "mujoco_ppo.xparl"]
-    subprocess.run([*xparl, "start", "--port", str(port), "--cpu_num", str(cpu_num)],
-                   stdout=log_file, stderr=subprocess.STDOUT, timeout=timeout_s, check=True)
+def cluster_cpus(address, timeout_s=5.0):
+    """(used, free) CPUs of the xparl cluster whose master listens at ``address`` (the answer that
+    ``xparl status`` prints), or UserError when no master answers there within ``timeout_s``."""
+    context = zmq.Context()
+    socket = context.socket(zmq.REQ)
+    socket.linger = 0
+    socket.setsockopt(zmq.RCVTIMEO, int(timeout_s * 1000))
     try:
-        deadline = time.monotonic() + timeout_s
-        while cluster_cpus(address)[1] < cpu_num:  # the worker registers after the master
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the xparl cluster at {address} did not offer {cpu_num} CPUs")
-            time.sleep(0.5)
-        yield address
+        socket.connect(f"tcp://{address}")
+        socket.send_multipart([b"[STATUS]"])  # parl.remote.remote_constants.STATUS_TAG
+        reply = socket.recv_multipart()
+    except zmq.error.Again:
+        raise UserError(f"no xparl cluster answers at {address} (start one with `python -m "
+                        f"mujoco_ppo.xparl start --port PORT`, see the README)") from None
+    except zmq.error.ZMQError as exc:
+        raise UserError(f"cannot reach an xparl cluster at {address}: {exc}") from None
     finally:
-        subprocess.run([*xparl, "stop"], stdout=log_file, stderr=subprocess.STDOUT,
-                       timeout=timeout_s)
+        socket.close(0)
+        context.term()
+    # "has 0 used cpus, 2 vacant cpus, 0 used_gpus, 0 vacant_gpus."
+    words = reply[-1].decode().split()
+    return int(words[words.index("used") - 1]), int(words[words.index("vacant") - 1])
 
 
 def parse_args(argv):
@@ -310,14 +195,3 @@ def main(argv):
         run_cluster_process(args.host, args.xparl_args)
     else:
         run_xparl_command(args.host, args.allow_remote, args.xparl_args)
-
-
-if __name__ == "__main__":
-    try:
-        main(sys.argv[1:])
-    except UserError as exc:
-        print(f"xparl: error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except ListeningBeyondHost as exc:
-        print(f"xparl: error: {exc}", file=sys.stderr)
-        sys.exit(1)

@@ -13,34 +13,10 @@ created, and every batch has a deadline (--xparl_timeout).
 """
 import time
 
-import zmq
-
 from ..errors import SamplingError, UserError
-from .episodes import EpisodeWorker, episode_shares, merge_batch
-
-
-def cluster_cpus(address, timeout_s=5.0):
-    """(used, free) CPUs of the xparl cluster whose master listens at ``address`` (the answer that
-    ``xparl status`` prints), or UserError when no master answers there within ``timeout_s``."""
-    context = zmq.Context()
-    socket = context.socket(zmq.REQ)
-    socket.linger = 0
-    socket.setsockopt(zmq.RCVTIMEO, int(timeout_s * 1000))
-    try:
-        socket.connect(f"tcp://{address}")
-        socket.send_multipart([b"[STATUS]"])  # parl.remote.remote_constants.STATUS_TAG
-        reply = socket.recv_multipart()
-    except zmq.error.Again:
-        raise UserError(f"no xparl cluster answers at {address} (start one with `python -m "
-                        f"mujoco_ppo.xparl start --port PORT`, see the README)") from None
-    except zmq.error.ZMQError as exc:
-        raise UserError(f"cannot reach an xparl cluster at {address}: {exc}") from None
-    finally:
-        socket.close(0)
-        context.term()
-    # "has 0 used cpus, 2 vacant cpus, 0 used_gpus, 0 vacant_gpus."
-    words = reply[-1].decode().split()
-    return int(words[words.index("used") - 1]), int(words[words.index("vacant") - 1])
+from ..sampling.episodes import EpisodeWorker, episode_shares, merge_batch
+from .binding import address_towards, serve_on
+from .cluster import cluster_cpus
 
 
 def _shippable(cls):
@@ -65,13 +41,11 @@ def _first_line(exc):
 
 
 class XparlSampler:
-    """Same contract as sampling.EpisodeSampler, with the episodes run by xparl actors."""
+    """Same contract as sampling.local_workers.EpisodeSampler, with the episodes run by xparl actors."""
 
     def __init__(self, address, env_id, seeds, timeout_s, worker=EpisodeWorker, worker_args=()):
         """One actor per seed: ``worker(env_id, *worker_args, seed)`` on the cluster (PARL 2.x's
-        PPO sends its parl2.env_utils.EnvWorker, one environment each, this way)."""
-        from ..xparl import address_towards, serve_on
-
+        PPO sends its parl2.parallel_env.EnvWorker, one environment each, this way)."""
         # PARL's heartbeat servers in this process listen on, and announce, the one address
         # that the cluster reaches (127.0.0.1 for a cluster on loopback), not every interface.
         serve_on(address_towards(address))
