@@ -135,8 +135,8 @@ def test_the_other_objectives_pass_a_fixed_beta(loss_type, betas):
 
 
 def reference_value_learn(agent, optimizer, obs, targets):
-    """value_learn as it was before issue 14: per minibatch, index the rows, one Adam step,
-    one float() per step."""
+    """value_learn written plainly, as it was before its minibatches were gathered in one
+    index_select: per minibatch, index the rows, one Adam step, one float() per step."""
     current_size = len(obs)
     previous = agent.value_learn_buffer
     train_obs = obs if previous is None else np.concatenate([obs, previous[0]])

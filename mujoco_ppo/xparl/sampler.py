@@ -53,7 +53,8 @@ class XparlSampler:
         import parl
         from parl.remote.exceptions import FutureObjectEmpty
 
-        self.address, self.timeout_s, self.empty = address, timeout_s, FutureObjectEmpty
+        self.address, self.timeout_s = address, timeout_s
+        self.result_timeout_error = FutureObjectEmpty  # what future.get raises past its timeout
         parl.connect(address)
         remote_worker = parl.remote_class(wait=False)(_shippable(worker))
         self.actors = [remote_worker(env_id, *worker_args, seed) for seed in seeds]
@@ -84,7 +85,7 @@ class XparlSampler:
             for index, future in enumerate(futures):
                 results.append(future.get(timeout=self.timeout_s))
             return results
-        except self.empty:
+        except self.result_timeout_error:
             raise SamplingError(f"xparl actor {index} at {self.address} did not finish {doing} "
                                 f"within --xparl_timeout {self.timeout_s:g} s (its process died, "
                                 f"or the cluster is that slow)") from None

@@ -1,0 +1,111 @@
+"""The package's layers point one way: core/ (PARL's split) imports nothing else of the package,
+and no two of its folders import each other, directly or round a longer circle. Read from the
+modules' import statements (every one, also those inside functions), without importing them."""
+import ast
+import pathlib
+
+import pytest
+
+from mujoco_ppo.core.objectives import AGENT_DEFAULTS
+from mujoco_ppo.run.config import build_parser
+
+PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "mujoco_ppo"
+
+
+def module_name(path):
+    """``mujoco_ppo.parl2.env_utils`` of .../mujoco_ppo/parl2/env_utils.py; a package's own name
+    for its __init__.py."""
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path):
+    """The dotted names of the package's own modules that the file at ``path`` imports."""
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]  # relative imports start from the module's package
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            # `from . import env_state` imports a module of that package, not a name in it
+            found |= ({module} if node.module else {f"{module}.{a.name}" for a in node.names})
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return {name for name in found if name.split(".")[0] == PACKAGE.name}
+
+
+def folder_of(module):
+    """The package's folder (or top-level module) that ``module`` belongs to."""
+    return module.split(".")[1] if "." in module else module
+
+
+def module_files():
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def test_the_import_reader_sees_relative_and_nested_imports():
+    assert "mujoco_ppo.core.numpy_policy" in imported_modules(PACKAGE / "core" / "agent.py")
+    parallel_env = imported_modules(PACKAGE / "parl2" / "parallel_env.py")
+    assert "mujoco_ppo.parl2.env_state" in parallel_env  # `from . import env_state`
+    assert "mujoco_ppo.xparl.sampler" in parallel_env  # imported inside a method
+
+
+def test_core_imports_nothing_of_the_package_outside_core():
+    outside = {f"{path.relative_to(PACKAGE)} imports {module}"
+               for path in (PACKAGE / "core").glob("*.py")
+               for module in imported_modules(path)
+               if folder_of(module) != "core"}
+    assert not outside, sorted(outside)
+
+
+def folder_graph():
+    """folder -> {folder it imports: [the imports that make the edge]}."""
+    graph = {}
+    for path in module_files():
+        here = folder_of(module_name(path))
+        for module in imported_modules(path):
+            there = folder_of(module)
+            if there not in (here, PACKAGE.name):
+                graph.setdefault(here, {}).setdefault(there, []).append(
+                    f"{path.relative_to(PACKAGE)} imports {module}")
+    return graph
+
+
+def find_circle(graph):
+    """A list of folders [a, b, ..., a] that import each other round a circle, or None."""
+    done, path = set(), []
+
+    def visit(folder):
+        if folder in path:
+            return path[path.index(folder):] + [folder]
+        if folder in done:
+            return None
+        path.append(folder)
+        for there in sorted(graph.get(folder, {})):
+            circle = visit(there)
+            if circle:
+                return circle
+        path.pop()
+        done.add(folder)
+        return None
+
+    return next(filter(None, (visit(folder) for folder in sorted(graph))), None)
+
+
+def test_the_circle_finder_finds_a_circle_and_none_where_there_is_none():
+    assert find_circle({"a": {"b": []}, "b": {"c": []}, "c": {"a": []}}) == ["a", "b", "c", "a"]
+    assert find_circle({"a": {"b": [], "c": []}, "b": {"c": []}}) is None
+
+
+def test_no_import_circle_between_the_package_folders():
+    graph = folder_graph()
+    circle = find_circle(graph)
+    edges = circle and [why for a, b in zip(circle, circle[1:]) for why in sorted(graph[a][b])]
+    assert circle is None, f"{' -> '.join(circle)}: {edges}"
+
+
+@pytest.mark.parametrize("setting", sorted(AGENT_DEFAULTS))
+def test_the_agent_defaults_are_train_py_flag_defaults(setting):
+    assert getattr(build_parser().parse_args([]), setting) == AGENT_DEFAULTS[setting]
