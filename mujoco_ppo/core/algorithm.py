@@ -1,4 +1,4 @@
-"""PPO: the algorithm of PARL 1.x (parl/algorithms/fluid/ppo.py), written for Paddle's dynamic graph.
+"""PPO: the algorithm of PARL 1.x (parl/algorithms/fluid/ppo.py), for Paddle's dynamic graph.
 
 Two surrogate objectives (Schulman et al. 2017, arXiv:1707.06347, eqs. 7 and 8):
 

@@ -3,10 +3,10 @@
 Per trajectory, with rewards r_t already scaled by (1 - gamma) so that values stay near the
 reward scale whatever the horizon:
 
-    value target   G_t = sum_k gamma^k r_{t+k}                          (discounted sum)
+    value target   G_t = sum_k gamma^k r_{t+k}                  (discounted sum)
     TD residual    d_t = r_t + gamma * V(s_{t+1}) - V(s_t),   V(s_T) = 0
-    advantage      A_t = sum_k (gamma*lam)^k d_{t+k}                     (GAE, arXiv:1506.02438 eq. 16)
-    normalised     A_t <- (A_t - mean(A)) / (std(A) + 1e-6)              (within the trajectory)
+    advantage      A_t = sum_k (gamma*lam)^k d_{t+k}             (GAE, arXiv:1506.02438 eq. 16)
+    normalised     A_t <- (A_t - mean(A)) / (std(A) + 1e-6)      (within the trajectory)
 
 The two sums are PARL's own ``parl.utils.rl_utils`` functions.
 """

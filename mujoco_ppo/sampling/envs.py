@@ -108,8 +108,8 @@ def environment_code(env_id):
 
 def make_env(env_id, seed=None, **make_kwargs):
     """gym.make(env_id, **make_kwargs), checked for a bounded flat continuous (Box) or a
-    Discrete action space and a flat observation, and reset once with ``seed`` so that later unseeded
-    resets continue a seeded stream."""
+    Discrete action space and a flat observation, and reset once with ``seed`` so that later
+    unseeded resets continue a seeded stream."""
     try:
         with warnings.catch_warnings(), environment_code(env_id):
             warnings.simplefilter("ignore")  # Gymnasium's "v4 is out of date" notice
@@ -131,7 +131,8 @@ def make_env(env_id, seed=None, **make_kwargs):
         env.close()
         raise UserError(f"{env_id} has an unbounded action space; actions are mapped from "
                         f"[-1, 1] onto [low, high], which needs finite bounds.")
-    if not isinstance(env.observation_space, gym.spaces.Box) or len(env.observation_space.shape) != 1:
+    obs_space = env.observation_space
+    if not isinstance(obs_space, gym.spaces.Box) or len(obs_space.shape) != 1:
         env.close()
         raise UserError(f"{env_id} does not have a flat (1-D Box) observation space.")
     with environment_code(env_id):
@@ -148,5 +149,6 @@ def space_dims(env):
 
 
 def map_action(action, low, high):
-    """Linear map of an action in [-1, 1] onto [low, high] (PARL's ActionMappingWrapper), clipped."""
+    """Linear map of an action in [-1, 1] onto [low, high] (PARL's ActionMappingWrapper),
+    clipped."""
     return np.minimum(np.maximum(low + (action + 1.0) * 0.5 * (high - low), low), high)

@@ -74,7 +74,8 @@ def set_rng_state(env, state, rng=None):
 
 class EpisodeWorker:
     """One environment and one random stream, running the episodes it is given: the sampling
-    worker of a child process here, and the actor of an xparl cluster (mujoco_ppo/xparl/sampler.py)."""
+    worker of a child process (local_workers.py), and the actor of an xparl cluster
+    (mujoco_ppo/xparl/sampler.py)."""
 
     def __init__(self, env_id, seed):
         self.env = make_env(env_id, seed)

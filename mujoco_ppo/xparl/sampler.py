@@ -1,11 +1,11 @@
 """Sampling on an xparl cluster (train.py --xparl_addr HOST:PORT --actor_num N).
 
-Each of the N actors is an EpisodeWorker (mujoco_ppo/sampling/episodes.py) made a ``@parl.remote_class``:
-it owns one environment and one random stream on the cluster, receives the current policy (a
-NumPy copy of its weights) and the scaler's (scale, offset) with every batch, and returns its
-whole episodes with their unscaled observations. Actor a runs episodes a, a+N, a+2N, ... of a
-batch, as a local worker does; the scaler update, policy_learn and value_learn stay in the
-learner. One batch is still ``episodes_per_batch`` whole episodes.
+Each of the N actors is an EpisodeWorker (mujoco_ppo/sampling/episodes.py) made a
+``@parl.remote_class``: it owns one environment and one random stream on the cluster, receives
+the current policy (a NumPy copy of its weights) and the scaler's (scale, offset) with every
+batch, and returns its whole episodes with their unscaled observations. Actor a runs episodes a,
+a+N, a+2N, ... of a batch, as a local worker does; the scaler update, policy_learn and
+value_learn stay in the learner. One batch is still ``episodes_per_batch`` whole episodes.
 
 Failures end the run with one sentence (SamplingError, or UserError for a wrong address or too
 small a cluster) rather than a hang: the cluster is asked for its free CPUs before any actor is
@@ -41,7 +41,8 @@ def _first_line(exc):
 
 
 class XparlSampler:
-    """Same contract as sampling.local_workers.EpisodeSampler, with the episodes run by xparl actors."""
+    """Same contract as sampling.local_workers.EpisodeSampler, with the episodes run by xparl
+    actors."""
 
     def __init__(self, address, env_id, seeds, timeout_s, worker=EpisodeWorker, worker_args=()):
         """One actor per seed: ``worker(env_id, *worker_args, seed)`` on the cluster (PARL 2.x's
