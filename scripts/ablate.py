@@ -1,5 +1,6 @@
-"""Run a grid of train.py runs (environments x objectives x seeds) and aggregate it: the command
-line of mujoco_ppo/analysis/ablate.py (`python scripts/ablate.py --help`; also mujoco-ppo-ablate)."""
+"""Run a grid of train.py runs (environments x objectives x seeds) and aggregate it
+(`python scripts/ablate.py --help`; also mujoco-ppo-ablate): the command line of
+mujoco_ppo/analysis/ablate.py."""
 from mujoco_ppo.analysis.ablate import command
 
 if __name__ == "__main__":
