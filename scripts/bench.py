@@ -43,17 +43,16 @@ import threading
 import time
 import warnings
 
+import mujoco_ppo  # first: it sets environment variables before Paddle loads
+import numpy as np
+import psutil
+
+from mujoco_ppo.errors import UserError
+from mujoco_ppo.run.config import OneLineErrorParser, default_num_workers, whole_number
+from mujoco_ppo.sampling.envs import make_env, resolve_env_id, space_dims
+from mujoco_ppo.run.run_log import package_versions
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-import mujoco_ppo  # noqa: E402  (sets environment variables before Paddle loads)
-import numpy as np  # noqa: E402
-import psutil  # noqa: E402
-
-from mujoco_ppo.errors import UserError  # noqa: E402
-from mujoco_ppo.run.config import OneLineErrorParser, default_num_workers, whole_number  # noqa: E402
-from mujoco_ppo.sampling.envs import make_env, resolve_env_id, space_dims  # noqa: E402
-from mujoco_ppo.run.run_log import package_versions  # noqa: E402
 
 
 def env_only_rate(env_id, steps):

@@ -28,8 +28,7 @@ import sys
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from mujoco_ppo.analysis.curves import replaced_when_done  # noqa: E402
+from mujoco_ppo.analysis.curves import replaced_when_done
 
 # (width, height) of a figure -> its panels: env id -> (pixel region holding the panel, the
 # x value at the frame's right line, the y values of the gridlines inside the frame, the CSV's

@@ -28,12 +28,11 @@ import time
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from mujoco_ppo.analysis.curves import replaced_when_done, write_text
+from mujoco_ppo.errors import UserError
+from mujoco_ppo.run.config import OneLineErrorParser, whole_number
 
-from mujoco_ppo.analysis.curves import replaced_when_done, write_text  # noqa: E402
-from mujoco_ppo.errors import UserError  # noqa: E402
-from mujoco_ppo.run.config import OneLineErrorParser, whole_number  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 OPTION_FIELDS = ("timestep", "iterations", "tolerance", "solver", "integrator", "cone", "jacobian",
                  "impratio", "noslip_iterations", "noslip_tolerance", "gravity", "wind", "density",
