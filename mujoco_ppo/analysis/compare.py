@@ -33,8 +33,8 @@ from .curves import (add_smooth_flag, draw_curve, finish_axes, output_paths, pan
                      runs_curve, save_figure, smoothing_text)
 from .parl_comparison import (COLOURS, band_at, cell, draw_random_policy, loss_type_of,
                               marks_until, published_at, reached, short, verdict)
-from .results import (PARL_LOSS_TYPES, REFERENCES, env_family, load_reference, load_runs, note,
-                      read_parl_log, up_to)
+from .parl_logs import PARL_LOSS_TYPES, REFERENCES, load_reference, read_parl_log
+from .results import env_family, load_runs, note, up_to
 
 PROG = "compare_parl.py"
 
