@@ -8,6 +8,14 @@ setup(
     packages=find_packages(include=["mujoco_ppo", "mujoco_ppo.*"]),
     package_data={"mujoco_ppo.analysis": ["reference/*.csv", "reference/*.md"]},
     python_requires=">=3.9",
+    # the command lines of scripts/ and evaluate.py, by the same mains
+    entry_points={"console_scripts": [
+        "mujoco-ppo-evaluate = mujoco_ppo.evaluation.command:command",
+        "mujoco-ppo-ablate = mujoco_ppo.analysis.ablate:command",
+        "mujoco-ppo-compare = mujoco_ppo.analysis.compare:command",
+        "mujoco-ppo-plot = mujoco_ppo.analysis.plot:command",
+        "mujoco-ppo-steps-to-reward = mujoco_ppo.analysis.steps_to_reward:command",
+    ]},
     # parl==2.2.1 is not listed: its pinned dependencies conflict with Paddle 3, so it is
     # installed with `pip install --no-deps parl==2.2.1` (the Makefile does this).
     install_requires=[

@@ -18,7 +18,7 @@ to compare across machines.
     python scripts/bench.py --learner [--baseline 7f47a9b] [--steps 100000] [--ant_steps 15000]
         [--humanoid_steps 3000]
 
-instead measures the learner (issue 14): train.py of this commit and of --baseline (a temporary
+instead measures the learner: train.py of this commit and of --baseline (a temporary
 ``git worktree``) in one run, per phase, on --env, Ant-v4 and Humanoid-v4; whole-loop steps/s with
 1/2 learner threads x 1/2/5 workers, serial and with --overlap_value; and the steps/s projected
 for a machine with a core per worker from the measured phase costs (``projected_rate``). Writes
@@ -26,7 +26,7 @@ results/bench_learner.json.
 
     python scripts/bench.py --parl2 [--atari_steps 8192] [--mujoco_steps 40960] [--seconds 10]
 
-measures PARL 2.x's PPO (issue 13): Breakout frames/s with random actions (8 environments, the
+measures PARL 2.x's PPO: Breakout frames/s with random actions (8 environments, the
 floor), in the loop's sampling phase and in the whole loop, and HalfCheetah-v4 steps/s, each per
 phase. Writes results/bench_parl2.json.
 """
@@ -43,17 +43,17 @@ import threading
 import time
 import warnings
 
+import mujoco_ppo  # first: it sets environment variables before Paddle loads
+import numpy as np
+import psutil
+
+from mujoco_ppo.cli import run_command
+from mujoco_ppo.errors import UserError
+from mujoco_ppo.run.config import OneLineErrorParser, default_num_workers, whole_number
+from mujoco_ppo.sampling.envs import make_env, resolve_env_id, space_dims
+from mujoco_ppo.run.run_log import package_versions
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-import mujoco_ppo  # noqa: E402  (sets environment variables before Paddle loads)
-import numpy as np  # noqa: E402
-import psutil  # noqa: E402
-
-from mujoco_ppo.errors import UserError  # noqa: E402
-from mujoco_ppo.run.config import OneLineErrorParser, default_num_workers, whole_number  # noqa: E402
-from mujoco_ppo.sampling.envs import make_env, resolve_env_id, space_dims  # noqa: E402
-from mujoco_ppo.run.run_log import package_versions  # noqa: E402
 
 
 def env_only_rate(env_id, steps):
@@ -437,7 +437,7 @@ def checked_env(env_name, steps):
     return env_id
 
 
-def main(argv=None):
+def parse_args(argv=None):
     p = OneLineErrorParser(prog="bench.py",
                            description="Throughput and memory of mujoco_ppo's training loop.")
     p.add_argument("--env", default="HalfCheetah-v4", help="Gymnasium id (default: %(default)s)")
@@ -449,7 +449,7 @@ def main(argv=None):
                         "projection; Ant-v4 and Humanoid-v4 too); writes results/bench_learner.json")
     p.add_argument("--baseline", default="7f47a9b",
                    help="git revision the learner report compares with (default: %(default)s, "
-                        "the last commit before issue 14's learner changes)")
+                        "the last commit before the learner's speed-ups)")
     p.add_argument("--repeats", type=int, default=2,
                    help="learner report: runs of each tree per environment, alternated; the "
                         "faster is kept (default: %(default)s)")
@@ -476,7 +476,11 @@ def main(argv=None):
                         "results/bench_value_floor.json")
     p.add_argument("--xparl_rows", metavar="JSON", help=argparse.SUPPRESS)  # internal, see above
     p.add_argument("--xparl_batches", type=int, default=3, help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
     if args.xparl_rows:
         return xparl_rows(args.env, args.xparl_batches, args.xparl_rows)
     if not (args.parl2 or args.value_floor):  # the reports that measure --env
@@ -487,6 +491,12 @@ def main(argv=None):
                              ("bench_value_floor.json", value_floor_report))
         out = args.out or os.path.join(ROOT, "results", name)
         return write_report(make_report(args), out)
+    return write_report(throughput_report(args),
+                        args.out or os.path.join(ROOT, "results", f"bench_{args.env}.json"))
+
+
+def throughput_report(args):
+    """The default report: (a) to (e) of the module's docstring on --env, printed as tables."""
     cores = os.cpu_count() or 1
     workers = default_num_workers(cores, EPISODES_PER_BATCH)
 
@@ -525,7 +535,7 @@ def main(argv=None):
         print(f"{name:<26}{run['sample_time_per_iteration']:>8.3f}"
               f"{run['policy_time_per_iteration']:>8.3f}{run['value_time_per_iteration']:>8.3f}"
               f"{run['iteration_seconds']:>8.3f}{run['peak_rss_mb']:>9.0f}")
-    return write_report(report, args.out or os.path.join(ROOT, "results", f"bench_{args.env}.json"))
+    return report
 
 
 def write_report(report, out):
@@ -544,8 +554,4 @@ def write_report(report, out):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except UserError as exc:
-        print(f"bench.py: error: {exc}", file=sys.stderr)
-        sys.exit(2)
+    run_command(main, "bench.py")

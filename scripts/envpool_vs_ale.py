@@ -15,15 +15,13 @@ import argparse
 import json
 import os
 import platform
-import sys
 import time
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from mujoco_ppo.parl2.parallel_env import ParallelEnv
 
-from mujoco_ppo.parl2.parallel_env import ParallelEnv  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 FRAME_SKIP = 4
 

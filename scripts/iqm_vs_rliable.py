@@ -6,16 +6,13 @@ Run in a separate virtualenv that has rliable (it is not a requirement of this p
 The point estimates must be equal; the interval ends differ by Monte-Carlo error only, so each side
 is printed for several random streams.
 """
-import os
-import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from rliable import library, metrics  # noqa: E402
+from rliable import library, metrics
 
-from mujoco_ppo.analysis.aggregate import stratified_bootstrap_iqm  # noqa: E402
+from mujoco_ppo.analysis.aggregate import stratified_bootstrap_iqm
 
 
 def main():

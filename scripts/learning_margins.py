@@ -131,7 +131,6 @@ BROKEN = {
 
 LAUNCH = """
 import runpy, sys
-sys.path.insert(0, {root!r})
 import mujoco_ppo  # its environment variables before paddle and parl load
 {patch}
 sys.argv = [{train!r}] + sys.argv[1:]
@@ -158,7 +157,7 @@ def run_one(config, variant, seed):
     train = os.path.join(ROOT, "train.py")
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "run")
-        command = [sys.executable, "-c", LAUNCH.format(root=ROOT, patch=patch, train=train),
+        command = [sys.executable, "-c", LAUNCH.format(patch=patch, train=train),
                    *map(str, flags + extra + ["--seed", seed, "--output_dir", out])]
         env = dict(os.environ, OMP_NUM_THREADS="1", **env_vars)  # as tests/helpers.run_train
         proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
@@ -207,7 +206,6 @@ def _spread(rows):
 def _machine():
     import platform
 
-    sys.path.insert(0, ROOT)
     from mujoco_ppo import cpu_info
     return f"{cpu_info('model name')}, {os.cpu_count()} cores, Python {platform.python_version()}"
 

@@ -25,26 +25,23 @@ import argparse
 import csv
 import json
 import os
-import sys
 
 import numpy as np
 
+import mujoco_ppo  # noqa: F401  (PARL's environment variables, before paddle)
+import paddle
+import torch
+
+from mujoco_ppo.core.agent import MujocoAgent
+from mujoco_ppo.core.algorithm import PPO
+from mujoco_ppo.core.data import build_train_data
+from mujoco_ppo.sampling.envs import make_env, resolve_env_id
+from mujoco_ppo.core.model import MujocoModel
+from mujoco_ppo.run.run_log import write_json_atomic
+from mujoco_ppo.sampling.local_workers import EpisodeSampler
+from mujoco_ppo.core.scaler import Scaler
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-import mujoco_ppo  # noqa: E402,F401  (PARL's environment variables, before paddle)
-import paddle  # noqa: E402
-import torch  # noqa: E402
-
-from mujoco_ppo.core.agent import MujocoAgent  # noqa: E402
-from mujoco_ppo.core.algorithm import PPO  # noqa: E402
-from mujoco_ppo.core.data import build_train_data  # noqa: E402
-from mujoco_ppo.sampling.envs import make_env, resolve_env_id  # noqa: E402
-from mujoco_ppo.core.model import MujocoModel  # noqa: E402
-from mujoco_ppo.analysis.results import save_figure  # noqa: E402
-from mujoco_ppo.run.run_log import write_json_atomic  # noqa: E402
-from mujoco_ppo.sampling.local_workers import EpisodeSampler  # noqa: E402
-from mujoco_ppo.core.scaler import Scaler  # noqa: E402
 
 
 def paddle_layers(net):
@@ -242,7 +239,7 @@ def main(argv=None):
     ax.set_ylabel("max |difference| / max |weight|")
     ax.set_title(f"{env_id}: Paddle 3 agent against a PyTorch learner, same batches")
     ax.legend(fontsize=8)
-    save_figure(fig, os.path.join(args.out, "lockstep.png"))
+    fig.savefig(os.path.join(args.out, "lockstep.png"), dpi=120, bbox_inches="tight")
     write_json_atomic(os.path.join(args.out, "summary.json"), summary)
     print(json.dumps(summary, indent=2))
 

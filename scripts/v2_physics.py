@@ -28,12 +28,12 @@ import time
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from mujoco_ppo.analysis.curves import replaced_when_done, write_text
+from mujoco_ppo.cli import run_command
+from mujoco_ppo.errors import UserError
+from mujoco_ppo.run.config import OneLineErrorParser, whole_number
 
-from mujoco_ppo.analysis.curves import replaced_when_done, write_text  # noqa: E402
-from mujoco_ppo.errors import UserError  # noqa: E402
-from mujoco_ppo.run.config import OneLineErrorParser, whole_number  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 OPTION_FIELDS = ("timestep", "iterations", "tolerance", "solver", "integrator", "cone", "jacobian",
                  "impratio", "noslip_iterations", "noslip_tolerance", "gravity", "wind", "density",
@@ -469,15 +469,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except UserError as exc:
-        print(f"v2_physics.py: error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except SideFailed as exc:
-        print(f"v2_physics.py: {exc}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print("v2_physics.py: interrupted; each result file is the old one or the whole new one",
-              file=sys.stderr)
-        sys.exit(130)
+    run_command(main, "v2_physics.py", {
+        SideFailed: lambda exc: (str(exc), 1),
+        KeyboardInterrupt: lambda exc: ("interrupted; each result file is the old one or the "
+                                        "whole new one", 130)})

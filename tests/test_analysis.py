@@ -216,8 +216,7 @@ def test_digitiser_reads_back_a_drawn_curve_and_band():
     grey gridlines, pink band, 3-pixel red line; the y axis not starting at the frame, as on
     Breakout's): the mean and the band come back to within a pixel's worth of reward, through the
     gridlines."""
-    sys.path.insert(0, os.path.join(ROOT, "scripts"))
-    from digitise_parl_experiments import digitise
+    from mujoco_ppo.analysis.digitise import digitise
 
     pixels = np.full((480, 770, 3), 255, np.uint8)
     x0, x1, y0, y1 = 68, 754, 38, 409  # the frame; axes 0..5e6 steps, -500..7,500 reward

@@ -27,8 +27,8 @@ from mujoco_ppo.run.config import (check_workers_fit, default_num_workers, load_
 from mujoco_ppo.run.run_lock import RunLock, holder_pid
 from mujoco_ppo.run.run_log import ProgressCSV, complete_rows, make_logger, prepare_output_dir
 
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import ablate  # noqa: E402
+from mujoco_ppo.analysis.grid import DEFAULTS as GRID_DEFAULTS, run_status
+from mujoco_ppo.analysis.grid_runner import command_for
 
 RUN = ["--env", "InvertedPendulum-v4", "--seed", 3, "--num_workers", 1, "--test_every_steps",
        500, "--checkpoint_every", 3]
@@ -107,7 +107,7 @@ def test_a_locked_run_is_refused_naming_the_pid_and_left_alone(run_copy):
         assert_one_sentence(resumed, 2, f"being written by process {os.getpid()}")
         fresh = run_train(*RUN, "--train_total_steps", 800, "--output_dir", run_copy, "--overwrite")
         assert_one_sentence(fresh, 2, f"being written by process {os.getpid()}")
-        status, note = ablate.run_status(str(run_copy), 800)
+        status, note = run_status(str(run_copy), 800)
         assert status == "busy" and str(os.getpid()) in note
     finally:
         lock.close()
@@ -224,10 +224,10 @@ def test_resume_refuses_a_damaged_row_or_header_naming_its_line(run_copy, line, 
     assert_one_sentence(proc, 2, f"progress.csv line {line} is damaged")
     assert {p: p.read_bytes() for p in run_copy.rglob("*")
             if p.is_file() and p.name != ".lock"} == before
-    assert ablate.run_status(str(run_copy), 800)[0] == "resume"  # train.py refuses, as above
+    assert run_status(str(run_copy), 800)[0] == "resume"  # train.py refuses, as above
     for checkpoint_dir in checkpoint_dirs(run_copy):
         shutil.rmtree(checkpoint_dir)
-    status, note = ablate.run_status(str(run_copy), 800)
+    status, note = run_status(str(run_copy), 800)
     assert status == "kept" and f"line {line} is damaged" in note
 
 
@@ -245,18 +245,18 @@ def test_the_grid_runner_never_overwrites_a_run_with_rows_or_checkpoints(run_cop
     shutil.copytree(run_copy, run_dir)
     newest = checkpoint_dirs(run_dir)[0]
     (newest / "state.json").write_text((newest / "state.json").read_text()[:40])  # truncated
-    command, status, note = ablate.command_for(str(tmp_path / "grid"), "r", [], {
-        **ablate.DEFAULTS, "steps": 800, "jobs": 1})
+    command, status, note = command_for(str(tmp_path / "grid"), "r", [], {
+        **GRID_DEFAULTS, "steps": 800, "jobs": 1})
     assert status == "resume" and "--overwrite" not in command and "--resume" in command
     assert "state.json" in note
 
     for path in checkpoint_dirs(run_dir):
         shutil.rmtree(path)
-    assert ablate.run_status(str(run_dir), 800)[0] == "kept"  # rows, no checkpoint
-    assert ablate.run_status(str(run_dir), 400)[0] == "done"  # rows reached the steps
+    assert run_status(str(run_dir), 800)[0] == "kept"  # rows, no checkpoint
+    assert run_status(str(run_dir), 400)[0] == "done"  # rows reached the steps
     (run_dir / "progress.csv").write_text((run_dir / "progress.csv").read_text()
                                           .splitlines()[0] + "\n")
-    assert ablate.run_status(str(run_dir), 800)[0] == "start"  # nothing worth keeping
+    assert run_status(str(run_dir), 800)[0] == "start"  # nothing worth keeping
 
 
 def test_a_grid_with_a_damaged_run_leaves_it_untouched(run_copy, tmp_path):

@@ -220,21 +220,17 @@ def test_trpo_run_stopped_and_resumed_equals_the_uninterrupted_one(tmp_path):
 
 
 def test_grid_runner_takes_trpo_with_its_max_kl_values():
-    import importlib.util
+    import argparse
     import os
 
-    from helpers import ROOT
+    from mujoco_ppo.analysis.grid import grid_runs, load_grid
     from mujoco_ppo.analysis.results import group_by_setting
 
-    spec = importlib.util.spec_from_file_location("ablate",
-                                                  os.path.join(ROOT, "scripts", "ablate.py"))
-    ablate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ablate)
-    grid = ablate.load_grid(ablate.argparse.Namespace(
+    grid = load_grid(argparse.Namespace(
         config=None, env=["Hopper-v2"], loss_type=["CLIP", "TRPO"], clip_epsilon=None,
         kl_targ=None, beta=None, max_kl=[0.01, 0.02], seeds=[0], steps=1e6, jobs=None,
         train_args=None))
-    runs = dict(ablate.grid_runs(grid))
+    runs = dict(grid_runs(grid))
     assert sorted(runs) == [os.path.join("Hopper-v2", s, "seed0")
                             for s in ("CLIP_clip_epsilon0.2", "TRPO_max_kl0.01", "TRPO_max_kl0.02")]
     assert runs[os.path.join("Hopper-v2", "TRPO_max_kl0.02", "seed0")] == [

@@ -170,14 +170,17 @@ def read_random_scores(path):
 
 
 def aggregate(grid_dir, smooth=50000):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # for closing each figure
-
     groups, labels = group_by_setting(find_runs(grid_dir))
     envs = sorted({key[0] for key in groups})
     random_scores = random_scores_of(grid_dir, envs)
+    rows, across, undefined = summary_rows(groups, labels, envs, random_scores)
+    write_summary(grid_dir, rows, across, undefined, envs, random_scores)
+    draw_curves(grid_dir, groups, labels, envs, smooth)
 
+
+def summary_rows(groups, labels, envs, random_scores):
+    """(a row per environment and setting, the settings' scores across environments, the
+    environments whose normalised score is undefined)."""
     rows, normalised_runs = [], {}
     for key in sorted(groups):
         scores = np.array([final_score(run) for run in groups[key]])
@@ -210,7 +213,12 @@ def aggregate(grid_dir, smooth=50000):
         runs = sum(len(s) for s in per_env)
         across.append((setting, float(np.mean([s.mean() for s in per_env])), value, low, high, runs))
     across.sort(key=lambda item: -item[1])
+    return rows, across, undefined
 
+
+def write_summary(grid_dir, rows, across, undefined, envs, random_scores):
+    """summary.csv and summary.md, the latter printed too."""
+    normalised_envs = len(envs) - len(undefined)
     columns = ["env", "setting", "seeds", "steps_min", "steps_max", "final_mean", "final_std", "ci95_low",
                "ci95_high", "normalised"]
     table = io.StringIO()
@@ -236,6 +244,13 @@ def aggregate(grid_dir, smooth=50000):
                   "policy's: " + ", ".join(undefined) + "."]
     write_text(os.path.join(grid_dir, "summary.md"), "\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def draw_curves(grid_dir, groups, labels, envs, smooth):
+    """curves_<env>.png and its .csv, per environment."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # for closing each figure
 
     for env_id in envs:
         settings = [(labels[key].split(" ", 1)[1], groups[key])

@@ -54,8 +54,8 @@ def setting_curve(points, bin_steps):
 
 
 def runs_curve(runs, kind, smooth):
-    """The setting curve of ``runs`` (dicts from results.load_run/read_parl_log) for kind
-    'eval' or 'train', each run smoothed over ``smooth`` steps first."""
+    """The setting curve of ``runs`` (dicts from results.load_run, parl_logs.read_parl_log) for
+    kind 'eval' or 'train', each run smoothed over ``smooth`` steps first."""
     bin_steps = max(run["test_every_steps"] for run in runs)
     return setting_curve([(run[f"{kind}_steps"],
                            trailing_mean(run[f"{kind}_steps"], run[f"{kind}_reward"], smooth))

@@ -21,6 +21,7 @@ import gymnasium as gym
 import numpy as np
 
 from ..errors import UserError
+from ..evaluation.player import play
 from ..sampling.envs import environment_code
 from .wrappers import EpisodicLife, FireReset
 
@@ -115,13 +116,14 @@ def obs_rms(env):
 def run_evaluate_episodes(agent, eval_env, eval_episodes):
     """Mean raw return of ``eval_episodes`` deterministic episodes (Atari: whole games, over
     the lives that end training episodes), as PARL's run_evaluate_episodes."""
-    returns = []
-    while len(returns) < eval_episodes:
-        obs, _ = eval_env.reset()
-        done = False
-        while not done:
-            obs, _, terminated, truncated, info = eval_env.step(agent.predict(obs[None])[0])
-            done = terminated or truncated
-        if "episode" in info:
-            returns.append(float(info["episode"]["r"]))
-    return float(np.mean(returns))
+    def whole_game(env):
+        while True:  # a lost life ends an episode, not the game that the return is of
+            obs, _ = env.reset()
+            done = False
+            while not done:
+                obs, _, terminated, truncated, info = env.step(agent.predict(obs[None])[0])
+                done = terminated or truncated
+            if "episode" in info:
+                return float(info["episode"]["r"])
+
+    return float(np.mean(list(play(eval_env, whole_game, eval_episodes))))

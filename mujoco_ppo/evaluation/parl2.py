@@ -1,21 +1,20 @@
-"""`evaluate.py --checkpoint DIR` for a run of `train.py --algo parl2`: deterministic episodes
-(argmax, or the Gaussian mean) of the checkpoint's model, with the training observation
-statistics frozen (MuJoCo), whole games (Atari), and a video of the first episode."""
-
+"""Deterministic episodes (argmax, or the Gaussian mean) of a run of PARL 2.x's PPO (train.py
+--algo parl2), with the training observation statistics frozen (MuJoCo), whole games (Atari)."""
 from ..errors import UserError
+from .loading import describe
+from .player import play_and_print
 
 
-def evaluate(args, checkpoint_dir, config, arrays, state, play):
-    """Prints each return and their mean through ``play`` (evaluate.py's: the episodes, the
-    video of the first, the summary); returns the exit status."""
+def evaluate(args, checkpoint_dir, config, arrays, state):
+    """Plays ``args.episodes`` episodes of the checkpoint's model; returns the exit status."""
     import paddle
     from parl.algorithms import PPO
 
-    from . import env_state
-    from .agent import PPOAgent
-    from .checkpoint import fitting
-    from .env_utils import make_env, obs_rms, run_evaluate_episodes
-    from .model import MODELS
+    from ..parl2 import env_state
+    from ..parl2.agent import PPOAgent
+    from ..parl2.checkpoint import fitting
+    from ..parl2.env_utils import make_env, obs_rms, run_evaluate_episodes
+    from ..parl2.model import MODELS
 
     env_id, kind = config["env_id"], config["config"]["kind"]
     render = {}
@@ -43,7 +42,8 @@ def evaluate(args, checkpoint_dir, config, arrays, state, play):
                         f"({exc}).") from None
     agent = PPOAgent(PPO(model, continuous_action=kind == "mujoco"), {"lr_decay": False}, None)
 
-    status = play(args, env, lambda episode_env: run_evaluate_episodes(agent, episode_env, 1),
-                  f"{env_id}, checkpoint {checkpoint_dir} (step {state['counters']['steps']})")
+    status = play_and_print(args, env,
+                            lambda episode_env: run_evaluate_episodes(agent, episode_env, 1),
+                            describe(config, checkpoint_dir, state))
     env.close()
     return status

@@ -1,0 +1,90 @@
+"""Run a grid of train.py runs (environments x objectives x seeds) and aggregate it.
+
+    python scripts/ablate.py run GRID_DIR --env HalfCheetah-v2 Hopper-v2 --loss_type CLIP KLPEN \\
+        --seeds 0 1 2 3 4 --steps 1e6
+    python scripts/ablate.py run GRID_DIR --config grid.json
+    python scripts/ablate.py run GRID_DIR --algo parl2 --env CartPole-v1 HalfCheetah-v4 --seeds 0 1 2
+    python scripts/ablate.py aggregate GRID_DIR
+
+Settings: each --loss_type crossed with its own parameter list: CLIP with every --clip_epsilon,
+KLPEN with every --kl_targ, KLFIXED with every --beta, NONE alone (the rows of the PPO paper's
+comparison of surrogate objectives), and TRPO with every --max_kl. A JSON --config holds the same
+keys (algo, env, loss_type, clip_epsilon, kl_targ, beta, max_kl, seeds, steps, jobs, train_args);
+flags given on the command line win. With --algo parl2 (PARL 2.x's PPO) each environment has one
+setting, ``parl2``, with its config's defaults (--train_args changes them), and without --steps
+each run trains its config's --train_total_steps.
+
+Each run is train.py with its own output directory GRID_DIR/runs/<env>/<setting>/seed<N>, as
+many at once as --jobs (default: the number of cores), each then sampling with one worker and
+learning on one thread, since the grid already keeps every core busy. Running the same command
+again skips finished runs (also those whose progress.csv reached --steps without a checkpoint,
+as committed evidence is), resumes killed ones from their newest intact checkpoint, and starts
+over the ones killed before they wrote a progress.csv row. A run that has rows or checkpoints but no
+intact checkpoint, or a damaged progress.csv, is never overwritten ('kept', for its owner to look
+at), nor is a run that another process writes ('busy'). One grid runner runs a grid at a time,
+and decides each run again as it starts, under the run's lock (a run finished meanwhile by hand
+is not redone). SIGINT or SIGTERM stops the runs under way, each saving a checkpoint, and then
+the grid runner, with 128 + the signal.
+
+`aggregate` writes, under GRID_DIR: summary.csv and summary.md (per environment and setting: the
+final evaluation reward, averaged over the last 10% of each run's steps, as mean +- sample sd over seeds
+with a bootstrap 95% confidence interval, and the normalised score, random policy = 0 and best
+setting of the grid = 1, as in the PPO paper, with its mean and interquartile mean across
+environments) and curves_<env>.png with the series drawn in curves_<env>.csv (see
+aggregate.py and curves.py).
+"""
+import argparse
+import signal
+
+from ..cli import run_command
+from ..errors import Interrupted, WriteFailed
+from ..run.config import OneLineErrorParser
+from ..run.run_log import STOP_SIGNALS, stop_at_once
+from .curves import add_smooth_flag
+from .grid import DEFAULTS, load_grid
+from .grid_runner import run_grid
+
+PROG = "ablate.py"
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run (or continue) a grid")
+    run.add_argument("grid_dir")
+    run.add_argument("--config", help="JSON file with the grid's keys")
+    run.add_argument("--algo", choices=["parl1", "parl2"],
+                     help="PARL 1.x's PPO (default) or PARL 2.x's (train.py --algo)")
+    run.add_argument("--env", nargs="+", help=f"environment ids (default: {DEFAULTS['env']})")
+    run.add_argument("--loss_type", nargs="+", help=f"objectives (default: {DEFAULTS['loss_type']})")
+    run.add_argument("--clip_epsilon", nargs="+", type=float, help="CLIP ranges (default: 0.2)")
+    run.add_argument("--kl_targ", nargs="+", type=float, help="KLPEN targets (default: 0.003)")
+    run.add_argument("--beta", nargs="+", type=float, help="KLFIXED coefficients (default: 1.0)")
+    run.add_argument("--max_kl", nargs="+", type=float, help="TRPO KL radii (default: 0.01)")
+    run.add_argument("--seeds", nargs="+", type=int, help="seeds (default: 0 1 2)")
+    run.add_argument("--steps", type=float,
+                     help="env steps per run (default: 1e6; parl2: its config's)")
+    run.add_argument("--jobs", type=int, help="runs at once (default: the number of cores)")
+    run.add_argument("--train_args", nargs=argparse.REMAINDER,
+                     help="further train.py flags, given to every run (last on the line)")
+    agg = sub.add_parser("aggregate", help="tables and curves of a grid's runs")
+    agg.error = OneLineErrorParser.error.__get__(agg)  # a bad aggregate flag: one line, exit 2
+    agg.add_argument("grid_dir")
+    add_smooth_flag(agg)
+    args = p.parse_args(argv)
+    if args.command == "run":
+        return run_grid(args.grid_dir, load_grid(args))
+    from .aggregate import aggregate
+
+    aggregate(args.grid_dir, args.smooth)  # bad input: UserError, exit 2
+    return 0
+
+
+def command():
+    """The command line: scripts/ablate.py and mujoco-ppo-ablate."""
+    for signum in STOP_SIGNALS:  # run_grid stops its runs first
+        signal.signal(signum, stop_at_once)
+    run_command(main, PROG, {
+        WriteFailed: lambda exc: (f"{exc}.", 1),
+        Interrupted: lambda exc: (f"interrupted by signal {exc.signum}; run the same command "
+                                  f"again.", 128 + exc.signum)})

@@ -1,0 +1,186 @@
+"""A grid of runs: its settings (environments x objectives x seeds, or parl2's one setting per
+environment), the train.py flags of each run, and where each run stands (done, to resume, to
+start, busy or kept), decided under the run's lock. The runner is grid_runner.py; the command
+line, analysis/ablate.py."""
+import contextlib
+import itertools
+import json
+import math
+import os
+
+from ..errors import UserError, WriteFailed
+from ..parl2.checkpoint import checkpointer as parl2_checkpointer
+from ..parl2.train_loop import PROGRESS_COLUMNS as PARL2_COLUMNS
+from ..run.checkpoint import Checkpointer
+from ..core.objectives import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO
+from ..run.config import load_run_config
+from ..run.run_lock import RunLock
+from ..run.run_log import PROGRESS_COLUMNS as PARL1_COLUMNS, complete_rows
+from ..run.schema import NUMBER, check
+
+PARAMETER = {CLIP: "clip_epsilon", KLPEN: "kl_targ", KLFIXED: "beta", NONE: None,
+             TRPO: "max_kl"}
+DEFAULTS = {"algo": "parl1", "env": ["HalfCheetah-v2"], "loss_type": [CLIP, KLPEN],
+            "clip_epsilon": [0.2], "kl_targ": [0.003], "beta": [1.0], "max_kl": [0.01],
+            "seeds": [0, 1, 2], "steps": None,  # parl1: 1M steps; parl2: its config's
+            "jobs": os.cpu_count() or 1, "train_args": []}
+PARL1_STEPS = 1_000_000
+PARL1_ONLY = ("loss_type", *(name for name in PARAMETER.values() if name))
+
+
+def grid_runs(grid):
+    """[(run directory relative to GRID_DIR/runs, train.py flags)] of a grid."""
+    if grid["algo"] == "parl2":
+        return [(os.path.join(env, "parl2", f"seed{seed}"),
+                 ["--algo", "parl2", "--env", env, "--seed", str(seed)])
+                for env in grid["env"] for seed in grid["seeds"]]
+    runs = []
+    for env, loss_type in itertools.product(grid["env"], grid["loss_type"]):
+        name = PARAMETER[loss_type]
+        for value in grid[name] if name else [None]:
+            setting = loss_type if name is None else f"{loss_type}_{name}{value:g}"
+            flags = ["--env", env, "--loss_type", loss_type]
+            if name:
+                flags += [f"--{name}", repr(value)]
+            for seed in grid["seeds"]:
+                runs.append((os.path.join(env, setting, f"seed{seed}"),
+                             flags + ["--seed", str(seed)]))
+    return runs
+
+
+def has_history(run_dir):
+    """Whether a run has anything worth keeping: a progress.csv row, or any checkpoint."""
+    try:
+        with open(os.path.join(run_dir, "progress.csv"), "rb") as f:
+            if len(f.read().splitlines()) > 1:
+                return True
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return True  # unreadable: not ours to judge, and not to delete
+    try:
+        return bool(Checkpointer(os.path.join(run_dir, "checkpoints")).checkpoints())
+    except UserError:  # checkpoints/ is a file: not ours to delete either
+        return True
+
+
+def finished_steps(run_dir, algo):
+    """The steps of progress.csv's last complete row (0 without one); UserError naming a
+    damaged line."""
+    columns = PARL2_COLUMNS if algo == "parl2" else PARL1_COLUMNS
+    rows = complete_rows(os.path.join(run_dir, "progress.csv"), math.inf, columns)
+    return int(rows[-1]["steps"]) if rows else 0
+
+
+def finish_line(run_dir, algo, steps):
+    """The step count at which a run is finished: ``steps``, or for parl2 the last whole
+    rollout within ``steps`` (None: within its config's train_total_steps), as parl2's loop
+    runs train_total_steps // (env_num x step_nums) updates."""
+    if algo != "parl2":
+        return steps
+    try:
+        config = load_run_config(run_dir)["config"]
+    except (UserError, KeyError):  # not started, damaged (its resume says how), or not parl2's
+        return steps or math.inf
+    total = steps or config["train_total_steps"]
+    return total // config["batch_size"] * config["batch_size"]
+
+
+def checkpointer(run_dir, algo):
+    return (parl2_checkpointer(run_dir) if algo == "parl2"
+            else Checkpointer(os.path.join(run_dir, "checkpoints")))
+
+
+@contextlib.contextmanager
+def decided(run_dir, steps, algo):
+    """(status, note) of a run directory, with its lock held in the block (except 'busy'):
+    'done' (its checkpoint, or without one its progress.csv, reached ``steps``), 'resume' (from
+    its newest intact checkpoint), 'start' (no progress.csv row and no checkpoint), 'busy'
+    (another process writes it, or it cannot be written) or 'kept' (rows or checkpoints but no
+    intact checkpoint, or a damaged progress.csv: never overwritten)."""
+    try:
+        lock = RunLock(run_dir)
+    except (UserError, WriteFailed) as exc:  # another writer holds it; a read-only disk
+        refusal = str(exc)
+    else:
+        with contextlib.closing(lock):
+            yield status_of(run_dir, steps, algo)
+        return
+    yield "busy", refusal
+
+
+def status_of(run_dir, steps, algo):
+    finished_at = finish_line(run_dir, algo, steps)
+    try:
+        _, _, state, skipped = checkpointer(run_dir, algo).load_newest_intact()
+    except UserError as no_checkpoint:
+        try:
+            if finished_steps(run_dir, algo) >= finished_at:  # committed evidence: no checkpoints
+                return "done", "finished; its checkpoints are not kept"
+        except UserError as damaged:
+            return "kept", str(damaged)
+        if has_history(run_dir):
+            return "kept", f"{no_checkpoint} It is left as it is; move it away to start it over."
+        return "start", None
+    note = " ".join(skipped) or None
+    return ("done" if state["counters"]["steps"] >= finished_at else "resume"), note
+
+
+def run_status(run_dir, steps, algo="parl1"):
+    """decided()'s (status, note), the lock released again."""
+    with decided(run_dir, steps, algo) as status:
+        return status
+
+
+
+GRID_SCHEMA = {"algo?": str, "env?": [str], "loss_type?": [str], "clip_epsilon?": [NUMBER],
+               "kl_targ?": [NUMBER], "beta?": [NUMBER], "max_kl?": [NUMBER], "seeds?": [int],
+               "steps?": NUMBER,
+               "jobs?": int, "train_args?": [str]}
+
+
+def load_grid(args):
+    """The grid: DEFAULTS, then --config's keys, then the flags; UserError naming the first
+    key whose value cannot work."""
+    grid = dict(DEFAULTS)
+    if args.config:
+        try:
+            with open(args.config, "rb") as f:
+                config = json.loads(f.read().decode())
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise UserError(f"cannot read --config {args.config}: {exc}.") from None
+        check(config, GRID_SCHEMA, f"--config {args.config}")
+        unknown = sorted(set(config) - set(DEFAULTS))
+        if unknown:
+            raise UserError(f"--config {args.config} has an unknown key {unknown[0]!r}; the keys "
+                            f"are {', '.join(DEFAULTS)}.")
+        grid.update(config)
+    given = set(config if args.config else ())
+    for key in DEFAULTS:
+        value = getattr(args, key, None)
+        if value is not None:
+            grid[key] = value
+            given.add(key)
+    if grid["algo"] not in ("parl1", "parl2"):
+        raise UserError(f"unknown algo {grid['algo']!r}; choose parl1 or parl2.")
+    if grid["algo"] == "parl2":
+        parl1_only = [key for key in PARL1_ONLY if key in given]
+        if parl1_only:
+            raise UserError(f"--{parl1_only[0]} is a setting of PARL 1.x's PPO; a parl2 grid has "
+                            f"one setting per environment (its flags go in --train_args).")
+    elif grid["steps"] is None:
+        grid["steps"] = PARL1_STEPS
+    unknown = [lt for lt in grid["loss_type"] if lt not in LOSS_TYPES]
+    if unknown:
+        raise UserError(f"unknown loss type {unknown[0]!r}; choose from {', '.join(LOSS_TYPES)}.")
+    steps = grid["steps"]
+    if steps is not None:
+        if not (math.isfinite(steps) and steps == int(steps) and steps >= 1):
+            raise UserError(f"steps must be a positive whole number, got {steps}.")
+        grid["steps"] = int(steps)
+    if grid["jobs"] < 1 or not grid["seeds"] or not all(0 <= s < 2**32 for s in grid["seeds"]):
+        raise UserError("jobs must be at least 1 and seeds a non-empty list of seeds in "
+                        "[0, 2**32).")
+    return grid
+
+

@@ -1,0 +1,103 @@
+"""The helpers of the comparison with PARL (compare.py): the marks a table is printed at, the
+step a run counts as having reached, each side's seed band at a mark, PARL's published value there
+and the verdicts, and the uniform-random floor of a panel."""
+import numpy as np
+
+from .aggregate import random_policy_score
+from .results import parl1_flag
+
+# PARL v1.4's figures: red CLIP, blue KLPEN; PARL 2.x's PPO (train.py --algo parl2): green
+COLOURS = {"CLIP": "tab:red", "KLPEN": "tab:blue", "parl2": "tab:green"}
+
+
+def short(steps):
+    """1500000 -> '1.5M', 50000 -> '50k'."""
+    return f"{steps / 1e6:g}M" if steps >= 1e6 else f"{steps / 1e3:g}k"
+
+
+MAX_MARKS = 20  # rows of the table per group: beyond 20M steps the marks are further apart
+
+
+def marks_until(last):
+    """0.5M and every multiple of the spacing up to ``last``: 1M, or the fewest whole millions
+    that leave at most MAX_MARKS marks after 0.5M."""
+    spacing = 1000000 * max(1, -(-int(last) // (MAX_MARKS * 1000000)))
+    return [m for m in [500000, *range(spacing, int(last) + 1, spacing)] if m <= last]
+
+
+def reached(run):
+    """The step a run counts as having reached: its last step, or, for a parl2 run that ran all
+    its updates, its step budget (it stops at the last whole rollout within it: 999,424 of 1M).
+    A PARL log has no config: its last step."""
+    run_config = run.get("config", {})
+    config = run_config.get("config", {})  # parl2's resolved config, as its config.json holds it
+    if (run_config.get("algo") == "parl2" and "num_updates" in config
+            and run["last_step"] == config["num_updates"] * config["batch_size"]):
+        return config["train_total_steps"]
+    return run["last_step"]
+
+
+def band_at(runs, mark, window):
+    """Each run's mean evaluation in (mark - window, mark], over the runs that reach the mark."""
+    values = []
+    for run in runs:
+        near = (run["eval_steps"] > mark - window) & (run["eval_steps"] <= mark)
+        if reached(run) >= mark and near.any():
+            values.append(run["eval_reward"][near].mean())
+    return np.array(values)
+
+
+def cell(values, runs, who):
+    if not len(values):
+        return f"— ({who} end at {short(max(r['last_step'] for r in runs))})"
+    if len(runs) == 1:
+        return f"{values[0]:,.0f} (1 seed)"
+    counted = f" ({len(values)} of {len(runs)})" if len(values) < len(runs) else ""
+    return f"{values.mean():,.0f} [{values.min():,.0f}, {values.max():,.0f}]{counted}"
+
+
+def verdict(value, values, slack, what, band_of):
+    if value is None or not len(values):
+        return None
+    low, high = values.min() - slack, values.max() + slack
+    if len(values) == 1:
+        band_of = band_of.replace("band", "single seed")
+    if low <= value <= high:
+        return f"{what} inside {band_of}"
+    return f"{what} {'above' if value > high else 'below'} {band_of}"
+
+
+def published_at(curve, mark, family, loss_type):
+    """(value, cell text): the digitised curve's mean at ``mark``, or None and why not."""
+    if curve is None:
+        return None, f"— (none for {family} {loss_type})"
+    steps = curve["steps"]
+    if not steps[0] <= mark <= steps[-1]:
+        return None, f"— (covers {short(steps[0])}–{short(steps[-1])})"
+    value = float(np.interp(mark, steps, curve["mean"]))
+    if curve["low"] is None:
+        return value, f"{value:,.0f}"
+    low, high = (float(np.interp(mark, steps, curve[k])) for k in ("low", "high"))
+    return value, f"{value:,.0f} [{low:,.0f}, {high:,.0f}]"
+
+
+def loss_type_of(run):
+    """The group a run of ours is drawn in: its --loss_type, or "parl2" for PARL 2.x's PPO."""
+    config = run["config"]
+    return "parl2" if config.get("algo") == "parl2" else parl1_flag(config, "loss_type")
+
+
+def draw_random_policy(ax, family, sides, series, table, width):
+    """The uniform-random return of the panel's task (that of its first run or log) as a grey
+    dashed line across the panel, a series of the CSV and a row of the table."""
+    first = next(group["ours"][0]["config"]["env_id"] if group["ours"] else group["logs"][0]["env"]
+                 for (fam, _), group in sorted(sides.items()) if fam == family)
+    score = random_policy_score(first)
+    ax.axhline(score, color="grey", ls="--", lw=1, label=f"uniform random actions ({score:,.1f})")
+    ends = np.array([0, max(reached(run) for (fam, _), group in sides.items() if fam == family
+                            for run in group["ours"] + group["logs"])])
+    series.append((family, "random policy", {"step": ends, "mean": np.full(2, score),
+                                             "low": np.full(2, score), "high": np.full(2, score),
+                                             "seeds": np.zeros(2)}))
+    table.append([family, "random", "—", f"{score:,.1f} ({first}, 10 episodes)"]
+                 + [""] * (width - 4))

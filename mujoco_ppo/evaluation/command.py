@@ -1,0 +1,56 @@
+"""Evaluate a saved policy: deterministic (mean-action) episodes with the run's saved scaler.
+Runs of `train.py --algo parl2` are evaluated by mujoco_ppo/evaluation/parl2.py.
+
+    python evaluate.py --checkpoint runs/MY_RUN [--episodes 10] [--video out.mp4] [--seed 0]
+
+--checkpoint takes a run's output directory (its newest checkpoint is used) or one checkpoint
+directory (runs/MY_RUN/checkpoints/iter_000200). --video renders the first episode headless
+(MuJoCo's EGL backend unless MUJOCO_GL says otherwise) into a video file.
+"""
+import os
+
+from ..cli import run_command
+from ..errors import UserError
+from .loading import load
+from .video import check_video_path
+
+PROG = "evaluate.py"
+
+
+def parse_args(argv=None):
+    from ..run.config import OneLineErrorParser, whole_number
+
+    p = OneLineErrorParser(prog=PROG, description=__doc__.splitlines()[0])
+    p.add_argument("--checkpoint", required=True, metavar="DIR",
+                   help="a run's output directory, or one of its checkpoint directories")
+    p.add_argument("--episodes", type=whole_number, default=10,
+                   help="deterministic episodes to run (default: %(default)s)")
+    p.add_argument("--seed", type=whole_number, default=0,
+                   help="seed of the evaluation environment (default: %(default)s)")
+    p.add_argument("--video", metavar="FILE", default=None,
+                   help="write the first episode as a video (.mp4, .gif, ...)")
+    args = p.parse_args(argv)
+    if args.episodes < 1:
+        raise UserError(f"--episodes must be at least 1, got {args.episodes}")
+    if not 0 <= args.seed < 2**32:
+        raise UserError(f"--seed must be in [0, 2**32), got {args.seed}")
+    if args.video:
+        check_video_path(args.video)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.video:
+        os.environ.setdefault("MUJOCO_GL", "egl")  # before MuJoCo's renderer loads
+    run_dir, config, checkpoint_dir, arrays, state = load(args.checkpoint, PROG)
+    if config.get("algo") == "parl2":
+        from .parl2 import evaluate
+    else:
+        from .parl1 import evaluate
+    return evaluate(args, checkpoint_dir, config, arrays, state)
+
+
+def command():
+    """The command line: evaluate.py and mujoco-ppo-evaluate."""
+    run_command(main, PROG)

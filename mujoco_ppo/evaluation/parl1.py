@@ -1,0 +1,38 @@
+"""Deterministic (mean-action, or arg-max) episodes of a run of PARL 1.x's PPO, with the run's
+saved scaler."""
+from .loading import describe
+from .player import play_and_print
+
+
+def evaluate(args, checkpoint_dir, config, arrays, state):
+    """Plays ``args.episodes`` episodes of the checkpoint's policy; returns the exit status."""
+    import gymnasium as gym
+    import paddle
+
+    from ..core.build import build_agent
+    from ..core.scaler import Scaler
+    from ..run import checkpoint
+    from ..sampling.envs import make_env
+    from ..sampling.episodes import run_evaluate_episode
+
+    env_id, obs_dim, act_dim = config["env_id"], config["obs_dim"], config["act_dim"]
+    agent = build_agent(config["args"], obs_dim, act_dim, config.get("discrete", False))
+    model = agent.alg.model
+    checkpoint.check_fits(arrays, model, checkpoint_dir)
+    model.set_state_dict({k[len("model/"):]: paddle.to_tensor(v)
+                          for k, v in arrays.items() if k.startswith("model/")})
+    scaler = Scaler(obs_dim)
+    scaler.means, scaler.vars = arrays["scaler/means"], arrays["scaler/vars"]
+    scaler.count = state["scaler_count"]
+
+    # "track" follows the body on the MuJoCo tasks that define it (HalfCheetah, Hopper, ...);
+    # where a model has no such camera MuJoCo's renderer keeps its default view. Other tasks
+    # (Box2D, classic control) take no camera argument.
+    render = {"render_mode": "rgb_array"} if args.video else {}
+    spec = gym.registry.get(env_id.rpartition(":")[2])  # module:EnvId ids: the EnvId
+    if args.video and spec is not None and "mujoco" in str(spec.entry_point):
+        render["camera_name"] = "track"
+    env = make_env(env_id, args.seed, **render)
+    return play_and_print(args, env,
+                          lambda episode_env: run_evaluate_episode(episode_env, agent, scaler),
+                          describe(config, checkpoint_dir, state))
