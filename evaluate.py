@@ -15,7 +15,7 @@ from mujoco_ppo.errors import UserError
 
 
 def parse_args(argv=None):
-    from mujoco_ppo.run.config import OneLineErrorParser, whole_number
+    from mujoco_ppo.cli import OneLineErrorParser, whole_number
 
     p = OneLineErrorParser(prog="evaluate.py", description=__doc__.splitlines()[0])
     p.add_argument("--checkpoint", required=True, metavar="DIR",
@@ -61,7 +61,7 @@ def load(path):
     (its newest intact checkpoint, saying on stderr which newer ones were damaged) or one
     checkpoint directory (that one)."""
     from mujoco_ppo.run import checkpoint
-    from mujoco_ppo.run.config import load_run_config
+    from mujoco_ppo.algos import load_run_config
 
     if not os.path.isdir(path):
         what = "is a file" if os.path.exists(path) else "does not exist"

@@ -13,7 +13,8 @@ import time
 
 
 def main(argv=None):
-    from mujoco_ppo.run.config import parse_args, split_algo
+    from mujoco_ppo.algos import split_algo
+    from mujoco_ppo.parl1.flags import parse_args
 
     algo, argv = split_algo(sys.argv[1:] if argv is None else argv)
     if algo == "parl2":

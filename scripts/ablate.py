@@ -48,8 +48,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from mujoco_ppo.analysis.curves import add_smooth_flag  # noqa: E402
-from mujoco_ppo.run.config import (CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO,  # noqa: E402
-                                   OneLineErrorParser, load_run_config)
+from mujoco_ppo.algos import load_run_config  # noqa: E402
+from mujoco_ppo.cli import OneLineErrorParser  # noqa: E402
+from mujoco_ppo.run.config import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO  # noqa: E402
 from mujoco_ppo.run.checkpoint import Checkpointer  # noqa: E402
 from mujoco_ppo.run.run_lock import RunLock, holder_pid  # noqa: E402
 from mujoco_ppo.run.run_log import (PROGRESS_COLUMNS as PARL1_COLUMNS,  # noqa: E402

@@ -51,7 +51,8 @@ import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 
 from mujoco_ppo.errors import UserError  # noqa: E402
-from mujoco_ppo.run.config import OneLineErrorParser, default_num_workers, whole_number  # noqa: E402
+from mujoco_ppo.cli import OneLineErrorParser, whole_number  # noqa: E402
+from mujoco_ppo.parl1.workers import default_num_workers  # noqa: E402
 from mujoco_ppo.sampling.envs import make_env, resolve_env_id, space_dims  # noqa: E402
 from mujoco_ppo.run.run_log import package_versions  # noqa: E402
 

@@ -40,7 +40,7 @@ from mujoco_ppo.analysis.results import (PARL_LOSS_TYPES, REFERENCES, env_family
                                          load_reference, load_runs, note, parl1_flag,
                                          read_parl_log, up_to)
 from mujoco_ppo.errors import UserError  # noqa: E402
-from mujoco_ppo.run.config import OneLineErrorParser, whole_number  # noqa: E402
+from mujoco_ppo.cli import OneLineErrorParser, whole_number  # noqa: E402
 
 # PARL v1.4's figures: red CLIP, blue KLPEN; PARL 2.x's PPO (train.py --algo parl2): green
 COLOURS = {"CLIP": "tab:red", "KLPEN": "tab:blue", "parl2": "tab:green"}

@@ -22,7 +22,7 @@ from mujoco_ppo.analysis.curves import (add_smooth_flag, draw_panel, output_path
                                         panel_grid, save_figure, smoothing_text, split_settings)
 from mujoco_ppo.analysis.results import group_by_setting, load_runs, note  # noqa: E402
 from mujoco_ppo.errors import UserError  # noqa: E402
-from mujoco_ppo.run.config import OneLineErrorParser  # noqa: E402
+from mujoco_ppo.cli import OneLineErrorParser  # noqa: E402
 
 KINDS = (("eval", "evaluation"), ("train", "training"))
 

@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 from mujoco_ppo.analysis.curves import add_smooth_flag, trailing_mean  # noqa: E402
 from mujoco_ppo.analysis.results import group_by_setting, load_runs  # noqa: E402
 from mujoco_ppo.errors import UserError  # noqa: E402
-from mujoco_ppo.run.config import OneLineErrorParser  # noqa: E402
+from mujoco_ppo.cli import OneLineErrorParser  # noqa: E402
 
 
 def first_step_at(run, reward, smooth):

@@ -33,7 +33,7 @@ sys.path.insert(0, ROOT)
 
 from mujoco_ppo.analysis.curves import replaced_when_done, write_text  # noqa: E402
 from mujoco_ppo.errors import UserError  # noqa: E402
-from mujoco_ppo.run.config import OneLineErrorParser, whole_number  # noqa: E402
+from mujoco_ppo.cli import OneLineErrorParser, whole_number  # noqa: E402
 
 OPTION_FIELDS = ("timestep", "iterations", "tolerance", "solver", "integrator", "cone", "jacobian",
                  "impratio", "noslip_iterations", "noslip_tolerance", "gravity", "wind", "density",

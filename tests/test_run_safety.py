@@ -22,8 +22,8 @@ from helpers import ROOT, read_progress, resume_command, run_train, tmpfs
 
 from mujoco_ppo.errors import UserError, WriteFailed
 from mujoco_ppo.run import checkpoint
-from mujoco_ppo.run.config import (check_workers_fit, default_num_workers, load_run_config,
-                                   split_algo, WORKER_RESIDENT_BYTES)
+from mujoco_ppo.algos import load_run_config, split_algo
+from mujoco_ppo.parl1.workers import WORKER_RESIDENT_BYTES, check_workers_fit, default_num_workers
 from mujoco_ppo.run.run_lock import RunLock, holder_pid
 from mujoco_ppo.run.run_log import ProgressCSV, complete_rows, make_logger, prepare_output_dir
 

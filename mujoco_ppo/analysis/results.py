@@ -14,7 +14,9 @@ from collections import defaultdict
 import numpy as np
 
 from ..errors import UserError
-from ..run.config import build_parser, load_run_config, whole_number
+from ..algos import load_run_config
+from ..cli import whole_number
+from ..parl1.flags import build_parser
 
 _REFERENCE_DIR = os.path.join(os.path.dirname(__file__), "reference")
 # PARL's published curves, digitised (reference/README.md): file -> (whose, digitising error by task)

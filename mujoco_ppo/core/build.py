@@ -11,7 +11,8 @@ def build_agent(settings, obs_dim, act_dim, discrete=False, rng=None):
     Gaussian policy, or a categorical one over ``act_dim`` actions if ``discrete``.
     ``settings``: train.py's flags as a dict; a flag it lacks (a run older than the flag)
     takes its default."""
-    from ..run.config import TRPO as TRPO_LOSS, build_parser
+    from ..parl1.flags import build_parser
+    from ..run.config import TRPO as TRPO_LOSS
 
     flags = {**vars(build_parser().parse_args([])), **settings}
     model = MujocoModel(obs_dim, act_dim, discrete=discrete)

@@ -59,7 +59,7 @@ def main(argv):
 def _train(args, ending):
     """Everything the run opens is registered with ``ending`` (RunEnding), which closes it and
     says how a failed run ended; returns the exit status."""
-    from ..run.config import available_memory
+    from ..run.machine import available_memory
     from ..sampling.envs import resolve_env_id
     from .env_utils import ParallelEnv, env_kind, make_env
     from .storage import check_rollout_fits
