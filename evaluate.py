@@ -99,7 +99,7 @@ def main(argv=None):
     import gymnasium as gym
     import paddle
 
-    from mujoco_ppo.run import checkpoint
+    from mujoco_ppo.parl1 import checkpoint
     from mujoco_ppo.core.build import build_agent
     from mujoco_ppo.sampling.envs import make_env
     from mujoco_ppo.sampling.episodes import run_evaluate_episode
