@@ -47,9 +47,9 @@ import mujoco_ppo  # first: it sets environment variables before Paddle loads
 import numpy as np
 import psutil
 
-from mujoco_ppo.cli import run_command
 from mujoco_ppo.errors import UserError
-from mujoco_ppo.run.config import OneLineErrorParser, default_num_workers, whole_number
+from mujoco_ppo.cli import OneLineErrorParser, run_command, whole_number
+from mujoco_ppo.parl1.workers import default_num_workers
 from mujoco_ppo.sampling.envs import make_env, resolve_env_id, space_dims
 from mujoco_ppo.run.run_log import package_versions
 

@@ -29,9 +29,8 @@ import time
 import numpy as np
 
 from mujoco_ppo.analysis.curves import replaced_when_done, write_text
-from mujoco_ppo.cli import run_command
+from mujoco_ppo.cli import OneLineErrorParser, run_command, whole_number
 from mujoco_ppo.errors import UserError
-from mujoco_ppo.run.config import OneLineErrorParser, whole_number
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

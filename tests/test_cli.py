@@ -154,18 +154,19 @@ def test_sample_ahead_only_where_the_serial_order_cannot_tell():
     evaluates (PARL's test_flag rule), nor saves a checkpoint, nor follows a stop request."""
     from types import SimpleNamespace
 
-    from train import sample_ahead
+    from mujoco_ppo.parl1.train_loop import sample_ahead
+    from mujoco_ppo.run.counters import Counters
     args = SimpleNamespace(overlap_value=True, train_total_steps=1000, test_every_steps=500,
                            checkpoint_every=4)
 
-    def run(steps, iteration, test_flag=1, stop=False):
-        return SimpleNamespace(steps=steps, stop_requested=stop,
-                               counters={"iteration": iteration, "test_flag": test_flag})
+    def run(steps, iteration, next_evaluation=1, stop=False):
+        return SimpleNamespace(stop_requested=stop, counters=Counters(
+            iteration=iteration, steps=steps, next_evaluation=next_evaluation))
     assert sample_ahead(args, run(100, 0), 50)
     assert not sample_ahead(SimpleNamespace(**{**vars(args), "overlap_value": False}),
                             run(100, 0), 50)
     assert not sample_ahead(args, run(100, 0, stop=True), 50)
     assert not sample_ahead(args, run(480, 0), 50)       # 530 crosses 500: evaluation
-    assert sample_ahead(args, run(530, 1, test_flag=2), 50)
+    assert sample_ahead(args, run(530, 1, next_evaluation=2), 50)
     assert not sample_ahead(args, run(100, 3), 50)       # the 4th iteration: checkpoint
-    assert not sample_ahead(args, run(960, 1, test_flag=3), 50)  # 1010: the last batch
+    assert not sample_ahead(args, run(960, 1, next_evaluation=3), 50)  # 1010: the last batch

@@ -7,7 +7,7 @@ import pathlib
 import pytest
 
 from mujoco_ppo.core.objectives import AGENT_DEFAULTS
-from mujoco_ppo.run.config import build_parser
+from mujoco_ppo.parl1.flags import build_parser
 
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "mujoco_ppo"
 

@@ -22,8 +22,8 @@ from helpers import ROOT, read_progress, resume_command, run_train, tmpfs
 
 from mujoco_ppo.errors import UserError, WriteFailed
 from mujoco_ppo.run import checkpoint
-from mujoco_ppo.run.config import (check_workers_fit, default_num_workers, load_run_config,
-                                   split_algo, WORKER_RESIDENT_BYTES)
+from mujoco_ppo.algos import load_run_config, split_algo
+from mujoco_ppo.parl1.workers import WORKER_RESIDENT_BYTES, check_workers_fit, default_num_workers
 from mujoco_ppo.run.run_lock import RunLock, holder_pid
 from mujoco_ppo.run.run_log import ProgressCSV, complete_rows, make_logger, prepare_output_dir
 
@@ -306,11 +306,12 @@ def test_rotation_counts_only_intact_checkpoints(small_run, tmp_path):
 def test_the_sentence_a_run_ends_with_names_its_newest_intact_checkpoint(run_copy):
     """An empty checkpoints/iter_999999 is no checkpoint to continue from: the failure and stop
     sentences name the newest one that --resume would load."""
-    from mujoco_ppo.run.training_run import kept
+    from mujoco_ppo.parl1.train_loop import RUNS
+    from mujoco_ppo.run.run_ending import what_is_kept
 
     newest = os.path.basename(checkpoint_dirs(run_copy)[0])
     os.mkdir(os.path.join(run_copy, "checkpoints", "iter_999999"))
-    said = kept(str(run_copy))
+    said = what_is_kept(str(run_copy), RUNS)
     assert f"checkpoint {newest} is kept" in said and "iter_999999" not in said
 
 
@@ -712,13 +713,14 @@ def test_ablate_steps_nan_is_one_sentence(tmp_path):
 
 def test_a_failure_before_the_first_checkpoint_says_none_was_saved(run_copy):
     from mujoco_ppo.errors import Interrupted, TrainingDiverged
-    from mujoco_ppo.run.training_run import failure_sentence
-    sentence, status = failure_sentence(TrainingDiverged("iteration 9"), str(run_copy))
+    from mujoco_ppo.parl1.train_loop import RUNS
+    from mujoco_ppo.run.run_ending import failure_sentence
+    sentence, status = failure_sentence(TrainingDiverged("iteration 9"), str(run_copy), RUNS)
     rows = len(read_progress(run_copy))
     assert status == 1 and f"holds its {rows} finished iterations and checkpoint iter_" in sentence
     for path in checkpoint_dirs(run_copy):
         shutil.rmtree(path)
-    sentence, status = failure_sentence(Interrupted(signal.SIGTERM), str(run_copy))
+    sentence, status = failure_sentence(Interrupted(signal.SIGTERM), str(run_copy), RUNS)
     assert status == 143 and "no checkpoint was saved yet" in sentence
     assert "last good checkpoint" not in sentence
 

@@ -9,7 +9,7 @@ from mujoco_ppo.core.build import build_agent
 from mujoco_ppo.core.model import MujocoModel
 from mujoco_ppo.core.trpo import TRPO, conjugate_gradient
 from mujoco_ppo.errors import UserError
-from mujoco_ppo.run.config import parse_args
+from mujoco_ppo.parl1.flags import parse_args
 
 
 def t(x, dtype="float32"):

@@ -38,7 +38,7 @@ import signal
 
 from ..cli import run_command
 from ..errors import Interrupted, WriteFailed
-from ..run.config import OneLineErrorParser
+from ..cli import OneLineErrorParser
 from ..run.run_log import STOP_SIGNALS, stop_at_once
 from .curves import add_smooth_flag
 from .grid import DEFAULTS, load_grid

@@ -21,7 +21,7 @@ import os
 import numpy as np
 
 from ..errors import UserError
-from ..run.config import read_json
+from ..run.settings import read_json
 from ..run.schema import NUMBER, check
 from .curves import draw_panel, panel_grid, save_figure, smoothing_text, split_settings, write_text
 from .results import group_by_setting, load_run, note

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..cli import run_command
 from ..errors import UserError
-from ..run.config import OneLineErrorParser, whole_number
+from ..cli import OneLineErrorParser, whole_number
 from .curves import (add_smooth_flag, draw_curve, finish_axes, output_paths, panel_grid,
                      runs_curve, save_figure, smoothing_text)
 from .parl_comparison import (COLOURS, band_at, cell, draw_random_policy, loss_type_of,

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from ..errors import UserError
-from ..run.config import whole_number
+from ..cli import whole_number
 
 SERIES_COLUMNS = ["panel", "setting", "step", "mean", "low", "high", "seeds"]
 BAND = "min–max over seeds"

@@ -13,7 +13,7 @@ from ..parl2.checkpoint import checkpointer as parl2_checkpointer
 from ..parl2.train_loop import PROGRESS_COLUMNS as PARL2_COLUMNS
 from ..run.checkpoint import Checkpointer
 from ..core.objectives import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO
-from ..run.config import load_run_config
+from ..algos import load_run_config
 from ..run.run_lock import RunLock
 from ..run.run_log import PROGRESS_COLUMNS as PARL1_COLUMNS, complete_rows
 from ..run.schema import NUMBER, check

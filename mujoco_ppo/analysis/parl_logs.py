@@ -9,7 +9,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..errors import UserError
-from ..run.config import whole_number
+from ..cli import whole_number
 from .results import env_family, finite_number
 
 # PARL's logger (parl/utils/logger.py): "[%(asctime)s %(threadName)s @%(filename)s:%(lineno)d] msg",

@@ -10,7 +10,7 @@ of panels (evaluation, training) per environment, at most 6 settings to a panel.
 are also written as CSV beside the PNG (same name, .csv).
 """
 from ..cli import run_command
-from ..run.config import OneLineErrorParser
+from ..cli import OneLineErrorParser
 from .curves import (add_smooth_flag, draw_panel, output_paths, panel_grid, save_figure,
                      smoothing_text, split_settings)
 from .results import group_by_setting, load_runs, note

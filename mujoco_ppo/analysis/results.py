@@ -14,7 +14,8 @@ from collections import defaultdict
 import numpy as np
 
 from ..errors import UserError
-from ..run.config import build_parser, load_run_config
+from ..algos import load_run_config
+from ..parl1.flags import build_parser
 
 
 def note(message):

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..cli import run_command
 from ..errors import UserError
-from ..run.config import OneLineErrorParser
+from ..cli import OneLineErrorParser
 from .curves import add_smooth_flag, trailing_mean
 from .results import group_by_setting, load_runs
 

@@ -18,7 +18,7 @@ PROG = "evaluate.py"
 
 
 def parse_args(argv=None):
-    from ..run.config import OneLineErrorParser, whole_number
+    from ..cli import OneLineErrorParser, whole_number
 
     p = OneLineErrorParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("--checkpoint", required=True, metavar="DIR",

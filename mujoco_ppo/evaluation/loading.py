@@ -11,8 +11,8 @@ def load(path, prog="evaluate.py"):
     """(run directory, its config.json, checkpoint directory, arrays, state) for a run directory
     (its newest intact checkpoint, saying on stderr which newer ones were damaged) or one
     checkpoint directory (that one)."""
-    from ..run import checkpoint
-    from ..run.config import load_run_config
+    from ..algos import load_run_config
+    from ..run.checkpoint import load as load_checkpoint
 
     if not os.path.isdir(path):
         what = "is a file" if os.path.exists(path) else "does not exist"
@@ -22,14 +22,14 @@ def load(path, prog="evaluate.py"):
     run_dir = os.path.dirname(os.path.dirname(os.path.abspath(path))) if single else path
     config = load_run_config(run_dir)
     if config.get("algo") == "parl2":  # PARL 2.x's PPO (train.py --algo parl2)
-        from ..parl2.checkpoint import REQUIRED_ARRAYS, STATE_SCHEMA
-        checks = (STATE_SCHEMA, REQUIRED_ARRAYS)
+        from ..parl2.checkpoint import checkpointer
     else:
-        checks = (checkpoint.STATE_SCHEMA, checkpoint.REQUIRED_ARRAYS)
+        from ..parl1.checkpoint import checkpointer
+    checkpoints = checkpointer(run_dir)
     if single:
-        return run_dir, config, path, *checkpoint.load(path, *checks)
-    newest, arrays, state, skipped = checkpoint.Checkpointer(
-        os.path.join(path, "checkpoints"), *checks).load_newest_intact()
+        return run_dir, config, path, *load_checkpoint(path, checkpoints.schema,
+                                                       checkpoints.required_arrays)
+    newest, arrays, state, skipped = checkpoints.load_newest_intact()
     for note in skipped:
         print(f"{prog}: {note}", file=sys.stderr)
     return run_dir, config, newest, arrays, state

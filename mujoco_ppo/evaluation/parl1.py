@@ -7,11 +7,11 @@ from .player import play_and_print
 def evaluate(args, checkpoint_dir, config, arrays, state):
     """Plays ``args.episodes`` episodes of the checkpoint's policy; returns the exit status."""
     import gymnasium as gym
-    import paddle
 
     from ..core.build import build_agent
     from ..core.scaler import Scaler
-    from ..run import checkpoint
+    from ..parl1 import checkpoint
+    from ..run.weights import load_weights
     from ..sampling.envs import make_env
     from ..sampling.episodes import run_evaluate_episode
 
@@ -19,8 +19,7 @@ def evaluate(args, checkpoint_dir, config, arrays, state):
     agent = build_agent(config["args"], obs_dim, act_dim, config.get("discrete", False))
     model = agent.alg.model
     checkpoint.check_fits(arrays, model, checkpoint_dir)
-    model.set_state_dict({k[len("model/"):]: paddle.to_tensor(v)
-                          for k, v in arrays.items() if k.startswith("model/")})
+    load_weights(model, arrays, "model")
     scaler = Scaler(obs_dim)
     scaler.means, scaler.vars = arrays["scaler/means"], arrays["scaler/vars"]
     scaler.count = state["scaler_count"]

@@ -7,7 +7,6 @@ from .player import play_and_print
 
 def evaluate(args, checkpoint_dir, config, arrays, state):
     """Plays ``args.episodes`` episodes of the checkpoint's model; returns the exit status."""
-    import paddle
     from parl.algorithms import PPO
 
     from ..parl2 import env_state
@@ -15,6 +14,7 @@ def evaluate(args, checkpoint_dir, config, arrays, state):
     from ..parl2.checkpoint import fitting
     from ..parl2.env_utils import make_env, obs_rms, run_evaluate_episodes
     from ..parl2.model import MODELS
+    from ..run.weights import load_weights
 
     env_id, kind = config["env_id"], config["config"]["kind"]
     render = {}
@@ -35,8 +35,7 @@ def evaluate(args, checkpoint_dir, config, arrays, state):
     training_env.close()
     model = MODELS[kind](env.observation_space, env.action_space)
     try:
-        model.set_state_dict({k[len("model/"):]: paddle.to_tensor(v)
-                              for k, v in arrays.items() if k.startswith("model/")})
+        load_weights(model, arrays, "model")
     except (ValueError, RuntimeError) as exc:
         raise UserError(f"checkpoint {checkpoint_dir} does not fit the run's model "
                         f"({exc}).") from None

@@ -1,5 +1,5 @@
-"""Checkpoints of PARL 2.x's PPO, in the first PPO's files (mujoco_ppo.run.checkpoint: a
-directory of ``arrays.safetensors`` and ``state.json``, written atomically, two kept).
+"""What a checkpoint of PARL 2.x's PPO holds (stored by mujoco_ppo.run.checkpoint: a directory
+of ``arrays.safetensors`` and ``state.json``, written atomically, two kept).
 
 Taken between updates, in the middle of episodes, a checkpoint holds what the next update
 depends on: the model's weights, Adam's moments and step powers and its learning rate, the
@@ -14,17 +14,18 @@ import os
 import numpy as np
 
 from ..errors import UserError
-from ..run.checkpoint import (ARRAYS, COUNTERS, FORMAT, RNG_STATE, Checkpointer,
-                               _optimizer_arrays, _restore_optimizer,
-                               check_counter_per_iteration, check_weights_fit)
+from ..run.checkpoint import ARRAYS, FORMAT, RNG_STATE, Checkpointer, check_counter_per_iteration
+from ..run.counters import COUNTERS_SCHEMA
 from ..run.schema import NUMBER
+from ..run.weights import (check_weights_fit, load_weights, optimizer_arrays, restore_optimizer,
+                           weight_arrays)
 from . import env_state
 
 # state.json as capture() and Checkpointer.save() write it (the environments' entries vary
 # with their kind and are checked where env_state restores them)
 STATE_SCHEMA = {
     "format": int, "algo": str, "lr": NUMBER, "lr_step": (int, type(None)),
-    "counters": COUNTERS, "agent_rng": RNG_STATE, "paddle_rng": [list],
+    "counters": COUNTERS_SCHEMA, "agent_rng": RNG_STATE, "paddle_rng": [list],
     "sha256": {ARRAYS: str}, "checksum": str,
 }
 REQUIRED_ARRAYS = ("rollout/obs", "rollout/done")
@@ -36,11 +37,10 @@ def checkpointer(output_dir):
 
 
 def capture(agent, envs, eval_env, obs, done, counters):
-    """(arrays, state) of a run between two updates."""
+    """(arrays, state) of a run between two updates; ``counters`` as state.json holds them."""
     import paddle
     model, optimizer = agent.alg.model, agent.alg.optimizer
-    arrays = {f"model/{k}": v.numpy() for k, v in model.state_dict().items()}
-    arrays.update(_optimizer_arrays(optimizer, model, "adam"))
+    arrays = {**weight_arrays(model, "model"), **optimizer_arrays(optimizer, model, "adam")}
     arrays["rollout/obs"], arrays["rollout/done"] = obs, done
     state = {"format": FORMAT, "algo": "parl2", "counters": counters,
              "lr": optimizer.get_lr(),
@@ -56,14 +56,14 @@ def capture(agent, envs, eval_env, obs, done, counters):
 
 
 def restore(agent, envs, eval_env, path, arrays, state):
-    """Put the run captured in checkpoint ``path`` back; returns (obs, done, counters).
+    """Put the run captured in checkpoint ``path`` back; returns (obs, done), where the next
+    rollout starts.
     UserError if it does not fit this run (another environment, other flags, a damaged file)."""
     import paddle
     model, optimizer = agent.alg.model, agent.alg.optimizer
     check_fits(agent, path, arrays, state)
-    model.set_state_dict({k[len("model/"):]: paddle.to_tensor(v)
-                          for k, v in arrays.items() if k.startswith("model/")})
-    _restore_optimizer(optimizer, model, "adam", arrays)
+    load_weights(model, arrays, "model")
+    restore_optimizer(optimizer, model, "adam", arrays)
     optimizer.set_lr(state["lr"])
     if agent.lr_scheduler:
         agent.lr_scheduler.cur_step = state["lr_step"]
@@ -72,7 +72,7 @@ def restore(agent, envs, eval_env, path, arrays, state):
         paddle.set_rng_state(_paddle_generators(state["paddle_rng"]))
         envs.set_state([(arrays, state)] * envs.env_num)  # each reads its own env{i} entries
         env_state.restore(eval_env, f"env{envs.env_num}", arrays, state)
-    return arrays["rollout/obs"], arrays["rollout/done"], state["counters"]
+    return arrays["rollout/obs"], arrays["rollout/done"]
 
 
 def check_fits(agent, path, arrays, state):

@@ -9,9 +9,10 @@ discrete actions -> classic control. A flag given on the command line overrides 
 import argparse
 
 from ..errors import UserError
-from ..run.config import (OneLineErrorParser, _explicit_parser, flags_schema, load_run_config,
-                          on_off, raise_first_failed, run_flag_checks, values_of, whole_number)
+from ..cli import OneLineErrorParser, on_off, whole_number
 from ..run.schema import NUMBER, check
+from ..run.settings import (flags_schema, raise_first_failed, read_run_config, resumed_args,
+                            resuming, run_flag_checks, values_of)
 
 # PARL's examples/PPO/atari_config.py (the PPO paper's Atari settings).
 ATARI_CONFIG = dict(env_num=8, step_nums=128, num_minibatches=4, update_epochs=4,
@@ -105,25 +106,14 @@ def parse_args(argv):
 
 
 def _resumed_args(parser, argv, run_dir):
-    try:
-        saved = load_run_config(run_dir)
-    except UserError as exc:
-        raise UserError(f"cannot resume: {exc}") from None
-    if saved.get("algo") != "parl2":
+    with resuming():
+        saved, path, algo = read_run_config(run_dir)
+        if algo == "parl2":
+            check_run_config(saved, path)
+    if algo != "parl2":
         raise UserError(f"{run_dir} holds a PARL 1.x run; resume it without --algo parl2.")
-    # flags newer than the run's config.json take their defaults
-    run_args = {**vars(parser.parse_args([])), **saved["args"]}
-    resolved = {**run_args, **saved["config"]}
-    given = vars(_explicit_parser(parser).parse_args(argv))  # the flags actually given
-    differing = [f"--{name} {value} (the run has {resolved.get(name)})"
-                 for name, value in given.items()
-                 if name not in RESUMABLE and value != resolved.get(name)]
-    if differing:
-        raise UserError(f"--resume continues a run with its own settings; these differ: "
-                        f"{'; '.join(differing)}.")
-    run_args.update({name: given[name] for name in RESUMABLE if name in given}, resume=run_dir,
-                    output_dir=run_dir)
-    return argparse.Namespace(**run_args)
+    ran_with = {**vars(parser.parse_args([])), **saved["args"], **saved["config"]}
+    return resumed_args(parser, argv, run_dir, saved, RESUMABLE, ran_with)[0]
 
 
 def run_config_schema():
@@ -133,7 +123,7 @@ def run_config_schema():
                 for name, value in {**MUJOCO_CONFIG, **PPO_DEFAULTS}.items()}
     return {"algo": str, "args": flags_schema(build_parser(), required=("seed",)),
             "config": {**resolved, "kind": str, "batch_size": int, "num_updates": int},
-            "env_id": str, "versions": dict}
+            "env_id": str, "versions": dict, "command?": [str]}
 
 
 def check_run_config(saved, path):

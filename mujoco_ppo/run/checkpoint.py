@@ -1,10 +1,10 @@
-"""Checkpoints: everything needed to continue a run exactly where it stopped.
+"""The checkpoint store of a run, for both PPOs: everything needed to continue a run exactly
+where it stopped. What goes into a checkpoint is each PPO's (mujoco_ppo/parl1/checkpoint.py,
+mujoco_ppo/parl2/checkpoint.py); this module stores it.
 
 A checkpoint is a directory ``checkpoints/iter_NNNNNN`` holding
-- ``arrays.safetensors``: the policy, value and frozen-policy weights, both Adam optimizers'
-  moments (TRPO: the value one), the scaler's running statistics and the value buffer (safetensors:
-  plain tensors, nothing to unpickle);
-- ``state.json``: counters, beta, the scaler's count, and every random stream's state.
+- ``arrays.safetensors``: named arrays (safetensors: plain tensors, nothing to unpickle);
+- ``state.json``: counters, random streams' states and the PPO's other values.
 It is written into ``iter_NNNNNN.tmp`` and renamed, then ``checkpoints/latest`` (one line naming
 it) is replaced atomically, so a kill at any moment leaves the previous checkpoint usable. The
 two newest intact checkpoints (by iteration number) are kept.
@@ -13,10 +13,6 @@ two newest intact checkpoints (by iteration number) are kept.
 its canonical JSON without that field), and is checked against the keys and types written here:
 loading (train.py --resume, evaluate.py, scripts/ablate.py alike) takes the newest checkpoint
 that passes, saying which newer ones it skipped and why.
-
-Checkpoints are taken between iterations, when every episode has ended: the environments'
-physics state is not needed, only their random streams (the next reset draws from them).
-Paddle's random stream is not saved because nothing draws from it after the weights are made.
 """
 import errno
 import hashlib
@@ -25,13 +21,13 @@ import os
 import re
 import shutil
 
-import numpy as np
 from safetensors import SafetensorError
 from safetensors.numpy import load as arrays_from_bytes, save_file
 
 from ..errors import UserError, WriteFailed
 from .run_log import open_regular, writing
-from .schema import COUNT, DURATION, NUMBER, check, one_of, whole_in
+from .counters import COUNTERS_SCHEMA
+from .schema import COUNT, NUMBER, check, one_of, whole_in
 
 FORMAT = 2  # 2: state.json records the sha256 of arrays.safetensors and its own checksum
 KEEP = 2
@@ -52,101 +48,6 @@ def _write(path, write):
         os.fsync(f.fileno())
 
 
-def _optimizer_arrays(optimizer, layer, prefix):
-    """Adam's state under the parameters' structural names (Paddle's own names, like
-    linear_4.w_0, depend on how many layers the process created before)."""
-    names = {param.name: name for name, param in layer.named_parameters()}
-    arrays = {}
-    for key, value in optimizer.state_dict().items():
-        if not hasattr(value, "numpy"):
-            continue  # learning-rate scheduler entries: the rate is constant
-        owner = max((n for n in names if key.startswith(n + "_")), key=len)
-        arrays[f"{prefix}/{names[owner]}/{key[len(owner) + 1:]}"] = value.numpy()
-    return arrays
-
-
-def _restore_optimizer(optimizer, layer, prefix, arrays):
-    import paddle
-    state = {}
-    for name, param in layer.named_parameters():
-        head = f"{prefix}/{name}/"
-        for key, value in arrays.items():
-            if key.startswith(head):
-                state[f"{param.name}_{key[len(head):]}"] = paddle.to_tensor(value)
-    optimizer.set_state_dict(state)
-
-
-def capture(agent, scaler, sampler, eval_env, counters):
-    """(arrays, state) of a run between two iterations."""
-    alg, model = agent.alg, agent.alg.model
-    arrays = {f"model/{k}": v.numpy() for k, v in model.state_dict().items()}
-    arrays.update({f"old_policy/{k}": v.numpy()
-                   for k, v in alg.old_policy_model.state_dict().items()})
-    if hasattr(alg, "policy_optimizer"):  # PPO's; TRPO's policy step has no optimizer state
-        arrays.update(_optimizer_arrays(alg.policy_optimizer, model.policy_model, "policy_adam"))
-    arrays.update(_optimizer_arrays(alg.value_optimizer, model.value_model, "value_adam"))
-    arrays["scaler/means"], arrays["scaler/vars"] = scaler.means, scaler.vars
-    if agent.value_learn_buffer is not None:
-        arrays["value_buffer/obs"], arrays["value_buffer/targets"] = agent.value_learn_buffer
-    state = {
-        "format": FORMAT, "counters": counters, "beta": agent.beta, "scaler_count": scaler.count,
-        "agent_rng": agent.rng.bit_generator.state,
-        "eval_env_rng": eval_env.unwrapped.np_random.bit_generator.state,
-        "workers": sampler.get_state(),
-    }
-    return {k: np.ascontiguousarray(v) for k, v in arrays.items()}, state
-
-
-def restore(agent, scaler, sampler, eval_env, path, arrays, state):
-    """Put the run captured in checkpoint ``path`` back; returns its counters."""
-    import paddle
-    alg, model = agent.alg, agent.alg.model
-    check_fits(arrays, model, path)
-    if len(state["workers"]) != len(sampler.get_state()):
-        raise UserError(f"the checkpoint has {len(state['workers'])} sampling workers and this "
-                        f"run {len(sampler.get_state())}; resume with --num_workers "
-                        f"{len(state['workers'])}.")
-    model.set_state_dict({k[len("model/"):]: paddle.to_tensor(v)
-                          for k, v in arrays.items() if k.startswith("model/")})
-    alg.old_policy_model.set_state_dict({k[len("old_policy/"):]: paddle.to_tensor(v)
-                                         for k, v in arrays.items() if k.startswith("old_policy/")})
-    if hasattr(alg, "policy_optimizer"):
-        _restore_optimizer(alg.policy_optimizer, model.policy_model, "policy_adam", arrays)
-    _restore_optimizer(alg.value_optimizer, model.value_model, "value_adam", arrays)
-    scaler.means, scaler.vars = arrays["scaler/means"], arrays["scaler/vars"]
-    scaler.count = state["scaler_count"]
-    if "value_buffer/obs" in arrays:
-        agent.value_learn_buffer = (arrays["value_buffer/obs"], arrays["value_buffer/targets"])
-    agent.beta = state["beta"]
-    agent.rng.bit_generator.state = state["agent_rng"]
-    agent.forget_numpy_policy()
-    eval_env.unwrapped.np_random.bit_generator.state = state["eval_env_rng"]
-    sampler.set_state(state["workers"])
-    return state["counters"]
-
-
-def check_fits(arrays, model, path):
-    """UserError unless the checkpoint's weights and scaler have the shapes of ``model`` (a
-    checkpoint of another environment has other observation or action sizes)."""
-    check_weights_fit(arrays, model, path)
-    obs_dim = model.state_dict()["policy_model.fc1.weight"].shape[0]
-    for name in ("scaler/means", "scaler/vars"):
-        if arrays[name].shape != (obs_dim,):
-            raise UserError(f"checkpoint {path} does not fit this run's model: {name} has "
-                            f"shape {list(arrays[name].shape)}, the model needs [{obs_dim}].")
-
-
-def check_weights_fit(arrays, model, path):
-    """UserError unless the checkpoint's ``model/`` weights have the shapes of ``model``'s."""
-    for name, param in model.state_dict().items():
-        saved = arrays.get(f"model/{name}")
-        if saved is None or tuple(saved.shape) != tuple(param.shape):
-            found = "missing" if saved is None else f"of shape {list(saved.shape)}"
-            raise UserError(f"checkpoint {path} does not fit this run's model: {name} is "
-                            f"{found}, the model's is {list(param.shape)} (a checkpoint of "
-                            f"another environment?).")
-
-
 def check_counter_per_iteration(counters, path, name, per_iteration, source):
     """UserError unless counters[name] is counters.iteration times ``per_iteration``, what one
     iteration of this run adds (set by the flags ``source`` names)."""
@@ -163,11 +64,9 @@ ARRAYS, STATE = "arrays.safetensors", "state.json"
 UINT128 = whole_in(0, 2**128, "a whole number in [0, 2**128)")
 RNG_STATE = {"bit_generator": one_of("PCG64"), "state": {"state": UINT128, "inc": UINT128},
              "has_uint32": one_of(0, 1), "uinteger": whole_in(0, 2**32)}
-COUNTERS = {"iteration": COUNT, "steps": COUNT, "episodes": COUNT, "test_flag": COUNT,
-            "wall_time": DURATION}
-STATE_SCHEMA = {  # state.json as capture() and save() write it
+STATE_SCHEMA = {  # PARL 1.x's state.json (parl1/checkpoint.py), the store's default check
     "format": int, "beta": NUMBER, "scaler_count": NUMBER,
-    "counters": {**COUNTERS, "line_search_failures?": COUNT},
+    "counters": {**COUNTERS_SCHEMA, "line_search_failures?": COUNT},
     "agent_rng": RNG_STATE, "eval_env_rng": RNG_STATE,
     "workers": [{"env_rng": RNG_STATE, "rng?": RNG_STATE}],
     "sha256": {ARRAYS: str}, "checksum": str,
@@ -194,7 +93,7 @@ def with_checksum(state):
     return {**state, "checksum": _state_checksum(state)}
 
 
-def seal(state, arrays_path):
+def with_checksums(state, arrays_path):
     """state plus the sha256 of the arrays file and its own checksum, as save() writes it."""
     return with_checksum({**state, "sha256": {ARRAYS: _sha256_file(arrays_path)}})
 
@@ -204,8 +103,8 @@ class Checkpointer:
     number orders them, not the name), and ``root/latest`` naming the newest."""
 
     def __init__(self, root, schema=None, required_arrays=REQUIRED_ARRAYS):
-        """``schema``/``required_arrays``: what load() checks (the first PPO's by default;
-        mujoco_ppo/parl2/checkpoint.py passes its own)."""
+        """``schema``/``required_arrays``: what load() checks (PARL 1.x's by default; each
+        PPO's checkpointer() passes its own)."""
         self.root, self.schema, self.required_arrays = root, schema, required_arrays
 
     def save(self, iteration, arrays, state):
@@ -231,7 +130,7 @@ class Checkpointer:
         save_file(arrays, os.path.join(tmp, ARRAYS))
         with open(os.path.join(tmp, ARRAYS), "rb+") as f:
             os.fsync(f.fileno())
-        state = seal(state, os.path.join(tmp, ARRAYS))
+        state = with_checksums(state, os.path.join(tmp, ARRAYS))
         _write(os.path.join(tmp, STATE), lambda f: f.write(json.dumps(state).encode()))
         _fsync_dir(tmp)
         shutil.rmtree(final, ignore_errors=True)

@@ -1,0 +1,140 @@
+"""`train.py` (``--algo parl1``, the default): the loop of PARL 1.x's examples/PPO/train.py,
+
+    scaler warm-up: five episodes
+    while total steps < train_total_steps:
+        whole episodes -> one scaler update from their unscaled observations
+        rewards * (1 - gamma); value targets; GAE advantages normalised per trajectory
+        policy_learn (20 Adam steps on CLIP or KLPEN; or one TRPO step), then value_learn
+        evaluate each time the step count crosses a multiple of test_every_steps
+
+with its parts in mujoco_ppo.core (MujocoModel, PPO or TRPO, MujocoAgent, the Scaler, GAE) and
+mujoco_ppo.sampling (the episode samplers), and the run's bookkeeping in mujoco_ppo.run.
+"""
+import os
+import time
+
+from ..run.run_ending import run_to_end
+from ..run.run_log import PROGRESS_COLUMNS
+from ..run.training_run import RunKind, TrainingRun
+from . import checkpoint
+from .flags import parse_args
+
+RUNS = RunKind(columns=PROGRESS_COLUMNS, checkpointer=checkpoint.checkpointer,
+               resumed_line="Resumed {run_dir} from iteration {iteration}, step {steps} ({path})")
+WARMUP_EPISODES = 5  # PARL's episodes that initialise the scaler, not counted as training
+
+
+def main(argv):
+    """Runs `train.py ARGV`; returns the exit status."""
+    args = parse_args(argv)
+    # Paddle, PARL, MuJoCo, ZeroMQ load while the stop signals wait (train.py); Paddle installs
+    # a SIGTERM handler, replaced by run_to_end's
+    import mujoco_ppo.core.build  # noqa: F401
+    import mujoco_ppo.core.data  # noqa: F401
+    import mujoco_ppo.xparl.sampler  # noqa: F401
+    return run_to_end(train, args, RUNS)
+
+
+def train(args, ending):
+    """PARL 1.x's training loop; returns the exit status. What it opens is closed by ``ending``
+    (RunEnding), which also says how a failed run ended."""
+    import numpy as np
+
+    from ..core.build import build_agent
+    from ..core.data import build_train_data
+    from ..core.scaler import Scaler
+    from ..run.machine import set_up_paddle
+    from ..sampling.envs import space_dims
+    from ..sampling.episodes import run_evaluate_episode
+    from .iteration_log import IterationLog
+
+    env_id, seed, run, sampler, eval_env = open_run(args, ending)
+    set_up_paddle(seed, args.learner_threads)
+    obs_dim, act_dim, discrete = space_dims(eval_env)  # obs_dim counts the time-step feature
+    agent = build_agent(vars(args), obs_dim, act_dim, discrete, rng=np.random.default_rng(seed))
+    scaler = Scaler(obs_dim)
+    run.write_config({"args": vars(args), "seed": seed, "env_id": env_id, "obs_dim": obs_dim,
+                      "act_dim": act_dim, "discrete": discrete,
+                      "policy_lr": agent.alg.model.policy_lr,
+                      "value_lr": agent.alg.model.value_lr})
+    if run.saved:
+        checkpoint.restore(agent, scaler, sampler, eval_env, *run.saved)
+    else:
+        sampler.collect(agent, scaler, episodes=WARMUP_EPISODES)
+    run.start(lambda counters: checkpoint.capture(agent, scaler, sampler, eval_env, counters))
+    log = IterationLog(run, args)
+    trajectories = None  # a batch sampled ahead, during the last value update
+    # a batch sampled ahead is always trained on, even after a stop request, so that every
+    # checkpoint is one the serial order would have written
+    while trajectories is not None or (run.counters.steps < args.train_total_steps
+                                       and not run.stop_requested):
+        log.timer()
+        # whole episodes, then one scaler update from all their unscaled observations
+        if trajectories is None:
+            trajectories = sampler.collect(agent, scaler, args.episodes_per_batch)
+        # rewards * (1 - gamma); value targets; GAE normalised per trajectory
+        obs, actions, advantages, targets = build_train_data(
+            trajectories, agent, args.gamma, args.lam)
+        log.timer("sample_time")
+        policy_loss, kl, clip_fraction = agent.policy_learn(obs, actions, advantages)
+        log.timer("policy_time")
+        batch, trajectories = trajectories, None
+        if sample_ahead(args, run, len(obs)):
+            # the next batch needs only the policy: sample it while the value net learns
+            agent.start_value_learn(obs, targets)
+            try:
+                trajectories = sampler.collect(agent, scaler, args.episodes_per_batch)
+            finally:
+                value_loss = agent.finish_value_learn()
+        else:
+            value_loss = agent.value_learn(obs, targets)
+        log.timer("value_time")
+        log.training(batch, policy_loss, kl, clip_fraction, agent.beta, value_loss,
+                     agent.step_fraction)
+        if log.evaluation_due():
+            log.evaluation(run_evaluate_episode(eval_env, agent, scaler))
+        log.end()  # progress.csv, TensorBoard, a checkpoint when due
+    return run.finish()
+
+
+def open_run(args, ending):
+    """(env_id, seed, run, sampler, evaluation env) of a new or resumed run: the environments
+    first, then the run's directory (a cluster that is not there stops the run before it
+    writes), each registered with ``ending``."""
+    import numpy as np
+
+    from ..run.machine import draw_seed
+    from ..sampling.envs import make_env, resolve_env_id
+    from ..sampling.local_workers import EpisodeSampler
+    from ..xparl.sampler import XparlSampler
+
+    env_id, env_note = resolve_env_id(args.env)
+    seed = draw_seed(args.seed)
+    output_dir = ending.run_dir = args.output_dir or os.path.join(
+        "runs", f"{env_id}_{args.loss_type}_seed{seed}_{time.strftime('%Y%m%d-%H%M%S')}")
+    eval_seed, *worker_seeds = np.random.SeedSequence(seed).generate_state(
+        1 + (args.actor_num if args.xparl_addr else args.num_workers)).tolist()
+    eval_env = ending.closes(make_env(env_id, eval_seed))
+    sampler = ending.closes(
+        XparlSampler(args.xparl_addr, env_id, worker_seeds, args.xparl_timeout)
+        if args.xparl_addr else EpisodeSampler(env_id, worker_seeds, args.worker_timeout))
+    run = ending.closes(TrainingRun(
+        args, output_dir, RUNS, total_steps=args.train_total_steps,
+        finished=lambda counters: counters.steps >= args.train_total_steps,
+        check_saved=lambda path, counters: checkpoint.check_batches_fit(
+            path, counters, args.episodes_per_batch)))
+    ending.logger = run.logger
+    if env_note:
+        run.logger.info(env_note)
+    return env_id, seed, run, sampler, eval_env
+
+
+def sample_ahead(args, run, batch_steps):
+    """--overlap_value: sample the next batch during this one's value update, unless the run
+    ends after this batch, or this iteration evaluates (with the scaler of this batch) or saves
+    a checkpoint (which must not hold a batch drawn ahead)."""
+    counters = run.counters
+    steps = counters.steps + batch_steps
+    return (args.overlap_value and not run.stop_requested and steps < args.train_total_steps
+            and steps // args.test_every_steps < counters.next_evaluation
+            and (counters.iteration + 1) % args.checkpoint_every != 0)

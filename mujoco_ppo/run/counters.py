@@ -1,0 +1,42 @@
+"""A run's counters, by name, and their form in a checkpoint's state.json ("counters")."""
+from dataclasses import dataclass
+from typing import Optional
+
+from .schema import COUNT, DURATION
+
+# state.json's "counters" (the evaluation index keeps PARL's name there, "test_flag", so that
+# checkpoints written before stay readable)
+COUNTERS_SCHEMA = {"iteration": COUNT, "steps": COUNT, "episodes": COUNT, "test_flag": COUNT,
+                   "wall_time": DURATION}
+
+
+@dataclass
+class Counters:
+    iteration: int = 0  # iterations (PARL 2.x: updates) trained
+    steps: int = 0  # environment steps trained on
+    episodes: int = 0  # training episodes finished
+    next_evaluation: int = 0  # PARL's test_flag: the multiple of test_every_steps due next
+    wall_time: float = 0.0  # seconds of training, over every stop and resume
+    line_search_failures: Optional[int] = None  # TRPO's iterations whose line search took no step
+
+    def evaluation_due(self, steps, every):
+        """PARL's rule: once each time ``steps`` crosses a multiple of ``every`` (and at the
+        first iteration)."""
+        due = steps // every >= self.next_evaluation
+        if due:
+            self.next_evaluation = steps // every + 1
+        return due
+
+    def to_state(self):
+        """The counters as state.json holds them."""
+        state = {"iteration": self.iteration, "steps": self.steps, "episodes": self.episodes,
+                 "test_flag": self.next_evaluation, "wall_time": self.wall_time}
+        if self.line_search_failures is not None:
+            state["line_search_failures"] = self.line_search_failures
+        return state
+
+    @classmethod
+    def from_state(cls, state):
+        return cls(iteration=state["iteration"], steps=state["steps"], episodes=state["episodes"],
+                   next_evaluation=state["test_flag"], wall_time=state["wall_time"],
+                   line_search_failures=state.get("line_search_failures"))
