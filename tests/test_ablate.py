@@ -11,6 +11,8 @@ import pytest
 from helpers import ROOT, read_progress
 from mujoco_ppo.run.run_lock import holder_pid
 
+pytestmark = pytest.mark.e2e
+
 ABLATE = os.path.join(ROOT, "scripts", "ablate.py")
 GRID = ["--env", "InvertedPendulum-v4", "--loss_type", "CLIP", "KLFIXED", "--beta", "0.5",
         "--seeds", "0", "1", "--steps", "1000", "--jobs", "2"]

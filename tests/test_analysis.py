@@ -45,6 +45,7 @@ def evaluations(last, reward, interval=10000):
     return steps, {s: r for s, r in rewards.items() if s % interval == 0}
 
 
+@pytest.mark.unit
 def test_trailing_mean_is_the_mean_of_the_points_in_the_window():
     steps = np.array([10, 20, 30, 60, 70])
     values = np.array([1.0, 2.0, 3.0, 10.0, 20.0])
@@ -53,6 +54,7 @@ def test_trailing_mean_is_the_mean_of_the_points_in_the_window():
     assert trailing_mean(steps, values, 0).tolist() == values.tolist()
 
 
+@pytest.mark.unit
 def test_setting_curve_counts_only_the_runs_that_have_a_point():
     long = (np.array([10, 20, 30]), np.array([1.0, 2.0, 3.0]))
     short = (np.array([11, 21]), np.array([5.0, 7.0]))
@@ -63,6 +65,7 @@ def test_setting_curve_counts_only_the_runs_that_have_a_point():
     assert curve["step"].tolist() == [10, 20, 30]  # round(10.5) = 10, round(20.5) = 20 (to even)
 
 
+@pytest.mark.e2e
 def test_plot_each_run_reaches_its_own_last_step_and_the_band_is_numpys(tmp_path):
     reward = {0: lambda s: s / 100, 1: lambda s: s / 50, 2: lambda s: 3 * s / 100}
     lasts = {0: 30000, 1: 60000, 2: 50000}
@@ -87,6 +90,7 @@ def test_plot_each_run_reaches_its_own_last_step_and_the_band_is_numpys(tmp_path
     assert training[0]["step"] >= 5000 and training[-1]["step"] > 55000
 
 
+@pytest.mark.e2e
 def test_plot_smoothing_never_starts_before_the_first_evaluation(tmp_path):
     steps, evals = evaluations(100000, lambda s: s / 1000)
     del evals[40000], evals[50000], evals[60000]  # a gap
@@ -101,6 +105,7 @@ def test_plot_smoothing_never_starts_before_the_first_evaluation(tmp_path):
     assert by_step[90000] == pytest.approx(np.mean([70, 80, 90]))
 
 
+@pytest.mark.e2e
 def test_a_torn_last_row_is_left_out_with_a_note(tmp_path):
     folder = write_run(tmp_path / "run", *evaluations(30000, lambda s: 1.0))
     with open(os.path.join(folder, "progress.csv"), "a") as f:
@@ -110,6 +115,7 @@ def test_a_torn_last_row_is_left_out_with_a_note(tmp_path):
     assert proc.returncode == 0 and "last row" in proc.stderr and "left out" in proc.stderr
 
 
+@pytest.mark.e2e
 def test_two_runs_with_one_seed_are_shown_as_such(tmp_path):
     a = write_run(tmp_path / "a", *evaluations(20000, lambda s: 1.0), seed=3)
     b = write_run(tmp_path / "b", *evaluations(20000, lambda s: 3.0), seed=3)
@@ -128,6 +134,7 @@ ARGV = ("\x1b[32m[02-14 11:06:52 MainThread @logger.py:224]\x1b[0m "  # PARL's c
         "Argv: train.py --env Hopper-v2 --loss_type KLPEN")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("with_argv", [True, False])
 def test_a_parl_log_gives_the_series_it_holds(tmp_path, with_argv):
     log = tmp_path / "parl.log"
@@ -144,6 +151,7 @@ def test_a_parl_log_gives_the_series_it_holds(tmp_path, with_argv):
     assert "starts at 500k" in proc.stderr
 
 
+@pytest.mark.e2e
 def test_several_parl_logs_become_a_mean_and_compare_with_the_published_curve(tmp_path):
     logs = []
     for seed, offset in enumerate((0.0, 100.0)):
@@ -163,6 +171,7 @@ def test_several_parl_logs_become_a_mean_and_compare_with_the_published_curve(tm
     assert "1,550 [1,500, 1,600]" in row and "1,523" in row and "published inside the logs' band" in row
 
 
+@pytest.mark.e2e
 def test_the_table_says_why_a_mark_has_no_value(tmp_path):
     folder = write_run(tmp_path / "run", *evaluations(50000, lambda s: 5.0))
     proc = run(COMPARE, folder, "--out", tmp_path / "c.png")
@@ -171,6 +180,7 @@ def test_the_table_says_why_a_mark_has_no_value(tmp_path):
     assert "500k" in row and "— (our runs end at 50k)" in row and "no verdict" in row
 
 
+@pytest.mark.e2e
 def test_both_generations_against_both_published_curves(tmp_path):
     """A first-PPO run (CLIP) and a PARL 2.x run in one panel: each beside its own published curve
     (v1.4's CLIP; PARL-experiments' parl2, with its seed band), in the figure's CSV and the table;
@@ -198,6 +208,7 @@ def test_both_generations_against_both_published_curves(tmp_path):
     assert band[1000000.0] == (low, high)
 
 
+@pytest.mark.e2e
 def test_random_policy_is_drawn_as_the_tasks_uniform_random_return(tmp_path):
     folder = write_run(tmp_path / "run", *evaluations(50000, lambda s: 300.0), env_id="CartPole-v1")
     proc = run(COMPARE, folder, "--random_policy", "--out", tmp_path / "c.png")
@@ -211,6 +222,7 @@ def test_random_policy_is_drawn_as_the_tasks_uniform_random_return(tmp_path):
                                                       (50000.0, pytest.approx(score, abs=1e-3))]
 
 
+@pytest.mark.unit
 def test_digitiser_reads_back_a_drawn_curve_and_band():
     """scripts/digitise_parl_experiments.py on a panel drawn like PARL-experiments' (black frame,
     grey gridlines, pink band, 3-pixel red line; the y axis not starting at the frame, as on
@@ -244,6 +256,7 @@ def test_digitiser_reads_back_a_drawn_curve_and_band():
         assert abs(low - (mean(step) - 500)) <= 22 and abs(high - (mean(step) + 800)) <= 22, step
 
 
+@pytest.mark.unit
 def test_final_score_uses_each_runs_own_last_tenth(tmp_path):
     short = load_run(write_run(tmp_path / "a", *evaluations(50000, lambda s: s / 1000)))
     long = load_run(write_run(tmp_path / "b", *evaluations(200000, lambda s: s / 1000)))
@@ -251,6 +264,7 @@ def test_final_score_uses_each_runs_own_last_tenth(tmp_path):
     assert final_score(long) == pytest.approx(np.mean([180, 190, 200]))  # steps >= 180k
 
 
+@pytest.mark.unit
 def test_iqm_and_its_stratified_bootstrap():
     assert iqm([1, 2, 3, 4]) == 2.5 and iqm([0, 1, 2, 3, 4, 5, 6, 100]) == 3.5
     value, low, high = stratified_bootstrap_iqm([np.full(4, 2.0), np.full(3, 2.0)])
@@ -261,6 +275,7 @@ def test_iqm_and_its_stratified_bootstrap():
     assert 0.1 <= low < value < high <= 1.2
 
 
+@pytest.mark.e2e
 def test_aggregate_says_one_seed_and_writes_the_curves_csv(tmp_path):
     grid = tmp_path / "grid"
     for seed in (0, 1, 2):
@@ -305,6 +320,7 @@ def write_no_progress(folder):
     os.remove(os.path.join(folder, "progress.csv"))
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("make, phrase", [
     (os.makedirs, "not a run directory: config.json and progress.csv are missing"),
     (write_no_progress, "progress.csv is missing"),
@@ -322,6 +338,7 @@ def test_bad_runs_are_one_sentence_and_exit_2(tmp_path, make, phrase):
     assert not (tmp_path / "x.png").exists()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("log_text, flags, phrase", [
     ("\n".join([ARGV, PARL_LINES[0], PARL_LINES[1].replace("1020.0", "e")]), [],
      "line 3: the evaluate reward 'e' is not a finite number"),
@@ -346,6 +363,7 @@ def test_bad_parl_logs_and_flags_are_one_sentence_and_exit_2(tmp_path, log_text,
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("args, phrase", [
     ([COMPARE], "give run directories of ours, --parl_log files, or both"),
     ([PLOT, "/nonexistent/run"], "/nonexistent/run does not exist"),
@@ -367,6 +385,7 @@ def test_bad_arguments_are_one_sentence_and_exit_2(tmp_path, args, phrase):
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.e2e
 def test_until_shows_runs_as_they_were_at_that_step(tmp_path):
     folder = write_run(tmp_path / "run", *evaluations(80000, lambda s: s / 1000))
     proc = run(COMPARE, folder, "--until", 50000, "--smooth", 0, "--out", tmp_path / "c.png")
@@ -376,6 +395,7 @@ def test_until_shows_runs_as_they_were_at_that_step(tmp_path):
     assert "— (our runs end at 50k)" in proc.stdout
 
 
+@pytest.mark.e2e
 def test_aggregate_that_cannot_write_its_table_is_one_sentence(tmp_path):
     grid = tmp_path / "grid"
     write_run(grid / "runs" / "HalfCheetah-v2" / "CLIP" / "seed0", *evaluations(20000, lambda s: 1.0))
@@ -387,6 +407,7 @@ def test_aggregate_that_cannot_write_its_table_is_one_sentence(tmp_path):
     assert not [name for name in os.listdir(grid) if ".tmp" in name]  # no half-written file left
 
 
+@pytest.mark.e2e
 def test_many_settings_become_a_grid_of_readable_panels(tmp_path):
     import struct
     targets = [0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05]
@@ -402,6 +423,7 @@ def test_many_settings_become_a_grid_of_readable_panels(tmp_path):
                for name, rows in series.items())
 
 
+@pytest.mark.e2e
 def test_steps_to_reward_is_the_first_trailing_mean_at_the_level(tmp_path):
     # evaluations 0, 100, 200, ... at 10k, 20k, 30k, ...; the 30k trailing mean (s - 30k, s]
     # first reaches 400 at 60k: (300 + 400 + 500) / 3 (at 50k it is (200 + 300 + 400) / 3)
@@ -425,6 +447,7 @@ def assert_one_sentence(proc, phrase, status=2):
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.e2e
 def test_both_generations_of_one_task_are_plotted_counted_and_aggregated(tmp_path):
     """A parl1 CLIP run and a parl2 run of HalfCheetah-v4: parl2 has no episodes_per_batch and
     its own gamma and lambda, and is labelled parl2; the parl1 setting keeps its plain label."""
@@ -450,6 +473,7 @@ def test_both_generations_of_one_task_are_plotted_counted_and_aggregated(tmp_pat
     assert rows["parl2"].endswith("| 1.00 |") and rows["CLIP"].endswith(f"| {1250 / 2250:.2f} |")
 
 
+@pytest.mark.e2e
 def test_a_normalised_score_no_setting_can_have_is_said_to_be_undefined(tmp_path):
     """The best final reward equals the random policy's (a grid too short to learn): the
     normalised score (score - random) / (best - random) is undefined, and the table says so."""
@@ -471,6 +495,7 @@ def test_a_normalised_score_no_setting_can_have_is_said_to_be_undefined(tmp_path
         assert [row["normalised"] for row in csv.DictReader(f)] == ["", "1.0"]
 
 
+@pytest.mark.e2e
 def test_the_random_policy_of_a_parl_log_runs_its_v2_task_as_v4(tmp_path):
     log = tmp_path / "parl.log"
     log.write_text("\n".join([ARGV.replace("Hopper-v2", "InvertedPendulum-v2")] + PARL_LINES) + "\n")
@@ -485,6 +510,7 @@ def test_the_random_policy_of_a_parl_log_runs_its_v2_task_as_v4(tmp_path):
                         "unknown environment id 'Foo-v0'")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("argv, steps, phrase", [
     ("--test_every_steps abc", 10000, "--test_every_steps 'abc' (its Argv: line), which is not a"),
     ("--test_every_steps 1e400", 10000, "--test_every_steps '1e400'"),
@@ -498,6 +524,7 @@ def test_a_parl_log_with_impossible_numbers_is_one_sentence(tmp_path, argv, step
     assert not (tmp_path / "c.png").exists()
 
 
+@pytest.mark.e2e
 def test_the_table_of_a_very_long_log_has_at_most_twenty_marks_after_the_first(tmp_path):
     """A log that reaches 2**63 - 1 steps: its marks are 0.5M and every 461,168,601,843M."""
     log = tmp_path / "parl.log"
@@ -529,6 +556,7 @@ def parl2_without_config(config):
     config.update(algo="parl2")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("damage, phrase", [
     (args_a_list, "config.json: field 'args' should be an object"),
     (env_id_a_number, "config.json: field 'env_id' should be a string, not 5"),
@@ -562,6 +590,7 @@ def test_a_damaged_config_json_is_one_sentence_naming_the_field(tmp_path, damage
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("content, phrase", [
     ("{not json", "random_policy.json is unreadable (JSONDecodeError"),
     ("[-250.0]", "random_policy.json: its content should be an object"),
@@ -579,6 +608,7 @@ def test_a_damaged_random_policy_json_is_one_sentence_and_kept(tmp_path, content
     assert not (grid / "summary.md").exists()
 
 
+@pytest.mark.e2e
 def test_steps_to_reward_refuses_a_reward_that_is_not_finite(tmp_path):
     folder = write_run(tmp_path / "run", *evaluations(20000, lambda s: 1.0))
     for reward in ("nan", "inf", "-inf"):
@@ -586,6 +616,7 @@ def test_steps_to_reward_refuses_a_reward_that_is_not_finite(tmp_path):
                             "--reward must be a finite number")
 
 
+@pytest.mark.e2e
 def test_every_tool_reads_smooth_alike(tmp_path):
     """--smooth 1e5 is 100,000 steps in each tool; -1 is refused by each in the same words."""
     steps, evals = every(200000, 10000, lambda s: float(s >= 150000))
@@ -607,6 +638,7 @@ V2_PHYSICS = os.path.join(ROOT, "scripts", "v2_physics.py")
 V2_PYTHON = os.path.join(ROOT, ".venv-v2", "bin", "python")
 
 
+@pytest.mark.e2e
 def test_v2_physics_without_the_v2_stack_is_one_sentence_and_exit_2(tmp_path):
     proc = run(V2_PHYSICS, "--v2_python", tmp_path / "no-venv" / "python", "--out", tmp_path / "out")
     assert proc.returncode == 2
@@ -614,6 +646,7 @@ def test_v2_physics_without_the_v2_stack_is_one_sentence_and_exit_2(tmp_path):
     assert not os.path.exists(tmp_path / "out")
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not os.access(V2_PYTHON, os.X_OK),
                     reason="no .venv-v2 (`make install-v2` creates it; it needs gcc and root or "
                            "Debian's libosmesa6-dev libglew-dev patchelf)")

@@ -10,6 +10,8 @@ import pytest
 
 from helpers import ROOT, read_progress, run_train
 
+pytestmark = pytest.mark.e2e
+
 RUN = ["--env", "InvertedPendulum-v4", "--seed", 4, "--test_every_steps", 500,
        "--num_workers", 2, "--checkpoint_every", 3]
 

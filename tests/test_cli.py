@@ -22,6 +22,7 @@ def short_run(tmp_path_factory):
     return out, proc
 
 
+@pytest.mark.e2e
 def test_parl_log_lines(short_run):
     out, proc = short_run
     log = (out / "train.log").read_text()
@@ -46,6 +47,7 @@ def test_parl_log_lines(short_run):
     assert sum(bool(TRAIN_LINE.search(line)) for line in proc.stdout.splitlines()) == len(rows)
 
 
+@pytest.mark.e2e
 def test_progress_csv_and_config_json(short_run):
     out, _ = short_run
     rows = read_progress(out)
@@ -67,6 +69,7 @@ def test_progress_csv_and_config_json(short_run):
     assert config["versions"]["parl"] == "2.2.1"
 
 
+@pytest.mark.e2e
 def test_same_seed_same_run(short_run, tmp_path):
     out, _ = short_run
     again = tmp_path / "again"
@@ -84,6 +87,7 @@ def test_same_seed_same_run(short_run, tmp_path):
     assert parl_lines(again) == parl_lines(out)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("args, phrase", [
     (["--env", "HalfCheeta-v4"], "closest known ids: HalfCheetah-v4"),
     (["--env", "Blackjack-v1"], "flat (1-D Box) observation space"),
@@ -121,6 +125,7 @@ def test_bad_input_is_one_sentence_and_a_nonzero_exit(args, phrase, tmp_path):
     assert not os.path.exists(out / "progress.csv")
 
 
+@pytest.mark.e2e
 def test_an_output_dir_holding_a_run_is_not_overwritten(short_run):
     out, _ = short_run
     before = (out / "progress.csv").read_bytes()
@@ -130,6 +135,7 @@ def test_an_output_dir_holding_a_run_is_not_overwritten(short_run):
     assert (out / "progress.csv").read_bytes() == before
 
 
+@pytest.mark.e2e
 def test_overlapped_value_update_gives_the_serial_run(short_run, tmp_path):
     """--overlap_value samples batch k+1 while batch k's value net learns, except where an
     evaluation, a checkpoint (every 4th here) or the end follows: progress.csv's algorithm
@@ -149,6 +155,7 @@ def test_overlapped_value_update_gives_the_serial_run(short_run, tmp_path):
     assert without_timing(overlapped) == without_timing(serial)
 
 
+@pytest.mark.unit
 def test_sample_ahead_only_where_the_serial_order_cannot_tell():
     """The next batch is drawn early only when this iteration neither ends the run, nor
     evaluates (PARL's test_flag rule), nor saves a checkpoint, nor follows a stop request."""

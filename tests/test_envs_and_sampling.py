@@ -11,6 +11,8 @@ from mujoco_ppo.core.model import MujocoModel
 from mujoco_ppo.sampling.episodes import EpisodeSampler, run_evaluate_episode
 from mujoco_ppo.core.scaler import Scaler
 
+pytestmark = pytest.mark.unit
+
 ENV = "InvertedPendulum-v4"  # 4 obs, 1 action in [-3, 3]; episodes end when the pole falls
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from helpers import ROOT, run_train
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):

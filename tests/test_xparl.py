@@ -15,6 +15,8 @@ from helpers import ROOT, eval_rewards, read_progress
 from mujoco_ppo.errors import UserError
 from mujoco_ppo.xparl import exposure_warning, ipv4_of, private_network_command
 
+pytestmark = pytest.mark.cluster
+
 
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
