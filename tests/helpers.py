@@ -56,14 +56,16 @@ def without_timings(rows):
             for row in rows]
 
 
-def assert_no_traceback(proc):
-    assert "Traceback" not in proc.stderr + (proc.stdout or ""), proc.stderr
+def assert_no_traceback(*outputs):
+    """None of ``outputs`` (a process's stderr, its stdout) holds a Python traceback."""
+    for output in outputs:
+        assert "Traceback" not in output, output
 
 
 def assert_one_sentence(proc, status, phrase):
     """The command exited with ``status`` and wrote one line to stderr, holding ``phrase``."""
     assert proc.returncode == status, (proc.returncode, proc.stderr)
-    assert_no_traceback(proc)
+    assert_no_traceback(proc.stderr, proc.stdout)
     assert "FatalError" not in proc.stderr, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and phrase in lines[0], proc.stderr

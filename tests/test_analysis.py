@@ -3,29 +3,27 @@ the CSV series each figure writes, the tables, and one sentence with exit 2 for 
 import csv
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 from scipy.stats import trim_mean
 
-from helpers import ROOT
+from helpers import ROOT, assert_no_traceback, assert_one_sentence, run_python
 from synthetic_runs import every, write_parl2_run, write_run
 
-from mujoco_ppo.analysis.aggregate import (final_score, iqm, random_policy_score,
-                                           stratified_bootstrap_iqm)
+from mujoco_ppo.analysis.aggregate import (
+    final_score,
+    iqm,
+    random_policy_score,
+    stratified_bootstrap_iqm,
+)
 from mujoco_ppo.analysis.curves import setting_curve, trailing_mean
 from mujoco_ppo.analysis.results import load_run
 
 PLOT = os.path.join(ROOT, "scripts", "plot.py")
 COMPARE = os.path.join(ROOT, "scripts", "compare_parl.py")
 ABLATE = os.path.join(ROOT, "scripts", "ablate.py")
-
-
-def run(*args):
-    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
 
 
 def read_series(path, panel=None):
@@ -74,7 +72,7 @@ def test_plot_each_run_reaches_its_own_last_step_and_the_band_is_numpys(tmp_path
     dirs.append(write_run(tmp_path / "klpen", *evaluations(20000, lambda s: 7.0), seed=3,
                           loss_type="KLPEN"))
     png = tmp_path / "curves.png"
-    proc = run(PLOT, *dirs, "--out", png, "--smooth", 0)
+    proc = run_python(PLOT, *dirs, "--out", png, "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     series = read_series(tmp_path / "curves.csv", "HalfCheetah-v4 evaluation")
@@ -95,7 +93,7 @@ def test_plot_smoothing_never_starts_before_the_first_evaluation(tmp_path):
     steps, evals = evaluations(100000, lambda s: s / 1000)
     del evals[40000], evals[50000], evals[60000]  # a gap
     folder = write_run(tmp_path / "run", steps, evals)
-    proc = run(PLOT, folder, "--out", tmp_path / "p.png", "--smooth", 30000)
+    proc = run_python(PLOT, folder, "--out", tmp_path / "p.png", "--smooth", 30000)
     assert proc.returncode == 0, proc.stderr
     rows = read_series(tmp_path / "p.csv", "HalfCheetah-v4 evaluation")["CLIP"]
     assert [r["step"] for r in rows] == sorted(evals)  # no point before 10k, none inside the gap
@@ -111,7 +109,7 @@ def test_a_torn_last_row_is_left_out_with_a_note(tmp_path):
     with open(os.path.join(folder, "progress.csv"), "a") as f:
         f.write("7,35000,35,1.5,")  # the run was writing this row
     assert load_run(folder)["last_step"] == 30000
-    proc = run(PLOT, folder, "--out", tmp_path / "p.png")
+    proc = run_python(PLOT, folder, "--out", tmp_path / "p.png")
     assert proc.returncode == 0 and "last row" in proc.stderr and "left out" in proc.stderr
 
 
@@ -119,7 +117,7 @@ def test_a_torn_last_row_is_left_out_with_a_note(tmp_path):
 def test_two_runs_with_one_seed_are_shown_as_such(tmp_path):
     a = write_run(tmp_path / "a", *evaluations(20000, lambda s: 1.0), seed=3)
     b = write_run(tmp_path / "b", *evaluations(20000, lambda s: 3.0), seed=3)
-    proc = run(PLOT, a, b, a, "--out", tmp_path / "p.png")
+    proc = run_python(PLOT, a, b, a, "--out", tmp_path / "p.png")
     assert proc.returncode == 0, proc.stderr
     assert "given twice" in proc.stderr and "2 runs but seed 3 more than once" in proc.stderr
     rows = read_series(tmp_path / "p.csv", "HalfCheetah-v4 evaluation")["CLIP"]
@@ -140,7 +138,8 @@ def test_a_parl_log_gives_the_series_it_holds(tmp_path, with_argv):
     log = tmp_path / "parl.log"
     log.write_text("\n".join(([ARGV] if with_argv else []) + [TRAIN_LINE] + PARL_LINES) + "\n")
     flags = [] if with_argv else ["--parl_env", "Hopper-v2", "--parl_loss_type", "KLPEN"]
-    proc = run(COMPARE, "--parl_log", log, *flags, "--smooth", 0, "--out", tmp_path / "c.png")
+    proc = run_python(COMPARE, "--parl_log", log, *flags, "--smooth", 0, "--out",
+                      tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     series = read_series(tmp_path / "c.csv")
     logged = series["your PARL logs KLPEN"]
@@ -160,7 +159,7 @@ def test_several_parl_logs_become_a_mean_and_compare_with_the_published_curve(tm
             f"[02-14 11:07:00 MainThread @train.py:180] Steps {s}, Evaluate reward: {1500.0 + offset}\n"
             for s in range(10000, 600001, 10000)))
         logs += ["--parl_log", log]
-    proc = run(COMPARE, *logs, "--out", tmp_path / "c.png", "--smooth", 0)
+    proc = run_python(COMPARE, *logs, "--out", tmp_path / "c.png", "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     series = read_series(tmp_path / "c.csv")
     assert {(r["mean"], r["low"], r["high"], r["seeds"]) for r in series["your PARL logs CLIP"]} == \
@@ -174,7 +173,7 @@ def test_several_parl_logs_become_a_mean_and_compare_with_the_published_curve(tm
 @pytest.mark.e2e
 def test_the_table_says_why_a_mark_has_no_value(tmp_path):
     folder = write_run(tmp_path / "run", *evaluations(50000, lambda s: 5.0))
-    proc = run(COMPARE, folder, "--out", tmp_path / "c.png")
+    proc = run_python(COMPARE, folder, "--out", tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     row = next(line for line in proc.stdout.splitlines() if line.startswith("HalfCheetah"))
     assert "500k" in row and "— (our runs end at 50k)" in row and "no verdict" in row
@@ -191,7 +190,7 @@ def test_both_generations_against_both_published_curves(tmp_path):
     second = write_parl2_run(tmp_path / "parl2", steps,
                              {s: 2000.0 for s in steps[::10] + steps[-1:]},
                              train_total_steps=1000000)
-    proc = run(COMPARE, first, second, "--smooth", 0, "--out", tmp_path / "c.png")
+    proc = run_python(COMPARE, first, second, "--smooth", 0, "--out", tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     published = {tuple(row[::2][:2]): row for row in csv.reader(open(
         os.path.join(ROOT, "mujoco_ppo", "analysis", "reference", "parl_experiments_ppo_paddle.csv")))}
@@ -211,7 +210,7 @@ def test_both_generations_against_both_published_curves(tmp_path):
 @pytest.mark.e2e
 def test_random_policy_is_drawn_as_the_tasks_uniform_random_return(tmp_path):
     folder = write_run(tmp_path / "run", *evaluations(50000, lambda s: 300.0), env_id="CartPole-v1")
-    proc = run(COMPARE, folder, "--random_policy", "--out", tmp_path / "c.png")
+    proc = run_python(COMPARE, folder, "--random_policy", "--out", tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     score = random_policy_score("CartPole-v1")
     assert 10 < score < 50  # uniform actions topple the pole in about 22 steps
@@ -285,7 +284,7 @@ def test_aggregate_says_one_seed_and_writes_the_curves_csv(tmp_path):
               *evaluations(50000, lambda s: 2000.0), loss_type="KLPEN")
     write_run(grid / "runs" / "HalfCheetah-v2" / "KLPEN" / "seed1", [], {}, loss_type="KLPEN", seed=1)
     (grid / "random_policy.json").write_text('{"HalfCheetah-v4": -250.0}')
-    proc = run(ABLATE, "aggregate", grid, "--smooth", 0)
+    proc = run_python(ABLATE, "aggregate", grid, "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     assert "left out" in proc.stderr and "seed1" in proc.stderr  # the header-only run
     summary = (grid / "summary.md").read_text()
@@ -332,9 +331,8 @@ def test_bad_runs_are_one_sentence_and_exit_2(tmp_path, make, phrase):
     folder = str(tmp_path / "run")
     make(folder)
     for script in (PLOT, COMPARE):
-        proc = run(script, folder, "--out", tmp_path / "x.png")
-        assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
-        assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+        proc = run_python(script, folder, "--out", tmp_path / "x.png")
+        assert_one_sentence(proc, 2, phrase)
     assert not (tmp_path / "x.png").exists()
 
 
@@ -358,9 +356,8 @@ def test_bad_parl_logs_and_flags_are_one_sentence_and_exit_2(tmp_path, log_text,
     args = [COMPARE, "--parl_log", log, *flags]
     if "--out" not in flags:
         args += ["--out", tmp_path / "c.png"]
-    proc = run(*args)
-    assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    proc = run_python(*args)
+    assert_one_sentence(proc, 2, phrase)
 
 
 @pytest.mark.e2e
@@ -380,15 +377,14 @@ def test_bad_arguments_are_one_sentence_and_exit_2(tmp_path, args, phrase):
     folder = write_run(tmp_path / "run", *evaluations(20000, lambda s: 1.0))
     os.makedirs(tmp_path / "empty" / "runs")
     args = [str(a).replace("RUN", folder).replace("EMPTY", str(tmp_path / "empty")) for a in args]
-    proc = run(*args)
-    assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    proc = run_python(*args)
+    assert_one_sentence(proc, 2, phrase)
 
 
 @pytest.mark.e2e
 def test_until_shows_runs_as_they_were_at_that_step(tmp_path):
     folder = write_run(tmp_path / "run", *evaluations(80000, lambda s: s / 1000))
-    proc = run(COMPARE, folder, "--until", 50000, "--smooth", 0, "--out", tmp_path / "c.png")
+    proc = run_python(COMPARE, folder, "--until", 50000, "--smooth", 0, "--out", tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     rows = read_series(tmp_path / "c.csv")["ours CLIP"]
     assert [r["step"] for r in rows] == [10000, 20000, 30000, 40000, 50000]
@@ -401,9 +397,10 @@ def test_aggregate_that_cannot_write_its_table_is_one_sentence(tmp_path):
     write_run(grid / "runs" / "HalfCheetah-v2" / "CLIP" / "seed0", *evaluations(20000, lambda s: 1.0))
     (grid / "random_policy.json").write_text('{"HalfCheetah-v4": -250.0}')
     os.makedirs(grid / "summary.md")  # in the way of the table
-    proc = run(ABLATE, "aggregate", grid)
+    proc = run_python(ABLATE, "aggregate", grid)
     assert proc.returncode == 2 and "cannot write" in proc.stderr and "summary.md" in proc.stderr
-    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert_no_traceback(proc.stderr)
+    assert len(proc.stderr.strip().splitlines()) == 1
     assert not [name for name in os.listdir(grid) if ".tmp" in name]  # no half-written file left
 
 
@@ -413,7 +410,7 @@ def test_many_settings_become_a_grid_of_readable_panels(tmp_path):
     targets = [0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05]
     dirs = [write_run(tmp_path / f"kl{t}", *evaluations(30000, lambda s, t=t: 1000 * t),
                       loss_type="KLPEN", kl_targ=t) for t in targets]
-    proc = run(PLOT, *dirs, "--out", tmp_path / "p.png")
+    proc = run_python(PLOT, *dirs, "--out", tmp_path / "p.png")
     assert proc.returncode == 0, proc.stderr
     width, height = struct.unpack(">II", (tmp_path / "p.png").read_bytes()[16:24])
     assert (width, height) == (1300, 940)  # 2 x 2 panels: settings 1-6 and 7-8, evaluation and training
@@ -430,9 +427,7 @@ def test_steps_to_reward_is_the_first_trailing_mean_at_the_level(tmp_path):
     steps, evals = every(100000, 10000, lambda s: (s // 10000 - 1) * 100)
     a = write_run(tmp_path / "a", steps, evals, seed=0)
     b = write_run(tmp_path / "b", steps, {s: 0.0 for s in steps}, seed=1)
-    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "steps_to_reward.py"), a,
-                           b, "--reward", "400", "--smooth", "30000"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    proc = run_python(STEPS_TO_REWARD, a, b, "--reward", 400, "--smooth", 30000, timeout=120)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert "seed 0: 60,000" in lines[0] and "seed 1: not reached by 100,000" in lines[1]
@@ -440,11 +435,6 @@ def test_steps_to_reward_is_the_first_trailing_mean_at_the_level(tmp_path):
 
 
 STEPS_TO_REWARD = os.path.join(ROOT, "scripts", "steps_to_reward.py")
-
-
-def assert_one_sentence(proc, phrase, status=2):
-    assert proc.returncode == status and phrase in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.e2e
@@ -457,15 +447,15 @@ def test_both_generations_of_one_task_are_plotted_counted_and_aggregated(tmp_pat
     steps = list(range(2048, 30721, 2048))
     parl2 = write_parl2_run(grid / "runs" / "HalfCheetah-v4" / "parl2" / "seed1", steps,
                             {s: 2000.0 for s in steps}, seed=1, train_total_steps=30720)
-    proc = run(PLOT, clip, parl2, "--out", tmp_path / "p.png", "--smooth", 0)
+    proc = run_python(PLOT, clip, parl2, "--out", tmp_path / "p.png", "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     assert set(read_series(tmp_path / "p.csv", "HalfCheetah-v4 evaluation")) == {"CLIP", "parl2"}
-    proc = run(STEPS_TO_REWARD, clip, parl2, "--reward", 1500, "--smooth", 0)
+    proc = run_python(STEPS_TO_REWARD, clip, parl2, "--reward", 1500, "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     assert "HalfCheetah-v4 CLIP, seed 0: not reached by 30,000" in proc.stdout
     assert "HalfCheetah-v4 parl2, seed 1: 2,048" in proc.stdout
     (grid / "random_policy.json").write_text('{"HalfCheetah-v4": -250.0}')
-    proc = run(ABLATE, "aggregate", grid, "--smooth", 0)
+    proc = run_python(ABLATE, "aggregate", grid, "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     rows = {line.split(" | ")[1]: line for line in (grid / "summary.md").read_text().splitlines()
             if line.startswith("| HalfCheetah-v4 |")}
@@ -483,7 +473,7 @@ def test_a_normalised_score_no_setting_can_have_is_said_to_be_undefined(tmp_path
     write_run(grid / "runs" / "HalfCheetah-v4" / "CLIP" / "seed0",
               *evaluations(20000, lambda s: 500.0))
     (grid / "random_policy.json").write_text('{"CartPole-v1": 22.0, "HalfCheetah-v4": -250.0}')
-    proc = run(ABLATE, "aggregate", grid, "--smooth", 0)
+    proc = run_python(ABLATE, "aggregate", grid, "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     summary = (grid / "summary.md").read_text()
     assert "| CartPole-v1 | CLIP | 1 | 20,000 | 22 | 1 seed | undefined |" in summary
@@ -499,15 +489,15 @@ def test_a_normalised_score_no_setting_can_have_is_said_to_be_undefined(tmp_path
 def test_the_random_policy_of_a_parl_log_runs_its_v2_task_as_v4(tmp_path):
     log = tmp_path / "parl.log"
     log.write_text("\n".join([ARGV.replace("Hopper-v2", "InvertedPendulum-v2")] + PARL_LINES) + "\n")
-    proc = run(COMPARE, "--parl_log", log, "--random_policy", "--out", tmp_path / "c.png")
+    proc = run_python(COMPARE, "--parl_log", log, "--random_policy", "--out", tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     score = random_policy_score("InvertedPendulum-v4")
     row = next(line for line in proc.stdout.splitlines() if line.split()[1] == "random")
     assert f"{score:,.1f} (InvertedPendulum-v2, 10 episodes)" in row
     log.write_text("\n".join(PARL_LINES) + "\n")
-    assert_one_sentence(run(COMPARE, "--parl_log", log, "--parl_env", "Foo-v0", "--parl_loss_type",
-                            "CLIP", "--random_policy", "--out", tmp_path / "c.png"),
-                        "unknown environment id 'Foo-v0'")
+    assert_one_sentence(run_python(COMPARE, "--parl_log", log, "--parl_env", "Foo-v0",
+                                   "--parl_loss_type", "CLIP", "--random_policy", "--out",
+                                   tmp_path / "c.png"), 2, "unknown environment id 'Foo-v0'")
 
 
 @pytest.mark.e2e
@@ -520,7 +510,8 @@ def test_the_random_policy_of_a_parl_log_runs_its_v2_task_as_v4(tmp_path):
 def test_a_parl_log_with_impossible_numbers_is_one_sentence(tmp_path, argv, steps, phrase):
     log = tmp_path / "parl.log"
     log.write_text(f"{ARGV} {argv}\n{PARL_LINES[0].replace('Steps 10000', f'Steps {steps}')}\n")
-    assert_one_sentence(run(COMPARE, "--parl_log", log, "--out", tmp_path / "c.png"), phrase)
+    assert_one_sentence(run_python(COMPARE, "--parl_log", log, "--out", tmp_path / "c.png"), 2,
+                        phrase)
     assert not (tmp_path / "c.png").exists()
 
 
@@ -530,7 +521,7 @@ def test_the_table_of_a_very_long_log_has_at_most_twenty_marks_after_the_first(t
     log = tmp_path / "parl.log"
     log.write_text(f"{ARGV}\n{PARL_LINES[0]}\n"
                    f"{PARL_LINES[1].replace('Steps 20000', f'Steps {2**63 - 1}')}\n")
-    proc = run(COMPARE, "--parl_log", log, "--out", tmp_path / "c.png", "--smooth", 0)
+    proc = run_python(COMPARE, "--parl_log", log, "--out", tmp_path / "c.png", "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     marks = [line.split()[2] for line in proc.stdout.splitlines() if line.startswith("Hopper")]
     assert len(marks) == 20 and marks[:2] == ["500k", f"{461168601843:g}M"]
@@ -583,11 +574,11 @@ def test_a_damaged_config_json_is_one_sentence_naming_the_field(tmp_path, damage
     for args in ([PLOT, folder, "--out", tmp_path / "x.png"],
                  [COMPARE, folder, "--out", tmp_path / "x.png"],
                  [STEPS_TO_REWARD, folder, "--reward", 1]):
-        assert_one_sentence(run(*args), phrase)
+        assert_one_sentence(run_python(*args), 2, phrase)
     assert not (tmp_path / "x.png").exists()
-    proc = run(ABLATE, "aggregate", tmp_path / "grid")
+    proc = run_python(ABLATE, "aggregate", tmp_path / "grid")
     assert proc.returncode == 2 and f"left out: {path}" in proc.stderr and phrase in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert_no_traceback(proc.stderr)
 
 
 @pytest.mark.e2e
@@ -601,8 +592,8 @@ def test_a_damaged_random_policy_json_is_one_sentence_and_kept(tmp_path, content
     grid = tmp_path / "grid"
     write_run(grid / "runs" / "HalfCheetah-v4" / "CLIP" / "seed0", *evaluations(20000, lambda s: 1.0))
     (grid / "random_policy.json").write_text(content)
-    proc = run(ABLATE, "aggregate", grid)
-    assert_one_sentence(proc, phrase)
+    proc = run_python(ABLATE, "aggregate", grid)
+    assert_one_sentence(proc, 2, phrase)
     assert "delete it to measure the random policy again" in proc.stderr
     assert (grid / "random_policy.json").read_text() == content
     assert not (grid / "summary.md").exists()
@@ -612,7 +603,7 @@ def test_a_damaged_random_policy_json_is_one_sentence_and_kept(tmp_path, content
 def test_steps_to_reward_refuses_a_reward_that_is_not_finite(tmp_path):
     folder = write_run(tmp_path / "run", *evaluations(20000, lambda s: 1.0))
     for reward in ("nan", "inf", "-inf"):
-        assert_one_sentence(run(STEPS_TO_REWARD, folder, f"--reward={reward}"),
+        assert_one_sentence(run_python(STEPS_TO_REWARD, folder, f"--reward={reward}"), 2,
                             "--reward must be a finite number")
 
 
@@ -621,17 +612,18 @@ def test_every_tool_reads_smooth_alike(tmp_path):
     """--smooth 1e5 is 100,000 steps in each tool; -1 is refused by each in the same words."""
     steps, evals = every(200000, 10000, lambda s: float(s >= 150000))
     folder = write_run(tmp_path / "grid" / "runs" / "HalfCheetah-v4" / "CLIP" / "seed0", steps, evals)
-    proc = run(STEPS_TO_REWARD, folder, "--reward", 0.5, "--smooth", "1e5")
+    proc = run_python(STEPS_TO_REWARD, folder, "--reward", 0.5, "--smooth", "1e5")
     assert proc.returncode == 0, proc.stderr
     assert "seed 0: 190,000" in proc.stdout  # (90k, 190k] holds 5 ones among 10 evaluations
-    proc = run(PLOT, folder, "--out", tmp_path / "p.png", "--smooth", "1e5")
+    proc = run_python(PLOT, folder, "--out", tmp_path / "p.png", "--smooth", "1e5")
     assert proc.returncode == 0, proc.stderr
     rows = read_series(tmp_path / "p.csv", "HalfCheetah-v4 evaluation")["CLIP"]
     assert rows[-1]["mean"] == pytest.approx(0.6)  # (100k, 200k]: 6 of 10
     (tmp_path / "grid" / "random_policy.json").write_text('{"HalfCheetah-v4": -250.0}')
     for args in ([PLOT, folder, "--out", tmp_path / "p.png"], [STEPS_TO_REWARD, folder, "--reward", 1],
                  [COMPARE, folder, "--out", tmp_path / "p.png"], [ABLATE, "aggregate", tmp_path / "grid"]):
-        assert_one_sentence(run(*args, "--smooth", -1), "--smooth must be 0 (no smoothing)")
+        assert_one_sentence(run_python(*args, "--smooth", -1), 2,
+                            "--smooth must be 0 (no smoothing)")
 
 
 V2_PHYSICS = os.path.join(ROOT, "scripts", "v2_physics.py")
@@ -640,7 +632,8 @@ V2_PYTHON = os.path.join(ROOT, ".venv-v2", "bin", "python")
 
 @pytest.mark.e2e
 def test_v2_physics_without_the_v2_stack_is_one_sentence_and_exit_2(tmp_path):
-    proc = run(V2_PHYSICS, "--v2_python", tmp_path / "no-venv" / "python", "--out", tmp_path / "out")
+    proc = run_python(V2_PHYSICS, "--v2_python", tmp_path / "no-venv" / "python", "--out",
+                      tmp_path / "out")
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "make install-v2" in proc.stderr
     assert not os.path.exists(tmp_path / "out")
@@ -651,8 +644,8 @@ def test_v2_physics_without_the_v2_stack_is_one_sentence_and_exit_2(tmp_path):
                     reason="no .venv-v2 (`make install-v2` creates it; it needs gcc and root or "
                            "Debian's libosmesa6-dev libglew-dev patchelf)")
 def test_v2_physics_finds_the_masses_behind_halfcheetahs_one_step_difference(tmp_path):
-    proc = run(V2_PHYSICS, "--tasks", "HalfCheetah", "--states", 4, "--max_steps", 20,
-               "--out", tmp_path)
+    proc = run_python(V2_PHYSICS, "--tasks", "HalfCheetah", "--states", 4, "--max_steps", 20,
+                      "--out", tmp_path)
     assert proc.returncode == 0, proc.stderr
     with open(tmp_path / "constants_diff.csv", newline="") as f:
         differing = {(row["group"], row["field"]) for row in csv.DictReader(f)}

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from helpers import ROOT, read_progress, run_train
+from helpers import ROOT, read_progress, run_train, without_timings
 
 pytestmark = pytest.mark.e2e
 
@@ -16,18 +16,10 @@ RUN = ["--env", "InvertedPendulum-v4", "--seed", 4, "--test_every_steps", 500,
        "--num_workers", 2, "--checkpoint_every", 3]
 
 
-def algorithm_columns(rows):
-    """Rows without the timing columns, which differ between any two runs."""
-    return [{k: v for k, v in r.items() if k != "sps" and not k.endswith("_time")} for r in rows]
-
-
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
+def reference(trained_run):
     """An uninterrupted run of 3000 steps."""
-    out = tmp_path_factory.mktemp("reference") / "run"
-    proc = run_train(*RUN, "--train_total_steps", 3000, "--output_dir", out)
-    assert proc.returncode == 0, proc.stderr
-    return out
+    return trained_run(*RUN, "--train_total_steps", 3000)
 
 
 def latest_iteration(run_dir):
@@ -43,7 +35,7 @@ def test_stop_and_resume_gives_the_uninterrupted_run(reference, tmp_path):
     assert run_train(*RUN, "--train_total_steps", 1500, "--output_dir", out).returncode == 0
     proc = run_train("--resume", out, "--train_total_steps", 3000)
     assert proc.returncode == 0, proc.stderr
-    assert algorithm_columns(read_progress(out)) == algorithm_columns(read_progress(reference))
+    assert without_timings(read_progress(out)) == without_timings(read_progress(reference))
     assert "Resumed" in (out / "train.log").read_text()
 
 
@@ -68,7 +60,7 @@ def test_kill_9_after_a_checkpoint_then_resume(reference, tmp_path):
     after = read_progress(out)
     assert after[:saved] == before[:saved]  # the history up to the checkpoint, untouched
     assert f"from iteration {saved}," in (out / "train.log").read_text()
-    assert algorithm_columns(after) == algorithm_columns(read_progress(reference))
+    assert without_timings(after) == without_timings(read_progress(reference))
 
 
 @pytest.mark.parametrize("to_group", [False, True], ids=["process", "process_group"])

@@ -12,6 +12,7 @@ import pytest
 from scipy.special import log_softmax as scipy_log_softmax
 
 from helpers import ROOT, eval_rewards, read_progress, run_train
+
 from mujoco_ppo.core.build import build_agent
 from mujoco_ppo.core.data import build_train_data
 from mujoco_ppo.core.distributions import Categorical

@@ -139,7 +139,7 @@ def test_resume_refuses_a_damaged_middle_row_naming_its_line(tmp_path):
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != ".lock"}
     resumed = run_train("--resume", out, "--train_total_steps", 1024)
     assert resumed.returncode == 2
-    assert_no_traceback(resumed)
+    assert_no_traceback(resumed.stderr)
     assert resumed.stderr.strip().splitlines() == [
         f"train.py: error: {path} line 4 is damaged (it has 13 fields, the header 14); nothing "
         f"was changed: repair that line, then run again."]
@@ -172,7 +172,7 @@ def test_resume_refuses_a_damaged_config_json_naming_the_field(one_update_run, t
     (out / "config.json").write_text(json.dumps(_damaged(config, field.split("."), value)))
     proc = run_train("--resume", out, "--train_total_steps", 128)
     assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
-    assert_no_traceback(proc)
+    assert_no_traceback(proc.stderr)
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "config.json" in proc.stderr and len(read_progress(out)) == 1
 
@@ -200,7 +200,7 @@ def test_nan_reward_stops_the_run_with_one_sentence_and_keeps_the_last_checkpoin
         f"train.py: training diverged: update 3 (step 768) produced a non-finite loss; "
         f"progress.csv holds its 2 finished iterations and checkpoint iter_000002 is kept; "
         f"continue with: {resume_command(out)}.")
-    assert_no_traceback(proc)
+    assert_no_traceback(proc.stderr)
     assert len(read_progress(out)) == 2
     assert (out / "checkpoints" / "latest").read_text().strip() == "iter_000002"
 
@@ -215,7 +215,7 @@ def test_a_full_disk_under_tensorboard_is_one_sentence(tmp_path):
     with tmpfs(out / "tensorboard", "8k"):
         proc = run_train("--resume", out, "--train_total_steps", 10**6)
     assert proc.returncode == 1, proc.stderr
-    assert_no_traceback(proc)
+    assert_no_traceback(proc.stderr)
     rows = len(read_progress(out))
     assert proc.stderr.strip().splitlines()[-1] == (
         f"train.py: cannot write {out / 'tensorboard'} (No space left on device); progress.csv "

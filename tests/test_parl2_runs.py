@@ -220,5 +220,5 @@ def test_the_grid_runner_runs_resumes_and_aggregates_a_parl2_grid(tmp_path):
 
     refused = _ablate("run", grid, "--algo", "parl2", "--env", "CartPole-v1", "--kl_targ", 0.01)
     assert refused.returncode == 2
-    assert_no_traceback(refused)
+    assert_no_traceback(refused.stderr)
     assert "--kl_targ is a setting of PARL 1.x's PPO" in refused.stderr

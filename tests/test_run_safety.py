@@ -18,12 +18,28 @@ from pathlib import Path
 import psutil
 import pytest
 
-from helpers import ROOT, read_progress, resume_command, run_train, tmpfs
+from helpers import (
+    ROOT,
+    assert_no_traceback,
+    assert_one_sentence,
+    popen_train,
+    read_progress,
+    resume_command,
+    run_python,
+    run_train,
+    tmpfs,
+    without_timings,
+)
 
 from mujoco_ppo.errors import UserError, WriteFailed
 from mujoco_ppo.run import checkpoint
-from mujoco_ppo.run.config import (check_workers_fit, default_num_workers, load_run_config,
-                                   split_algo, WORKER_RESIDENT_BYTES)
+from mujoco_ppo.run.config import (
+    WORKER_RESIDENT_BYTES,
+    check_workers_fit,
+    default_num_workers,
+    load_run_config,
+    split_algo,
+)
 from mujoco_ppo.run.run_lock import RunLock, holder_pid
 from mujoco_ppo.run.run_log import ProgressCSV, complete_rows, make_logger, prepare_output_dir
 
@@ -35,12 +51,9 @@ RUN = ["--env", "InvertedPendulum-v4", "--seed", 3, "--num_workers", 1, "--test_
 
 
 @pytest.fixture(scope="module")
-def small_run(tmp_path_factory):
+def small_run(trained_run):
     """A finished run of 400 steps, its two newest checkpoints kept."""
-    out = tmp_path_factory.mktemp("small") / "run"
-    proc = run_train(*RUN, "--train_total_steps", 400, "--output_dir", out)
-    assert proc.returncode == 0, proc.stderr
-    return out
+    return trained_run(*RUN, "--train_total_steps", 400)
 
 
 @pytest.fixture
@@ -53,23 +66,6 @@ def run_copy(small_run, tmp_path):
 def checkpoint_dirs(run_dir):
     return [Path(path) for _, path in
             checkpoint.Checkpointer(os.path.join(run_dir, "checkpoints")).checkpoints()]
-
-
-def assert_one_sentence(proc, status, phrase):
-    assert proc.returncode == status, (proc.returncode, proc.stderr)
-    assert "Traceback" not in proc.stderr + proc.stdout and "FatalError" not in proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and phrase in lines[0], proc.stderr
-
-
-def algorithm_columns(rows):
-    return [{k: v for k, v in r.items() if k != "sps" and not k.endswith("_time")} for r in rows]
-
-
-def popen_train(*args, **kwargs):
-    return subprocess.Popen([sys.executable, os.path.join(ROOT, "train.py"), *map(str, args)],
-                            cwd=ROOT, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"),
-                            **kwargs)
 
 
 def wait_for_rows(out, proc, rows):
@@ -88,12 +84,6 @@ def assert_says_what_is_kept(result, out):
     assert (f"holds its {len(read_progress(out))} finished iterations and checkpoint "
             f"{checkpoint_dirs(out)[0].name} is kept; continue with: {resume_command(out)}."
             in result.stderr), result.stderr
-
-
-def run_command(*args, script="train.py", timeout=300):
-    return subprocess.run([sys.executable, os.path.join(ROOT, script), *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout,
-                          env=dict(os.environ, OMP_NUM_THREADS="1"))
 
 
 # --- one process per run directory -------------------------------------------------------
@@ -162,7 +152,7 @@ def test_resume_skips_a_damaged_checkpoint_and_drops_a_torn_row(small_run, run_c
     assert f"from iteration {int(older.name[len('iter_'):])}," in proc.stdout
     rows = read_progress(run_copy)
     assert [int(r["iteration"]) for r in rows] == list(range(1, len(rows) + 1))
-    assert algorithm_columns(rows) == algorithm_columns(read_progress(small_run))
+    assert without_timings(rows) == without_timings(read_progress(small_run))
 
 
 @pytest.mark.unit
@@ -242,9 +232,9 @@ def test_resume_refuses_a_damaged_row_or_header_naming_its_line(run_copy, line, 
 def test_no_intact_checkpoint_is_one_sentence_for_train_and_evaluate(run_copy):
     for path in checkpoint_dirs(run_copy):
         (path / "state.json").write_text("{")
-    proc = run_command("--resume", run_copy, "--train_total_steps", 800)
+    proc = run_train("--resume", run_copy, "--train_total_steps", 800)
     assert_one_sentence(proc, 2, "no intact checkpoint")
-    proc = run_command("--checkpoint", run_copy, script="evaluate.py")
+    proc = run_python("evaluate.py", "--checkpoint", run_copy)
     assert_one_sentence(proc, 2, "no intact checkpoint")
 
 
@@ -276,9 +266,10 @@ def test_a_grid_with_a_damaged_run_leaves_it_untouched(run_copy, tmp_path):
     for path in checkpoint_dirs(run_dir):
         (path / "state.json").write_text("[]")
     before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file() and p.name != ".lock"}
-    proc = run_command("run", grid, "--env", "InvertedPendulum-v4", "--loss_type", "CLIP",
-                       "--seeds", 3, "--steps", 800, "--jobs", 1, script="scripts/ablate.py")
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    proc = run_python("scripts/ablate.py", "run", grid, "--env", "InvertedPendulum-v4",
+                      "--loss_type", "CLIP", "--seeds", 3, "--steps", 800, "--jobs", 1)
+    assert proc.returncode == 1
+    assert_no_traceback(proc.stderr)
     assert "   kept  InvertedPendulum-v4/CLIP_clip_epsilon0.2/seed3" in proc.stdout
     assert {p: p.read_bytes() for p in run_dir.rglob("*")
             if p.is_file() and p.name != ".lock"} == before
@@ -383,7 +374,7 @@ def test_every_damaged_field_of_config_json_is_exit_2_naming_it(run_copy):
             (run_copy / "config.json").write_bytes(b"\x00\xff\xfe")
         else:
             (run_copy / "config.json").write_text(json.dumps(changed))
-        proc = run_command("--resume", run_copy, "--train_total_steps", 800)
+        proc = run_train("--resume", run_copy, "--train_total_steps", 800)
         assert_one_sentence(proc, 2, "config.json"), what
 
 
@@ -391,10 +382,10 @@ def test_every_damaged_field_of_config_json_is_exit_2_naming_it(run_copy):
 def test_resume_refuses_bad_paths_with_one_sentence(run_copy, tmp_path):
     cases = [(tmp_path / "nonexistent", "does not exist"), ("/etc/passwd", "is a file")]
     for path, phrase in cases:
-        assert_one_sentence(run_command("--resume", path), 2, phrase)
+        assert_one_sentence(run_train("--resume", path), 2, phrase)
     shutil.rmtree(run_copy / "checkpoints")
     (run_copy / "checkpoints").write_text("")
-    assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,
+    assert_one_sentence(run_train("--resume", run_copy, "--train_total_steps", 800), 2,
                         "checkpoints is a file")
 
 
@@ -402,7 +393,7 @@ def test_resume_refuses_bad_paths_with_one_sentence(run_copy, tmp_path):
 def test_latest_being_a_directory_is_one_sentence(run_copy):
     os.remove(run_copy / "checkpoints" / "latest")
     os.mkdir(run_copy / "checkpoints" / "latest")
-    assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,
+    assert_one_sentence(run_train("--resume", run_copy, "--train_total_steps", 800), 2,
                         "latest is not a file")
 
 
@@ -440,11 +431,11 @@ def test_random_streams_and_counters_out_of_their_bounds_are_refused(run_copy):
 def test_negative_or_inconsistent_counters_are_refused_and_nothing_is_written(run_copy):
     rows = (run_copy / "progress.csv").read_text()
     edit_every_checkpoint(run_copy, lambda state: state["counters"].update(iteration=-5))
-    assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,
+    assert_one_sentence(run_train("--resume", run_copy, "--train_total_steps", 800), 2,
                         "'counters.iteration' should be a non-negative whole number, not -5")
     edit_every_checkpoint(run_copy, lambda state: state["counters"].update(iteration=3,
                                                                            episodes=7))
-    assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,
+    assert_one_sentence(run_train("--resume", run_copy, "--train_total_steps", 800), 2,
                         "its counters.episodes is 7, and 3 iterations of --episodes_per_batch "
                         "5 make 15")
     assert (run_copy / "progress.csv").read_text() == rows
@@ -456,11 +447,11 @@ def test_a_directory_for_progress_csv_or_a_looping_checkpoints_link_is_one_sente
     progress = run_copy / "progress.csv"
     progress.unlink()
     progress.mkdir()
-    assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,
+    assert_one_sentence(run_train("--resume", run_copy, "--train_total_steps", 800), 2,
                         "progress.csv is a directory, not a regular file")
     shutil.rmtree(run_copy / "checkpoints")
     (run_copy / "checkpoints").symlink_to("checkpoints")
-    assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,
+    assert_one_sentence(run_train("--resume", run_copy, "--train_total_steps", 800), 2,
                         "checkpoints is unreadable (Too many levels of symbolic links)")
     fresh = run_copy.parent / "fresh"
     fresh.mkdir()
@@ -479,18 +470,18 @@ def test_a_checkpoint_of_another_environment_is_refused(run_copy, tmp_path):
     assert proc.returncode == 0, proc.stderr
     shutil.rmtree(run_copy / "checkpoints")
     shutil.copytree(other / "checkpoints", run_copy / "checkpoints")
-    assert_one_sentence(run_command("--resume", run_copy, "--train_total_steps", 800), 2,
+    assert_one_sentence(run_train("--resume", run_copy, "--train_total_steps", 800), 2,
                         "does not fit this run's model")
-    assert_one_sentence(run_command("--checkpoint", run_copy, script="evaluate.py"), 2,
+    assert_one_sentence(run_python("evaluate.py", "--checkpoint", run_copy), 2,
                         "does not fit this run's model")
 
 
 @pytest.mark.e2e
 def test_evaluate_refusals(small_run):
-    assert_one_sentence(run_command("--checkpoint", small_run, "--seed", -1,
-                                    script="evaluate.py"), 2, "--seed must be in")
-    assert_one_sentence(run_command("--checkpoint", small_run / "config.json",
-                                    script="evaluate.py"), 2, "is a file")
+    assert_one_sentence(run_python("evaluate.py", "--checkpoint", small_run, "--seed", -1), 2,
+                        "--seed must be in")
+    assert_one_sentence(run_python("evaluate.py", "--checkpoint", small_run / "config.json"), 2,
+                        "is a file")
 
 
 # --- workers ----------------------------------------------------------------------------------
@@ -509,9 +500,9 @@ def test_workers_are_bounded_by_the_batch_the_cores_and_the_memory():
 
 @pytest.mark.e2e
 def test_too_many_workers_are_refused_before_any_is_spawned():
-    proc = run_command("--num_workers", 1000)
+    proc = run_train("--num_workers", 1000)
     assert_one_sentence(proc, 2, "more than --episodes_per_batch 5")
-    proc = run_command("--episodes_per_batch", 10**6, "--num_workers", 10**6)
+    proc = run_train("--episodes_per_batch", 10**6, "--num_workers", 10**6)
     assert_one_sentence(proc, 2, "workers fit")
 
 
@@ -620,13 +611,13 @@ def test_a_full_disk_is_one_sentence_and_resume_continues(tiny_tmpfs, small_run)
     filler.unlink()
     resumed = run_train("--resume", out)
     assert resumed.returncode == 0, resumed.stderr
-    assert algorithm_columns(read_progress(out)) == algorithm_columns(read_progress(small_run))
+    assert without_timings(read_progress(out)) == without_timings(read_progress(small_run))
 
 
 @pytest.mark.e2e
 def test_a_read_only_file_system_is_one_sentence(tiny_tmpfs):
     subprocess.run(["mount", "-o", "remount,ro", str(tiny_tmpfs)], check=True)
-    proc = run_command(*RUN, "--output_dir", tiny_tmpfs / "run")
+    proc = run_train(*RUN, "--output_dir", tiny_tmpfs / "run")
     assert_one_sentence(proc, 1, "Read-only file system")
     assert str(tiny_tmpfs / "run") in proc.stderr
 
@@ -737,15 +728,15 @@ def test_an_env_needing_a_missing_package_is_one_sentence():
     ({"seeds": []}, "seeds a non-empty list")])
 def test_bad_grid_configs_are_one_sentence(tmp_path, config, phrase):
     (tmp_path / "grid.json").write_text(json.dumps(config))
-    proc = run_command("run", tmp_path / "grid", "--config", tmp_path / "grid.json",
-                       script="scripts/ablate.py")
+    proc = run_python("scripts/ablate.py", "run", tmp_path / "grid", "--config",
+                      tmp_path / "grid.json")
     assert_one_sentence(proc, 2, phrase)
     assert not (tmp_path / "grid").exists()
 
 
 @pytest.mark.e2e
 def test_ablate_steps_nan_is_one_sentence(tmp_path):
-    proc = run_command("run", tmp_path / "grid", "--steps", "nan", script="scripts/ablate.py")
+    proc = run_python("scripts/ablate.py", "run", tmp_path / "grid", "--steps", "nan")
     assert_one_sentence(proc, 2, "steps must be a positive whole number, got nan")
 
 
@@ -817,6 +808,6 @@ def test_a_fifo_config_json_is_one_sentence_for_train_and_evaluate(run_copy):
     signals held back, until killed."""
     replace_with(run_copy / "config.json", "FIFO")
     phrase = f"{run_copy / 'config.json'} is a FIFO, not a regular file"
-    assert_one_sentence(run_command("--resume", run_copy, timeout=60), 2, phrase)
-    assert_one_sentence(run_command("--checkpoint", run_copy, script="evaluate.py", timeout=60),
+    assert_one_sentence(run_train("--resume", run_copy, timeout=60), 2, phrase)
+    assert_one_sentence(run_python("evaluate.py", "--checkpoint", run_copy, timeout=60),
                         2, phrase)

@@ -3,15 +3,15 @@ namespaces, so that nothing binds or connects beyond 127.0.0.1 and nothing outli
 import json
 import os
 import re
+import subprocess
 import sys
 import time
-
-import subprocess
 
 import psutil
 import pytest
 
 from helpers import ROOT, eval_rewards, read_progress
+
 from mujoco_ppo.errors import UserError
 from mujoco_ppo.xparl import exposure_warning, ipv4_of, private_network_command
 
