@@ -1,9 +1,6 @@
 """Discrete action spaces: the categorical distribution's formulas, the categorical policy and
 its NumPy copy, discrete environments and the Box2D tasks, every objective on a real batch."""
 import math
-import os
-import subprocess
-import sys
 
 import gymnasium as gym
 import numpy as np
@@ -11,7 +8,7 @@ import paddle
 import pytest
 from scipy.special import log_softmax as scipy_log_softmax
 
-from helpers import ROOT, eval_rewards, read_progress, run_train
+from helpers import eval_rewards, read_progress, run_python, run_train
 
 from mujoco_ppo.core.build import build_agent
 from mujoco_ppo.core.data import build_train_data
@@ -168,9 +165,8 @@ def test_box2d_tasks_train(env_id, tmp_path):
     assert int(rows[-1]["steps"]) >= 1500 and eval_rewards(out)
     # LunarLander's video: a Box2D task takes no MuJoCo camera argument
     video = ["--video", str(tmp_path / "episode.mp4")] if env_id == "LunarLander-v3" else []
-    evaluation = subprocess.run([sys.executable, os.path.join(ROOT, "evaluate.py"),
-                                 "--checkpoint", str(out), "--episodes", "1", *video],
-                                cwd=ROOT, capture_output=True, text=True, timeout=300)
+    evaluation = run_python("evaluate.py", "--checkpoint", out, "--episodes", 1, *video,
+                            timeout=300)
     assert evaluation.returncode == 0, evaluation.stderr
     assert f"{env_id}, checkpoint" in evaluation.stdout
     if video:
