@@ -8,7 +8,7 @@ TRAIN_ARGS ?= --env HalfCheetah-v2 --loss_type CLIP
 # evaluate.py --video renders headless through EGL: Debian's libegl1 and libgl1-mesa-dri.
 VIDEO_PACKAGES ?= libegl1 libgl1-mesa-dri
 
-.PHONY: install install-v2 train test clean video-libraries
+.PHONY: install install-v2 train test test-fast lint clean video-libraries
 install: $(STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt setup.py
@@ -32,8 +32,16 @@ video-libraries:
 train: $(STAMP)
 	$(PY) train.py $(TRAIN_ARGS)
 
-test: $(STAMP)
+# `make test` is what CI runs (.ci/run): the linter, then every test; `make test-fast` only the
+# unit tests (pytest.ini describes the kinds), under two minutes.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: lint
 	$(PY) -m pytest tests
+
+test-fast: $(STAMP)
+	$(PY) -m pytest tests -m unit
 
 clean:
 	rm -rf $(VENV) $(V2_VENV) *.egg-info

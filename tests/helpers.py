@@ -1,3 +1,5 @@
+"""What many test files need: running the command lines as a user would, reading a run's
+progress.csv, and the assertions about what a command line prints when it refuses."""
 import contextlib
 import csv
 import os
@@ -7,13 +9,35 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# tests/faulty_envs.py is importable by the child process: `--env faulty_envs:...`
+TEST_ENVS = {"PYTHONPATH": os.path.join(ROOT, "tests")}
 
 
-def run_train(*args, timeout=600):
-    """Run train.py as a user would; returns the CompletedProcess (text mode)."""
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    return subprocess.run([sys.executable, os.path.join(ROOT, "train.py"), *map(str, args)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+def python_command(script, *args):
+    """``python SCRIPT ARGS``, the script named relative to ROOT (or absolute)."""
+    return [sys.executable, os.path.join(ROOT, script), *map(str, args)]
+
+
+def child_environment(env=None):
+    """One thread a process (a test machine runs several at once), plus ``env``'s variables."""
+    return dict(os.environ, OMP_NUM_THREADS="1", **(env or {}))
+
+
+def run_python(script, *args, env=None, timeout=600):
+    """Run a script of the repository from ROOT; returns the CompletedProcess (text mode)."""
+    return subprocess.run(python_command(script, *args), cwd=ROOT, env=child_environment(env),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def run_train(*args, env=None, timeout=600):
+    """Run train.py as a user would."""
+    return run_python("train.py", *args, env=env, timeout=timeout)
+
+
+def popen_train(*args, env=None, **kwargs):
+    """Start train.py as a user would, to signal or watch it while it runs."""
+    return subprocess.Popen(python_command("train.py", *args), cwd=ROOT, text=True,
+                            env=child_environment(env), **kwargs)
 
 
 def read_progress(output_dir):
@@ -23,6 +47,28 @@ def read_progress(output_dir):
 
 def eval_rewards(output_dir):
     return [float(row["eval_reward"]) for row in read_progress(output_dir) if row["eval_reward"]]
+
+
+def without_timings(rows):
+    """progress.csv rows without the timing columns (sps, *_time), which differ between any two
+    runs of the same settings."""
+    return [{k: v for k, v in row.items() if k != "sps" and not k.endswith("_time")}
+            for row in rows]
+
+
+def assert_no_traceback(*outputs):
+    """None of ``outputs`` (a process's stderr, its stdout) holds a Python traceback."""
+    for output in outputs:
+        assert "Traceback" not in output, output
+
+
+def assert_one_sentence(proc, status, phrase):
+    """The command exited with ``status`` and wrote one line to stderr, holding ``phrase``."""
+    assert proc.returncode == status, (proc.returncode, proc.stderr)
+    assert_no_traceback(proc.stderr, proc.stdout)
+    assert "FatalError" not in proc.stderr, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and phrase in lines[0], proc.stderr
 
 
 @contextlib.contextmanager

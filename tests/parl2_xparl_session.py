@@ -1,4 +1,4 @@
-"""Run inside fresh network and process namespaces by tests/test_parl2.py:
+"""Run inside fresh network and process namespaces by tests/test_parl2_cluster.py:
 
     python tests/parl2_xparl_session.py OUT_DIR
 

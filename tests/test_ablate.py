@@ -8,32 +8,30 @@ import time
 
 import pytest
 
-from helpers import ROOT, read_progress
+from helpers import ROOT, assert_no_traceback, read_progress, run_python, run_train
+
 from mujoco_ppo.run.run_lock import holder_pid
+
+pytestmark = pytest.mark.e2e
 
 ABLATE = os.path.join(ROOT, "scripts", "ablate.py")
 GRID = ["--env", "InvertedPendulum-v4", "--loss_type", "CLIP", "KLFIXED", "--beta", "0.5",
         "--seeds", "0", "1", "--steps", "1000", "--jobs", "2"]
 
 
-def run(*args):
-    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
-
-
 def test_grid_runs_skips_finished_runs_and_aggregates(tmp_path):
     grid = tmp_path / "grid"
-    first = run(ABLATE, "run", grid, *GRID)
+    first = run_python(ABLATE, "run", grid, *GRID)
     assert first.returncode == 0, first.stderr
     assert "4 runs, 4 to run" in first.stdout
     run_dir = grid / "runs" / "InvertedPendulum-v4" / "KLFIXED_beta0.5" / "seed1"
     rows = read_progress(run_dir)
     assert int(rows[-1]["steps"]) >= 1000 and rows[-1]["beta"] == "0.5"
 
-    again = run(ABLATE, "run", grid, *GRID)
+    again = run_python(ABLATE, "run", grid, *GRID)
     assert "4 runs, 0 to run" in again.stdout  # nothing is run twice
 
-    agg = run(ABLATE, "aggregate", grid, "--smooth", 500)
+    agg = run_python(ABLATE, "aggregate", grid, "--smooth", 500)
     assert agg.returncode == 0, agg.stderr
     with open(grid / "summary.csv", newline="") as f:
         summary = list(csv.DictReader(f))
@@ -47,8 +45,8 @@ def test_grid_runs_skips_finished_runs_and_aggregates(tmp_path):
 def test_a_killed_run_is_resumed_from_its_checkpoint(tmp_path):
     grid = tmp_path / "grid"
     args = ["--env", "InvertedPendulum-v4", "--loss_type", "CLIP", "--seeds", "0", "--jobs", "1"]
-    assert run(ABLATE, "run", grid, *args, "--steps", 600).returncode == 0
-    longer = run(ABLATE, "run", grid, *args, "--steps", 1200)  # as if killed at 600
+    assert run_python(ABLATE, "run", grid, *args, "--steps", 600).returncode == 0
+    longer = run_python(ABLATE, "run", grid, *args, "--steps", 1200)  # as if killed at 600
     assert longer.returncode == 0, longer.stderr
     assert "resume  InvertedPendulum-v4/CLIP_clip_epsilon0.2/seed0" in longer.stdout
     run_dir = grid / "runs" / "InvertedPendulum-v4" / "CLIP_clip_epsilon0.2" / "seed0"
@@ -58,21 +56,21 @@ def test_a_killed_run_is_resumed_from_its_checkpoint(tmp_path):
 
 def test_compare_parl_reads_parl_text_logs(tmp_path):
     grid = tmp_path / "grid"
-    assert run(ABLATE, "run", grid, "--env", "Hopper-v4", "--loss_type", "KLPEN", "--seeds", "0",
-               "--steps", 600, "--jobs", 1).returncode == 0
+    assert run_python(ABLATE, "run", grid, "--env", "Hopper-v4", "--loss_type", "KLPEN",
+                      "--seeds", "0", "--steps", 600, "--jobs", 1).returncode == 0
     parl_log = tmp_path / "parl.log"
     parl_log.write_text(
         "[02-14 11:06:52 MainThread @logger.py:224] Argv: train.py --env Hopper-v2 --loss_type KLPEN\n"
         + "".join(f"[02-14 11:07:{i:02d} MainThread @train.py:180] Steps {i * 100}, "
                   f"Evaluate reward: {1000.0 + i}\n" for i in range(1, 20)))
     run_dir = grid / "runs" / "Hopper-v4" / "KLPEN_kl_targ0.003" / "seed0"
-    proc = run(os.path.join(ROOT, "scripts", "compare_parl.py"), run_dir, "--parl_log", parl_log,
-               "--window", 200, "--out", tmp_path / "c.png")
+    proc = run_python("scripts/compare_parl.py", run_dir, "--parl_log", parl_log, "--window", 200,
+                      "--out", tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "c.png").exists()
-    bad = run(os.path.join(ROOT, "scripts", "compare_parl.py"), run_dir, "--parl_log",
-              tmp_path / "missing.log")
-    assert bad.returncode != 0 and "cannot read" in bad.stderr and "Traceback" not in bad.stderr
+    bad = run_python("scripts/compare_parl.py", run_dir, "--parl_log", tmp_path / "missing.log")
+    assert bad.returncode != 0 and "cannot read" in bad.stderr
+    assert_no_traceback(bad.stderr)
 
 
 TWO_RUNS = ["--env", "InvertedPendulum-v4", "--loss_type", "CLIP", "--seeds", "0", "1"]
@@ -110,13 +108,13 @@ def test_a_run_finished_while_the_grid_runner_waited_is_not_redone(tmp_path):
     first = start_grid_runner(grid, "--steps", 600, "--jobs", 1)
     try:
         first.send_signal(signal.SIGSTOP)
-        second = run(ABLATE, "run", grid, *TWO_RUNS, "--steps", 600, "--jobs", 1)
+        second = run_python(ABLATE, "run", grid, *TWO_RUNS, "--steps", 600, "--jobs", 1)
         assert second.returncode == 2 and second.stderr.strip().splitlines() == [
             f"ablate.py: error: {grid} is being run by process {first.pid}; one grid runner per "
             f"grid (wait for it to end, or stop it first)."]
         seed1 = grid / SETTING / "seed1"  # finished by hand instead
-        by_hand = run(os.path.join(ROOT, "train.py"), "--env", "InvertedPendulum-v4", "--loss_type",
-                      "CLIP", "--seed", 1, "--train_total_steps", 600, "--output_dir", seed1)
+        by_hand = run_train("--env", "InvertedPendulum-v4", "--loss_type", "CLIP", "--seed", 1,
+                            "--train_total_steps", 600, "--output_dir", seed1)
         assert by_hand.returncode == 0, by_hand.stderr
         finished = run_files(seed1)
         first.send_signal(signal.SIGCONT)

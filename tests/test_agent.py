@@ -6,6 +6,8 @@ from mujoco_ppo.core.agent import MujocoAgent, adapt_beta, value_minibatches
 from mujoco_ppo.core.algorithm import PPO
 from mujoco_ppo.core.model import MujocoModel
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize("kl, expected", [
     (0.0061, 1.5),        # above 2 * 0.003: x1.5

@@ -9,6 +9,8 @@ from mujoco_ppo.core.algorithm import PPO, clip_objective, klpen_objective
 from mujoco_ppo.core.distributions import gaussian_kl, gaussian_logprob
 from mujoco_ppo.core.model import MujocoModel
 
+pytestmark = pytest.mark.unit
+
 
 def t(x):
     return paddle.to_tensor(np.asarray(x, dtype="float32"))

@@ -3,29 +3,27 @@ the CSV series each figure writes, the tables, and one sentence with exit 2 for 
 import csv
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 from scipy.stats import trim_mean
 
-from helpers import ROOT
+from helpers import ROOT, assert_no_traceback, assert_one_sentence, run_python
 from synthetic_runs import every, write_parl2_run, write_run
 
-from mujoco_ppo.analysis.aggregate import (final_score, iqm, random_policy_score,
-                                           stratified_bootstrap_iqm)
+from mujoco_ppo.analysis.aggregate import (
+    final_score,
+    iqm,
+    random_policy_score,
+    stratified_bootstrap_iqm,
+)
 from mujoco_ppo.analysis.curves import setting_curve, trailing_mean
 from mujoco_ppo.analysis.results import load_run
 
 PLOT = os.path.join(ROOT, "scripts", "plot.py")
 COMPARE = os.path.join(ROOT, "scripts", "compare_parl.py")
 ABLATE = os.path.join(ROOT, "scripts", "ablate.py")
-
-
-def run(*args):
-    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
 
 
 def read_series(path, panel=None):
@@ -45,6 +43,7 @@ def evaluations(last, reward, interval=10000):
     return steps, {s: r for s, r in rewards.items() if s % interval == 0}
 
 
+@pytest.mark.unit
 def test_trailing_mean_is_the_mean_of_the_points_in_the_window():
     steps = np.array([10, 20, 30, 60, 70])
     values = np.array([1.0, 2.0, 3.0, 10.0, 20.0])
@@ -53,6 +52,7 @@ def test_trailing_mean_is_the_mean_of_the_points_in_the_window():
     assert trailing_mean(steps, values, 0).tolist() == values.tolist()
 
 
+@pytest.mark.unit
 def test_setting_curve_counts_only_the_runs_that_have_a_point():
     long = (np.array([10, 20, 30]), np.array([1.0, 2.0, 3.0]))
     short = (np.array([11, 21]), np.array([5.0, 7.0]))
@@ -63,6 +63,7 @@ def test_setting_curve_counts_only_the_runs_that_have_a_point():
     assert curve["step"].tolist() == [10, 20, 30]  # round(10.5) = 10, round(20.5) = 20 (to even)
 
 
+@pytest.mark.e2e
 def test_plot_each_run_reaches_its_own_last_step_and_the_band_is_numpys(tmp_path):
     reward = {0: lambda s: s / 100, 1: lambda s: s / 50, 2: lambda s: 3 * s / 100}
     lasts = {0: 30000, 1: 60000, 2: 50000}
@@ -71,7 +72,7 @@ def test_plot_each_run_reaches_its_own_last_step_and_the_band_is_numpys(tmp_path
     dirs.append(write_run(tmp_path / "klpen", *evaluations(20000, lambda s: 7.0), seed=3,
                           loss_type="KLPEN"))
     png = tmp_path / "curves.png"
-    proc = run(PLOT, *dirs, "--out", png, "--smooth", 0)
+    proc = run_python(PLOT, *dirs, "--out", png, "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     series = read_series(tmp_path / "curves.csv", "HalfCheetah-v4 evaluation")
@@ -87,11 +88,12 @@ def test_plot_each_run_reaches_its_own_last_step_and_the_band_is_numpys(tmp_path
     assert training[0]["step"] >= 5000 and training[-1]["step"] > 55000
 
 
+@pytest.mark.e2e
 def test_plot_smoothing_never_starts_before_the_first_evaluation(tmp_path):
     steps, evals = evaluations(100000, lambda s: s / 1000)
     del evals[40000], evals[50000], evals[60000]  # a gap
     folder = write_run(tmp_path / "run", steps, evals)
-    proc = run(PLOT, folder, "--out", tmp_path / "p.png", "--smooth", 30000)
+    proc = run_python(PLOT, folder, "--out", tmp_path / "p.png", "--smooth", 30000)
     assert proc.returncode == 0, proc.stderr
     rows = read_series(tmp_path / "p.csv", "HalfCheetah-v4 evaluation")["CLIP"]
     assert [r["step"] for r in rows] == sorted(evals)  # no point before 10k, none inside the gap
@@ -101,19 +103,21 @@ def test_plot_smoothing_never_starts_before_the_first_evaluation(tmp_path):
     assert by_step[90000] == pytest.approx(np.mean([70, 80, 90]))
 
 
+@pytest.mark.e2e
 def test_a_torn_last_row_is_left_out_with_a_note(tmp_path):
     folder = write_run(tmp_path / "run", *evaluations(30000, lambda s: 1.0))
     with open(os.path.join(folder, "progress.csv"), "a") as f:
         f.write("7,35000,35,1.5,")  # the run was writing this row
     assert load_run(folder)["last_step"] == 30000
-    proc = run(PLOT, folder, "--out", tmp_path / "p.png")
+    proc = run_python(PLOT, folder, "--out", tmp_path / "p.png")
     assert proc.returncode == 0 and "last row" in proc.stderr and "left out" in proc.stderr
 
 
+@pytest.mark.e2e
 def test_two_runs_with_one_seed_are_shown_as_such(tmp_path):
     a = write_run(tmp_path / "a", *evaluations(20000, lambda s: 1.0), seed=3)
     b = write_run(tmp_path / "b", *evaluations(20000, lambda s: 3.0), seed=3)
-    proc = run(PLOT, a, b, a, "--out", tmp_path / "p.png")
+    proc = run_python(PLOT, a, b, a, "--out", tmp_path / "p.png")
     assert proc.returncode == 0, proc.stderr
     assert "given twice" in proc.stderr and "2 runs but seed 3 more than once" in proc.stderr
     rows = read_series(tmp_path / "p.csv", "HalfCheetah-v4 evaluation")["CLIP"]
@@ -128,12 +132,14 @@ ARGV = ("\x1b[32m[02-14 11:06:52 MainThread @logger.py:224]\x1b[0m "  # PARL's c
         "Argv: train.py --env Hopper-v2 --loss_type KLPEN")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("with_argv", [True, False])
 def test_a_parl_log_gives_the_series_it_holds(tmp_path, with_argv):
     log = tmp_path / "parl.log"
     log.write_text("\n".join(([ARGV] if with_argv else []) + [TRAIN_LINE] + PARL_LINES) + "\n")
     flags = [] if with_argv else ["--parl_env", "Hopper-v2", "--parl_loss_type", "KLPEN"]
-    proc = run(COMPARE, "--parl_log", log, *flags, "--smooth", 0, "--out", tmp_path / "c.png")
+    proc = run_python(COMPARE, "--parl_log", log, *flags, "--smooth", 0, "--out",
+                      tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     series = read_series(tmp_path / "c.csv")
     logged = series["your PARL logs KLPEN"]
@@ -144,6 +150,7 @@ def test_a_parl_log_gives_the_series_it_holds(tmp_path, with_argv):
     assert "starts at 500k" in proc.stderr
 
 
+@pytest.mark.e2e
 def test_several_parl_logs_become_a_mean_and_compare_with_the_published_curve(tmp_path):
     logs = []
     for seed, offset in enumerate((0.0, 100.0)):
@@ -152,7 +159,7 @@ def test_several_parl_logs_become_a_mean_and_compare_with_the_published_curve(tm
             f"[02-14 11:07:00 MainThread @train.py:180] Steps {s}, Evaluate reward: {1500.0 + offset}\n"
             for s in range(10000, 600001, 10000)))
         logs += ["--parl_log", log]
-    proc = run(COMPARE, *logs, "--out", tmp_path / "c.png", "--smooth", 0)
+    proc = run_python(COMPARE, *logs, "--out", tmp_path / "c.png", "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     series = read_series(tmp_path / "c.csv")
     assert {(r["mean"], r["low"], r["high"], r["seeds"]) for r in series["your PARL logs CLIP"]} == \
@@ -163,14 +170,16 @@ def test_several_parl_logs_become_a_mean_and_compare_with_the_published_curve(tm
     assert "1,550 [1,500, 1,600]" in row and "1,523" in row and "published inside the logs' band" in row
 
 
+@pytest.mark.e2e
 def test_the_table_says_why_a_mark_has_no_value(tmp_path):
     folder = write_run(tmp_path / "run", *evaluations(50000, lambda s: 5.0))
-    proc = run(COMPARE, folder, "--out", tmp_path / "c.png")
+    proc = run_python(COMPARE, folder, "--out", tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     row = next(line for line in proc.stdout.splitlines() if line.startswith("HalfCheetah"))
     assert "500k" in row and "— (our runs end at 50k)" in row and "no verdict" in row
 
 
+@pytest.mark.e2e
 def test_both_generations_against_both_published_curves(tmp_path):
     """A first-PPO run (CLIP) and a PARL 2.x run in one panel: each beside its own published curve
     (v1.4's CLIP; PARL-experiments' parl2, with its seed band), in the figure's CSV and the table;
@@ -181,7 +190,7 @@ def test_both_generations_against_both_published_curves(tmp_path):
     second = write_parl2_run(tmp_path / "parl2", steps,
                              {s: 2000.0 for s in steps[::10] + steps[-1:]},
                              train_total_steps=1000000)
-    proc = run(COMPARE, first, second, "--smooth", 0, "--out", tmp_path / "c.png")
+    proc = run_python(COMPARE, first, second, "--smooth", 0, "--out", tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     published = {tuple(row[::2][:2]): row for row in csv.reader(open(
         os.path.join(ROOT, "mujoco_ppo", "analysis", "reference", "parl_experiments_ppo_paddle.csv")))}
@@ -198,9 +207,10 @@ def test_both_generations_against_both_published_curves(tmp_path):
     assert band[1000000.0] == (low, high)
 
 
+@pytest.mark.e2e
 def test_random_policy_is_drawn_as_the_tasks_uniform_random_return(tmp_path):
     folder = write_run(tmp_path / "run", *evaluations(50000, lambda s: 300.0), env_id="CartPole-v1")
-    proc = run(COMPARE, folder, "--random_policy", "--out", tmp_path / "c.png")
+    proc = run_python(COMPARE, folder, "--random_policy", "--out", tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     score = random_policy_score("CartPole-v1")
     assert 10 < score < 50  # uniform actions topple the pole in about 22 steps
@@ -211,6 +221,7 @@ def test_random_policy_is_drawn_as_the_tasks_uniform_random_return(tmp_path):
                                                       (50000.0, pytest.approx(score, abs=1e-3))]
 
 
+@pytest.mark.unit
 def test_digitiser_reads_back_a_drawn_curve_and_band():
     """scripts/digitise_parl_experiments.py on a panel drawn like PARL-experiments' (black frame,
     grey gridlines, pink band, 3-pixel red line; the y axis not starting at the frame, as on
@@ -243,6 +254,7 @@ def test_digitiser_reads_back_a_drawn_curve_and_band():
         assert abs(low - (mean(step) - 500)) <= 22 and abs(high - (mean(step) + 800)) <= 22, step
 
 
+@pytest.mark.unit
 def test_final_score_uses_each_runs_own_last_tenth(tmp_path):
     short = load_run(write_run(tmp_path / "a", *evaluations(50000, lambda s: s / 1000)))
     long = load_run(write_run(tmp_path / "b", *evaluations(200000, lambda s: s / 1000)))
@@ -250,6 +262,7 @@ def test_final_score_uses_each_runs_own_last_tenth(tmp_path):
     assert final_score(long) == pytest.approx(np.mean([180, 190, 200]))  # steps >= 180k
 
 
+@pytest.mark.unit
 def test_iqm_and_its_stratified_bootstrap():
     assert iqm([1, 2, 3, 4]) == 2.5 and iqm([0, 1, 2, 3, 4, 5, 6, 100]) == 3.5
     value, low, high = stratified_bootstrap_iqm([np.full(4, 2.0), np.full(3, 2.0)])
@@ -260,6 +273,7 @@ def test_iqm_and_its_stratified_bootstrap():
     assert 0.1 <= low < value < high <= 1.2
 
 
+@pytest.mark.e2e
 def test_aggregate_says_one_seed_and_writes_the_curves_csv(tmp_path):
     grid = tmp_path / "grid"
     for seed in (0, 1, 2):
@@ -269,7 +283,7 @@ def test_aggregate_says_one_seed_and_writes_the_curves_csv(tmp_path):
               *evaluations(50000, lambda s: 2000.0), loss_type="KLPEN")
     write_run(grid / "runs" / "HalfCheetah-v2" / "KLPEN" / "seed1", [], {}, loss_type="KLPEN", seed=1)
     (grid / "random_policy.json").write_text('{"HalfCheetah-v4": -250.0}')
-    proc = run(ABLATE, "aggregate", grid, "--smooth", 0)
+    proc = run_python(ABLATE, "aggregate", grid, "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     assert "left out" in proc.stderr and "seed1" in proc.stderr  # the header-only run
     summary = (grid / "summary.md").read_text()
@@ -304,6 +318,7 @@ def write_no_progress(folder):
     os.remove(os.path.join(folder, "progress.csv"))
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("make, phrase", [
     (os.makedirs, "not a run directory: config.json and progress.csv are missing"),
     (write_no_progress, "progress.csv is missing"),
@@ -315,12 +330,12 @@ def test_bad_runs_are_one_sentence_and_exit_2(tmp_path, make, phrase):
     folder = str(tmp_path / "run")
     make(folder)
     for script in (PLOT, COMPARE):
-        proc = run(script, folder, "--out", tmp_path / "x.png")
-        assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
-        assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+        proc = run_python(script, folder, "--out", tmp_path / "x.png")
+        assert_one_sentence(proc, 2, phrase)
     assert not (tmp_path / "x.png").exists()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("log_text, flags, phrase", [
     ("\n".join([ARGV, PARL_LINES[0], PARL_LINES[1].replace("1020.0", "e")]), [],
      "line 3: the evaluate reward 'e' is not a finite number"),
@@ -340,11 +355,11 @@ def test_bad_parl_logs_and_flags_are_one_sentence_and_exit_2(tmp_path, log_text,
     args = [COMPARE, "--parl_log", log, *flags]
     if "--out" not in flags:
         args += ["--out", tmp_path / "c.png"]
-    proc = run(*args)
-    assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    proc = run_python(*args)
+    assert_one_sentence(proc, 2, phrase)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("args, phrase", [
     ([COMPARE], "give run directories of ours, --parl_log files, or both"),
     ([PLOT, "/nonexistent/run"], "/nonexistent/run does not exist"),
@@ -361,37 +376,40 @@ def test_bad_arguments_are_one_sentence_and_exit_2(tmp_path, args, phrase):
     folder = write_run(tmp_path / "run", *evaluations(20000, lambda s: 1.0))
     os.makedirs(tmp_path / "empty" / "runs")
     args = [str(a).replace("RUN", folder).replace("EMPTY", str(tmp_path / "empty")) for a in args]
-    proc = run(*args)
-    assert proc.returncode == 2 and phrase in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    proc = run_python(*args)
+    assert_one_sentence(proc, 2, phrase)
 
 
+@pytest.mark.e2e
 def test_until_shows_runs_as_they_were_at_that_step(tmp_path):
     folder = write_run(tmp_path / "run", *evaluations(80000, lambda s: s / 1000))
-    proc = run(COMPARE, folder, "--until", 50000, "--smooth", 0, "--out", tmp_path / "c.png")
+    proc = run_python(COMPARE, folder, "--until", 50000, "--smooth", 0, "--out", tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     rows = read_series(tmp_path / "c.csv")["ours CLIP"]
     assert [r["step"] for r in rows] == [10000, 20000, 30000, 40000, 50000]
     assert "— (our runs end at 50k)" in proc.stdout
 
 
+@pytest.mark.e2e
 def test_aggregate_that_cannot_write_its_table_is_one_sentence(tmp_path):
     grid = tmp_path / "grid"
     write_run(grid / "runs" / "HalfCheetah-v2" / "CLIP" / "seed0", *evaluations(20000, lambda s: 1.0))
     (grid / "random_policy.json").write_text('{"HalfCheetah-v4": -250.0}')
     os.makedirs(grid / "summary.md")  # in the way of the table
-    proc = run(ABLATE, "aggregate", grid)
+    proc = run_python(ABLATE, "aggregate", grid)
     assert proc.returncode == 2 and "cannot write" in proc.stderr and "summary.md" in proc.stderr
-    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert_no_traceback(proc.stderr)
+    assert len(proc.stderr.strip().splitlines()) == 1
     assert not [name for name in os.listdir(grid) if ".tmp" in name]  # no half-written file left
 
 
+@pytest.mark.e2e
 def test_many_settings_become_a_grid_of_readable_panels(tmp_path):
     import struct
     targets = [0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05]
     dirs = [write_run(tmp_path / f"kl{t}", *evaluations(30000, lambda s, t=t: 1000 * t),
                       loss_type="KLPEN", kl_targ=t) for t in targets]
-    proc = run(PLOT, *dirs, "--out", tmp_path / "p.png")
+    proc = run_python(PLOT, *dirs, "--out", tmp_path / "p.png")
     assert proc.returncode == 0, proc.stderr
     width, height = struct.unpack(">II", (tmp_path / "p.png").read_bytes()[16:24])
     assert (width, height) == (1300, 940)  # 2 x 2 panels: settings 1-6 and 7-8, evaluation and training
@@ -401,15 +419,14 @@ def test_many_settings_become_a_grid_of_readable_panels(tmp_path):
                for name, rows in series.items())
 
 
+@pytest.mark.e2e
 def test_steps_to_reward_is_the_first_trailing_mean_at_the_level(tmp_path):
     # evaluations 0, 100, 200, ... at 10k, 20k, 30k, ...; the 30k trailing mean (s - 30k, s]
     # first reaches 400 at 60k: (300 + 400 + 500) / 3 (at 50k it is (200 + 300 + 400) / 3)
     steps, evals = every(100000, 10000, lambda s: (s // 10000 - 1) * 100)
     a = write_run(tmp_path / "a", steps, evals, seed=0)
     b = write_run(tmp_path / "b", steps, {s: 0.0 for s in steps}, seed=1)
-    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "steps_to_reward.py"), a,
-                           b, "--reward", "400", "--smooth", "30000"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    proc = run_python(STEPS_TO_REWARD, a, b, "--reward", 400, "--smooth", 30000, timeout=120)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert "seed 0: 60,000" in lines[0] and "seed 1: not reached by 100,000" in lines[1]
@@ -419,11 +436,7 @@ def test_steps_to_reward_is_the_first_trailing_mean_at_the_level(tmp_path):
 STEPS_TO_REWARD = os.path.join(ROOT, "scripts", "steps_to_reward.py")
 
 
-def assert_one_sentence(proc, phrase, status=2):
-    assert proc.returncode == status and phrase in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
-
-
+@pytest.mark.e2e
 def test_both_generations_of_one_task_are_plotted_counted_and_aggregated(tmp_path):
     """A parl1 CLIP run and a parl2 run of HalfCheetah-v4: parl2 has no episodes_per_batch and
     its own gamma and lambda, and is labelled parl2; the parl1 setting keeps its plain label."""
@@ -433,15 +446,15 @@ def test_both_generations_of_one_task_are_plotted_counted_and_aggregated(tmp_pat
     steps = list(range(2048, 30721, 2048))
     parl2 = write_parl2_run(grid / "runs" / "HalfCheetah-v4" / "parl2" / "seed1", steps,
                             {s: 2000.0 for s in steps}, seed=1, train_total_steps=30720)
-    proc = run(PLOT, clip, parl2, "--out", tmp_path / "p.png", "--smooth", 0)
+    proc = run_python(PLOT, clip, parl2, "--out", tmp_path / "p.png", "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     assert set(read_series(tmp_path / "p.csv", "HalfCheetah-v4 evaluation")) == {"CLIP", "parl2"}
-    proc = run(STEPS_TO_REWARD, clip, parl2, "--reward", 1500, "--smooth", 0)
+    proc = run_python(STEPS_TO_REWARD, clip, parl2, "--reward", 1500, "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     assert "HalfCheetah-v4 CLIP, seed 0: not reached by 30,000" in proc.stdout
     assert "HalfCheetah-v4 parl2, seed 1: 2,048" in proc.stdout
     (grid / "random_policy.json").write_text('{"HalfCheetah-v4": -250.0}')
-    proc = run(ABLATE, "aggregate", grid, "--smooth", 0)
+    proc = run_python(ABLATE, "aggregate", grid, "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     rows = {line.split(" | ")[1]: line for line in (grid / "summary.md").read_text().splitlines()
             if line.startswith("| HalfCheetah-v4 |")}
@@ -449,6 +462,7 @@ def test_both_generations_of_one_task_are_plotted_counted_and_aggregated(tmp_pat
     assert rows["parl2"].endswith("| 1.00 |") and rows["CLIP"].endswith(f"| {1250 / 2250:.2f} |")
 
 
+@pytest.mark.e2e
 def test_a_normalised_score_no_setting_can_have_is_said_to_be_undefined(tmp_path):
     """The best final reward equals the random policy's (a grid too short to learn): the
     normalised score (score - random) / (best - random) is undefined, and the table says so."""
@@ -458,7 +472,7 @@ def test_a_normalised_score_no_setting_can_have_is_said_to_be_undefined(tmp_path
     write_run(grid / "runs" / "HalfCheetah-v4" / "CLIP" / "seed0",
               *evaluations(20000, lambda s: 500.0))
     (grid / "random_policy.json").write_text('{"CartPole-v1": 22.0, "HalfCheetah-v4": -250.0}')
-    proc = run(ABLATE, "aggregate", grid, "--smooth", 0)
+    proc = run_python(ABLATE, "aggregate", grid, "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     summary = (grid / "summary.md").read_text()
     assert "| CartPole-v1 | CLIP | 1 | 20,000 | 22 | 1 seed | undefined |" in summary
@@ -470,20 +484,22 @@ def test_a_normalised_score_no_setting_can_have_is_said_to_be_undefined(tmp_path
         assert [row["normalised"] for row in csv.DictReader(f)] == ["", "1.0"]
 
 
+@pytest.mark.e2e
 def test_the_random_policy_of_a_parl_log_runs_its_v2_task_as_v4(tmp_path):
     log = tmp_path / "parl.log"
     log.write_text("\n".join([ARGV.replace("Hopper-v2", "InvertedPendulum-v2")] + PARL_LINES) + "\n")
-    proc = run(COMPARE, "--parl_log", log, "--random_policy", "--out", tmp_path / "c.png")
+    proc = run_python(COMPARE, "--parl_log", log, "--random_policy", "--out", tmp_path / "c.png")
     assert proc.returncode == 0, proc.stderr
     score = random_policy_score("InvertedPendulum-v4")
     row = next(line for line in proc.stdout.splitlines() if line.split()[1] == "random")
     assert f"{score:,.1f} (InvertedPendulum-v2, 10 episodes)" in row
     log.write_text("\n".join(PARL_LINES) + "\n")
-    assert_one_sentence(run(COMPARE, "--parl_log", log, "--parl_env", "Foo-v0", "--parl_loss_type",
-                            "CLIP", "--random_policy", "--out", tmp_path / "c.png"),
-                        "unknown environment id 'Foo-v0'")
+    assert_one_sentence(run_python(COMPARE, "--parl_log", log, "--parl_env", "Foo-v0",
+                                   "--parl_loss_type", "CLIP", "--random_policy", "--out",
+                                   tmp_path / "c.png"), 2, "unknown environment id 'Foo-v0'")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("argv, steps, phrase", [
     ("--test_every_steps abc", 10000, "--test_every_steps 'abc' (its Argv: line), which is not a"),
     ("--test_every_steps 1e400", 10000, "--test_every_steps '1e400'"),
@@ -493,16 +509,18 @@ def test_the_random_policy_of_a_parl_log_runs_its_v2_task_as_v4(tmp_path):
 def test_a_parl_log_with_impossible_numbers_is_one_sentence(tmp_path, argv, steps, phrase):
     log = tmp_path / "parl.log"
     log.write_text(f"{ARGV} {argv}\n{PARL_LINES[0].replace('Steps 10000', f'Steps {steps}')}\n")
-    assert_one_sentence(run(COMPARE, "--parl_log", log, "--out", tmp_path / "c.png"), phrase)
+    assert_one_sentence(run_python(COMPARE, "--parl_log", log, "--out", tmp_path / "c.png"), 2,
+                        phrase)
     assert not (tmp_path / "c.png").exists()
 
 
+@pytest.mark.e2e
 def test_the_table_of_a_very_long_log_has_at_most_twenty_marks_after_the_first(tmp_path):
     """A log that reaches 2**63 - 1 steps: its marks are 0.5M and every 461,168,601,843M."""
     log = tmp_path / "parl.log"
     log.write_text(f"{ARGV}\n{PARL_LINES[0]}\n"
                    f"{PARL_LINES[1].replace('Steps 20000', f'Steps {2**63 - 1}')}\n")
-    proc = run(COMPARE, "--parl_log", log, "--out", tmp_path / "c.png", "--smooth", 0)
+    proc = run_python(COMPARE, "--parl_log", log, "--out", tmp_path / "c.png", "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     marks = [line.split()[2] for line in proc.stdout.splitlines() if line.startswith("Hopper")]
     assert len(marks) == 20 and marks[:2] == ["500k", f"{461168601843:g}M"]
@@ -528,6 +546,7 @@ def parl2_without_config(config):
     config.update(algo="parl2")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("damage, phrase", [
     (args_a_list, "config.json: field 'args' should be an object"),
     (env_id_a_number, "config.json: field 'env_id' should be a string, not 5"),
@@ -554,13 +573,14 @@ def test_a_damaged_config_json_is_one_sentence_naming_the_field(tmp_path, damage
     for args in ([PLOT, folder, "--out", tmp_path / "x.png"],
                  [COMPARE, folder, "--out", tmp_path / "x.png"],
                  [STEPS_TO_REWARD, folder, "--reward", 1]):
-        assert_one_sentence(run(*args), phrase)
+        assert_one_sentence(run_python(*args), 2, phrase)
     assert not (tmp_path / "x.png").exists()
-    proc = run(ABLATE, "aggregate", tmp_path / "grid")
+    proc = run_python(ABLATE, "aggregate", tmp_path / "grid")
     assert proc.returncode == 2 and f"left out: {path}" in proc.stderr and phrase in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert_no_traceback(proc.stderr)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("content, phrase", [
     ("{not json", "random_policy.json is unreadable (JSONDecodeError"),
     ("[-250.0]", "random_policy.json: its content should be an object"),
@@ -571,54 +591,60 @@ def test_a_damaged_random_policy_json_is_one_sentence_and_kept(tmp_path, content
     grid = tmp_path / "grid"
     write_run(grid / "runs" / "HalfCheetah-v4" / "CLIP" / "seed0", *evaluations(20000, lambda s: 1.0))
     (grid / "random_policy.json").write_text(content)
-    proc = run(ABLATE, "aggregate", grid)
-    assert_one_sentence(proc, phrase)
+    proc = run_python(ABLATE, "aggregate", grid)
+    assert_one_sentence(proc, 2, phrase)
     assert "delete it to measure the random policy again" in proc.stderr
     assert (grid / "random_policy.json").read_text() == content
     assert not (grid / "summary.md").exists()
 
 
+@pytest.mark.e2e
 def test_steps_to_reward_refuses_a_reward_that_is_not_finite(tmp_path):
     folder = write_run(tmp_path / "run", *evaluations(20000, lambda s: 1.0))
     for reward in ("nan", "inf", "-inf"):
-        assert_one_sentence(run(STEPS_TO_REWARD, folder, f"--reward={reward}"),
+        assert_one_sentence(run_python(STEPS_TO_REWARD, folder, f"--reward={reward}"), 2,
                             "--reward must be a finite number")
 
 
+@pytest.mark.e2e
 def test_every_tool_reads_smooth_alike(tmp_path):
     """--smooth 1e5 is 100,000 steps in each tool; -1 is refused by each in the same words."""
     steps, evals = every(200000, 10000, lambda s: float(s >= 150000))
     folder = write_run(tmp_path / "grid" / "runs" / "HalfCheetah-v4" / "CLIP" / "seed0", steps, evals)
-    proc = run(STEPS_TO_REWARD, folder, "--reward", 0.5, "--smooth", "1e5")
+    proc = run_python(STEPS_TO_REWARD, folder, "--reward", 0.5, "--smooth", "1e5")
     assert proc.returncode == 0, proc.stderr
     assert "seed 0: 190,000" in proc.stdout  # (90k, 190k] holds 5 ones among 10 evaluations
-    proc = run(PLOT, folder, "--out", tmp_path / "p.png", "--smooth", "1e5")
+    proc = run_python(PLOT, folder, "--out", tmp_path / "p.png", "--smooth", "1e5")
     assert proc.returncode == 0, proc.stderr
     rows = read_series(tmp_path / "p.csv", "HalfCheetah-v4 evaluation")["CLIP"]
     assert rows[-1]["mean"] == pytest.approx(0.6)  # (100k, 200k]: 6 of 10
     (tmp_path / "grid" / "random_policy.json").write_text('{"HalfCheetah-v4": -250.0}')
     for args in ([PLOT, folder, "--out", tmp_path / "p.png"], [STEPS_TO_REWARD, folder, "--reward", 1],
                  [COMPARE, folder, "--out", tmp_path / "p.png"], [ABLATE, "aggregate", tmp_path / "grid"]):
-        assert_one_sentence(run(*args, "--smooth", -1), "--smooth must be 0 (no smoothing)")
+        assert_one_sentence(run_python(*args, "--smooth", -1), 2,
+                            "--smooth must be 0 (no smoothing)")
 
 
 V2_PHYSICS = os.path.join(ROOT, "scripts", "v2_physics.py")
 V2_PYTHON = os.path.join(ROOT, ".venv-v2", "bin", "python")
 
 
+@pytest.mark.e2e
 def test_v2_physics_without_the_v2_stack_is_one_sentence_and_exit_2(tmp_path):
-    proc = run(V2_PHYSICS, "--v2_python", tmp_path / "no-venv" / "python", "--out", tmp_path / "out")
+    proc = run_python(V2_PHYSICS, "--v2_python", tmp_path / "no-venv" / "python", "--out",
+                      tmp_path / "out")
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "make install-v2" in proc.stderr
     assert not os.path.exists(tmp_path / "out")
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not os.access(V2_PYTHON, os.X_OK),
                     reason="no .venv-v2 (`make install-v2` creates it; it needs gcc and root or "
                            "Debian's libosmesa6-dev libglew-dev patchelf)")
 def test_v2_physics_finds_the_masses_behind_halfcheetahs_one_step_difference(tmp_path):
-    proc = run(V2_PHYSICS, "--tasks", "HalfCheetah", "--states", 4, "--max_steps", 20,
-               "--out", tmp_path)
+    proc = run_python(V2_PHYSICS, "--tasks", "HalfCheetah", "--states", 4, "--max_steps", 20,
+                      "--out", tmp_path)
     assert proc.returncode == 0, proc.stderr
     with open(tmp_path / "constants_diff.csv", newline="") as f:
         differing = {(row["group"], row["field"]) for row in csv.DictReader(f)}

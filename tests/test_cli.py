@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from helpers import read_progress, run_train
+from helpers import assert_no_traceback, read_progress, run_train, without_timings
 
 TRAIN_LINE = re.compile(r"Steps (\d+), Train reward: (\S+), Policy loss: (\S+), KL: (\S+), "
                         r"Value loss: (\S+)$")
@@ -15,13 +15,11 @@ SHORT_RUN = ["--env", "InvertedPendulum-v2", "--train_total_steps", 1500,
 
 
 @pytest.fixture(scope="module")
-def short_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "out"
-    proc = run_train(*SHORT_RUN, "--output_dir", out)
-    assert proc.returncode == 0, proc.stderr
-    return out, proc
+def short_run(trained_run):
+    return trained_run.process(*SHORT_RUN)
 
 
+@pytest.mark.e2e
 def test_parl_log_lines(short_run):
     out, proc = short_run
     log = (out / "train.log").read_text()
@@ -46,6 +44,7 @@ def test_parl_log_lines(short_run):
     assert sum(bool(TRAIN_LINE.search(line)) for line in proc.stdout.splitlines()) == len(rows)
 
 
+@pytest.mark.e2e
 def test_progress_csv_and_config_json(short_run):
     out, _ = short_run
     rows = read_progress(out)
@@ -67,16 +66,14 @@ def test_progress_csv_and_config_json(short_run):
     assert config["versions"]["parl"] == "2.2.1"
 
 
+@pytest.mark.e2e
 def test_same_seed_same_run(short_run, tmp_path):
     out, _ = short_run
     again = tmp_path / "again"
     proc = run_train(*SHORT_RUN, "--output_dir", again)
     assert proc.returncode == 0, proc.stderr
 
-    def without_timing(rows):
-        return [{k: v for k, v in r.items() if k != "sps" and not k.endswith("_time")} for r in rows]
-
-    assert without_timing(read_progress(again)) == without_timing(read_progress(out))
+    assert without_timings(read_progress(again)) == without_timings(read_progress(out))
     def parl_lines(run_dir):
         log = (run_dir / "train.log").read_text().splitlines()
         return [re.sub(r"^\[[^\]]*\] ", "", line) for line in log if "Steps" in line]
@@ -84,6 +81,7 @@ def test_same_seed_same_run(short_run, tmp_path):
     assert parl_lines(again) == parl_lines(out)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("args, phrase", [
     (["--env", "HalfCheeta-v4"], "closest known ids: HalfCheetah-v4"),
     (["--env", "Blackjack-v1"], "flat (1-D Box) observation space"),
@@ -115,21 +113,23 @@ def test_bad_input_is_one_sentence_and_a_nonzero_exit(args, phrase, tmp_path):
     out = tmp_path / "out"
     proc = run_train(*args, "--output_dir", out)
     assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr + proc.stdout
+    assert_no_traceback(proc.stderr, proc.stdout)
     errors = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(errors) == 1 and phrase in errors[0], proc.stderr
     assert not os.path.exists(out / "progress.csv")
 
 
+@pytest.mark.e2e
 def test_an_output_dir_holding_a_run_is_not_overwritten(short_run):
     out, _ = short_run
     before = (out / "progress.csv").read_bytes()
     proc = run_train(*SHORT_RUN, "--output_dir", out)
     assert proc.returncode == 2 and "already holds a run" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert_no_traceback(proc.stderr)
     assert (out / "progress.csv").read_bytes() == before
 
 
+@pytest.mark.e2e
 def test_overlapped_value_update_gives_the_serial_run(short_run, tmp_path):
     """--overlap_value samples batch k+1 while batch k's value net learns, except where an
     evaluation, a checkpoint (every 4th here) or the end follows: progress.csv's algorithm
@@ -141,14 +141,12 @@ def test_overlapped_value_update_gives_the_serial_run(short_run, tmp_path):
                          "--output_dir", runs[name])
         assert proc.returncode == 0, proc.stderr
 
-    def without_timing(rows):
-        return [{k: v for k, v in r.items() if k != "sps" and not k.endswith("_time")} for r in rows]
-
     serial, overlapped = (read_progress(runs[name]) for name in ("serial", "overlapped"))
     assert len(serial) > 8 and sum(bool(r["eval_reward"]) for r in serial) >= 2
-    assert without_timing(overlapped) == without_timing(serial)
+    assert without_timings(overlapped) == without_timings(serial)
 
 
+@pytest.mark.unit
 def test_sample_ahead_only_where_the_serial_order_cannot_tell():
     """The next batch is drawn early only when this iteration neither ends the run, nor
     evaluates (PARL's test_flag rule), nor saves a checkpoint, nor follows a stop request."""

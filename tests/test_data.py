@@ -3,6 +3,8 @@ import pytest
 
 from mujoco_ppo.core.data import build_train_data, trajectory_targets
 
+pytestmark = pytest.mark.unit
+
 
 def test_value_targets_are_discounted_sums_of_rewards_scaled_by_one_minus_gamma():
     gamma = 0.5

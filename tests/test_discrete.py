@@ -1,9 +1,6 @@
 """Discrete action spaces: the categorical distribution's formulas, the categorical policy and
 its NumPy copy, discrete environments and the Box2D tasks, every objective on a real batch."""
 import math
-import os
-import subprocess
-import sys
 
 import gymnasium as gym
 import numpy as np
@@ -11,7 +8,8 @@ import paddle
 import pytest
 from scipy.special import log_softmax as scipy_log_softmax
 
-from helpers import ROOT, eval_rewards, read_progress, run_train
+from helpers import eval_rewards, read_progress, run_python, run_train
+
 from mujoco_ppo.core.build import build_agent
 from mujoco_ppo.core.data import build_train_data
 from mujoco_ppo.core.distributions import Categorical
@@ -28,6 +26,7 @@ def t(x, dtype="float32"):
     return paddle.to_tensor(np.asarray(x, dtype=dtype))
 
 
+@pytest.mark.unit
 def test_logprob_by_hand():
     # logits (0, ln 2, ln 5): probabilities 1/8, 2/8, 5/8
     logits = t([[0.0, math.log(2.0), math.log(5.0)]] * 3)
@@ -35,11 +34,13 @@ def test_logprob_by_hand():
     np.testing.assert_allclose(logp, np.log([1 / 8, 2 / 8, 5 / 8]), rtol=1e-6)
 
 
+@pytest.mark.unit
 def test_logprob_is_stable_for_large_logits():
     logp = Categorical.logprob(t([0, 1], "int64"), (t([[1000.0, 0.0], [1000.0, 0.0]]),)).numpy()
     np.testing.assert_allclose(logp, [0.0, -1000.0], atol=1e-4)
 
 
+@pytest.mark.unit
 def test_kl_matches_the_closed_form_and_a_monte_carlo_estimate():
     rng = np.random.default_rng(0)
     old, new = rng.normal(size=(4, 5)), rng.normal(size=(4, 5))
@@ -53,6 +54,7 @@ def test_kl_matches_the_closed_form_and_a_monte_carlo_estimate():
     assert Categorical.kl((t(old),), (t(old),)).numpy() == pytest.approx(np.zeros(4), abs=1e-6)
 
 
+@pytest.mark.unit
 def test_entropy_pinned():
     # uniform over 4: ln 4; probabilities (1/8, 2/8, 5/8): -sum p ln p
     logits = t([[0.3, 0.3, 0.3, 0.3], [0.0, math.log(2.0), math.log(5.0), -1e9]])
@@ -60,6 +62,7 @@ def test_entropy_pinned():
     np.testing.assert_allclose(Categorical.entropy((logits,)).numpy(), expected, rtol=1e-6)
 
 
+@pytest.mark.unit
 def test_categorical_model_sizes_logits_without_tanh_and_no_logvars():
     model = MujocoModel(5, 3, discrete=True)
     h1, h2, h3, lr = policy_sizes(5, 3)  # n_actions in place of act_dim
@@ -74,6 +77,7 @@ def test_categorical_model_sizes_logits_without_tanh_and_no_logvars():
     np.testing.assert_allclose(logits.numpy(), [[4.0, 0.0, -4.0]] * 2, atol=1e-6)  # no tanh
 
 
+@pytest.mark.unit
 def test_numpy_copy_equals_paddle_and_samples_the_softmax():
     model = MujocoModel(6, 4, discrete=True)
     obs = np.random.default_rng(1).normal(size=(7, 6)).astype("float32") * 3
@@ -106,6 +110,7 @@ gym.register("MultiDiscreteCartPole-v0",
              entry_point=lambda **kw: MultiDiscreteActions(gym.make("CartPole-v1", **kw)))
 
 
+@pytest.mark.unit
 def test_discrete_envs_are_accepted_and_other_spaces_refused_in_one_sentence():
     for env_id, n_actions in [("CartPole-v1", 2), ("Acrobot-v1", 3), ("LunarLander-v3", 4)]:
         env = make_env(env_id, 0)
@@ -122,6 +127,7 @@ def test_discrete_envs_are_accepted_and_other_spaces_refused_in_one_sentence():
         make_env("MatrixAction-v0")
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("loss_type", LOSS_TYPES)
 def test_every_objective_learns_on_a_real_cartpole_batch(loss_type):
     """One sampled batch, its advantages, one policy_learn and one value_learn per objective:
@@ -145,6 +151,7 @@ def test_every_objective_learns_on_a_real_cartpole_batch(loss_type):
     assert not np.allclose(agent.numpy_policy().outputs(obs), before)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("env_id", ["LunarLander-v3", "BipedalWalker-v3"])
 def test_box2d_tasks_train(env_id, tmp_path):
     """Box2D (requirements.txt) installs and its tasks train: discrete LunarLander, continuous
@@ -159,9 +166,8 @@ def test_box2d_tasks_train(env_id, tmp_path):
     assert int(rows[-1]["steps"]) >= 1500 and eval_rewards(out)
     # LunarLander's video: a Box2D task takes no MuJoCo camera argument
     video = ["--video", str(tmp_path / "episode.mp4")] if env_id == "LunarLander-v3" else []
-    evaluation = subprocess.run([sys.executable, os.path.join(ROOT, "evaluate.py"),
-                                 "--checkpoint", str(out), "--episodes", "1", *video],
-                                cwd=ROOT, capture_output=True, text=True, timeout=300)
+    evaluation = run_python("evaluate.py", "--checkpoint", out, "--episodes", 1, *video,
+                            timeout=300)
     assert evaluation.returncode == 0, evaluation.stderr
     assert f"{env_id}, checkpoint" in evaluation.stdout
     if video:

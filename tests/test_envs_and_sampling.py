@@ -4,13 +4,15 @@ import pytest
 
 from mujoco_ppo.core.agent import MujocoAgent
 from mujoco_ppo.core.algorithm import PPO
+from mujoco_ppo.core.model import MujocoModel
+from mujoco_ppo.core.scaler import Scaler
+from mujoco_ppo.errors import SamplingError, UserError
 from mujoco_ppo.parl1.workers import default_num_workers
 from mujoco_ppo.sampling.envs import make_env, map_action, resolve_env_id
-from mujoco_ppo.errors import SamplingError, UserError
-from mujoco_ppo.core.model import MujocoModel
 from mujoco_ppo.sampling.episodes import run_evaluate_episode
 from mujoco_ppo.sampling.local_workers import EpisodeSampler
-from mujoco_ppo.core.scaler import Scaler
+
+pytestmark = pytest.mark.unit
 
 ENV = "InvertedPendulum-v4"  # 4 obs, 1 action in [-3, 3]; episodes end when the pole falls
 

@@ -14,6 +14,8 @@ import pytest
 
 from helpers import eval_rewards, read_progress, run_train
 
+pytestmark = pytest.mark.e2e
+
 
 def _train_rewards(output_dir):
     return [float(row["train_reward"]) for row in read_progress(output_dir)]

@@ -8,6 +8,8 @@ from mujoco_ppo.core.algorithm import PPO
 from mujoco_ppo.core.model import MujocoModel
 from mujoco_ppo.core.numpy_policy import NumpyPolicy
 
+pytestmark = pytest.mark.unit
+
 
 def layer_widths(net):
     return [net.fc1.weight.shape[1], net.fc2.weight.shape[1], net.fc3.weight.shape[1],

@@ -3,6 +3,8 @@ import pytest
 
 from mujoco_ppo.core.scaler import Scaler
 
+pytestmark = pytest.mark.unit
+
 
 def test_pooled_statistics_equal_numpy_on_the_concatenated_data():
     rng = np.random.default_rng(0)

@@ -4,7 +4,8 @@ import numpy as np
 import paddle
 import pytest
 
-from helpers import read_progress, run_train
+from helpers import read_progress, run_train, without_timings
+
 from mujoco_ppo.core.build import build_agent
 from mujoco_ppo.core.model import MujocoModel
 from mujoco_ppo.core.trpo import TRPO, conjugate_gradient
@@ -16,6 +17,7 @@ def t(x, dtype="float32"):
     return paddle.to_tensor(np.asarray(x, dtype=dtype))
 
 
+@pytest.mark.unit
 def test_conjugate_gradient_solves_a_2x2_system_by_hand():
     # [[4, 1], [1, 3]] x = [1, 2]  =>  x = [1/11, 7/11]; CG is exact in 2 iterations.
     matrix = np.array([[4.0, 1.0], [1.0, 3.0]])
@@ -23,6 +25,7 @@ def test_conjugate_gradient_solves_a_2x2_system_by_hand():
     np.testing.assert_allclose(x, [1 / 11, 7 / 11], rtol=1e-12)
 
 
+@pytest.mark.unit
 def test_conjugate_gradient_on_a_random_spd_system():
     rng = np.random.default_rng(0)
     root = rng.normal(size=(8, 8))
@@ -73,6 +76,7 @@ def explicit_fisher(model, obs):
     return fisher
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("discrete", [False, True])
 def test_fisher_vector_product_equals_the_explicit_fisher_matrix(discrete):
     paddle.seed(3)
@@ -116,6 +120,7 @@ def flat_policy(alg):
     return np.concatenate([p.numpy().ravel() for p in alg.model.policy_model.parameters()])
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("discrete", [False, True])
 def test_an_accepted_step_stays_in_the_kl_radius_and_improves_the_surrogate(discrete):
     alg = make_trpo(discrete, max_kl=0.01)
@@ -144,6 +149,7 @@ class OverconfidentTRPO(TRPO):
         return lambda v: 1e-4 * product(v)
 
 
+@pytest.mark.unit
 def test_a_step_that_breaks_the_radius_is_backtracked():
     alg = make_trpo(False, cls=OverconfidentTRPO, max_kl=0.01, backtrack_ratio=0.5, max_tries=10)
     _, kl, fraction = alg.policy_learn(*policy_batch(False))
@@ -151,6 +157,7 @@ def test_a_step_that_breaks_the_radius_is_backtracked():
     assert 0.0 < kl <= 0.01
 
 
+@pytest.mark.unit
 def test_when_every_try_fails_no_step_is_taken():
     alg = make_trpo(False, cls=OverconfidentTRPO, max_kl=0.01, backtrack_ratio=0.5, max_tries=3)
     obs, actions, advantages = policy_batch(False)
@@ -163,6 +170,7 @@ def test_when_every_try_fails_no_step_is_taken():
     np.testing.assert_array_equal(flat_policy(alg), before)
 
 
+@pytest.mark.unit
 def test_zero_advantages_take_no_step():
     alg = make_trpo(True)
     obs, actions, _ = policy_batch(True)
@@ -171,6 +179,7 @@ def test_zero_advantages_take_no_step():
     np.testing.assert_array_equal(flat_policy(alg), before)
 
 
+@pytest.mark.unit
 def test_agent_takes_one_trpo_step_and_no_clip_fraction():
     paddle.seed(2)
     agent = build_agent({"loss_type": "TRPO", "max_kl": 0.02}, 4, 2, rng=np.random.default_rng(0))
@@ -180,6 +189,7 @@ def test_agent_takes_one_trpo_step_and_no_clip_fraction():
     assert not hasattr(agent.alg, "policy_optimizer")  # no Adam on the policy
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("flag, value, phrase", [
     ("--max_kl", "0", "--max_kl must be a positive number"),
     ("--cg_iters", "0", "--cg_iters must be at least 1"),
@@ -192,6 +202,7 @@ def test_bad_trpo_flags_are_refused(flag, value, phrase):
         parse_args(["--loss_type", "TRPO", flag, value])
 
 
+@pytest.mark.unit
 def test_trpo_flag_defaults():
     args = parse_args(["--loss_type", "trpo"])
     assert (args.loss_type, args.max_kl, args.cg_iters, args.cg_damping,
@@ -202,6 +213,7 @@ RUN = ["--env", "CartPole-v1", "--loss_type", "TRPO", "--seed", 3, "--test_every
        "--num_workers", 2, "--episodes_per_batch", 4, "--checkpoint_every", 3]
 
 
+@pytest.mark.e2e
 def test_trpo_run_stopped_and_resumed_equals_the_uninterrupted_one(tmp_path):
     """Checkpoints of a TRPO run with a categorical policy (no policy Adam, no logvars)."""
     whole, part = tmp_path / "whole", tmp_path / "part"
@@ -209,16 +221,13 @@ def test_trpo_run_stopped_and_resumed_equals_the_uninterrupted_one(tmp_path):
     assert run_train(*RUN, "--train_total_steps", 1500, "--output_dir", part).returncode == 0
     proc = run_train("--resume", part, "--train_total_steps", 3000)
     assert proc.returncode == 0, proc.stderr
-
-    def algorithm_columns(rows):
-        return [{k: v for k, v in r.items() if k != "sps" and not k.endswith("_time")}
-                for r in rows]
     rows = read_progress(whole)
-    assert algorithm_columns(read_progress(part)) == algorithm_columns(rows)
+    assert without_timings(read_progress(part)) == without_timings(rows)
     assert all(r["line_search_failures"] == "0" for r in rows)
     assert all(r["clip_fraction"] == "" for r in rows)
 
 
+@pytest.mark.unit
 def test_grid_runner_takes_trpo_with_its_max_kl_values():
     import argparse
     import os
