@@ -44,14 +44,16 @@ import time
 import warnings
 
 import mujoco_ppo  # first: it sets environment variables before Paddle loads
+
+# isort: split
 import numpy as np
 import psutil
 
-from mujoco_ppo.errors import UserError
 from mujoco_ppo.cli import OneLineErrorParser, run_command, whole_number
+from mujoco_ppo.errors import UserError
 from mujoco_ppo.parl1.workers import default_num_workers
-from mujoco_ppo.sampling.envs import make_env, resolve_env_id, space_dims
 from mujoco_ppo.run.run_log import package_versions
+from mujoco_ppo.sampling.envs import make_env, resolve_env_id, space_dims
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -89,6 +91,7 @@ def sampling_rate(env_id, make_sampler, batches, episodes=5):
     """Env steps per second of ``batches`` batches from ``make_sampler()``, after one untimed
     batch (the scaler's warm-up)."""
     import paddle
+
     from mujoco_ppo.core.build import build_agent
     from mujoco_ppo.core.scaler import Scaler
 
@@ -314,6 +317,7 @@ def atari_trunk_ab(rounds=3, steps=4):
     import gymnasium as gym
     import paddle
     from parl.algorithms import PPO
+
     from mujoco_ppo.parl2.model import AtariModel
 
     paddle.base.core.set_num_threads(os.cpu_count() or 1)

@@ -8,8 +8,6 @@ is printed for several random streams.
 """
 
 import numpy as np
-
-
 from rliable import library, metrics
 
 from mujoco_ppo.analysis.aggregate import stratified_bootstrap_iqm

@@ -3,9 +3,9 @@ import csv
 import json
 import os
 
+from mujoco_ppo.parl1.flags import build_parser
 from mujoco_ppo.parl2 import config as parl2_config
 from mujoco_ppo.parl2.train_loop import PROGRESS_COLUMNS as PARL2_COLUMNS
-from mujoco_ppo.parl1.flags import build_parser
 from mujoco_ppo.run.run_log import PROGRESS_COLUMNS, package_versions
 
 

@@ -3,7 +3,6 @@ the CSV series each figure writes, the tables, and one sentence with exit 2 for 
 import csv
 import json
 import os
-import sys
 
 import numpy as np
 import pytest

@@ -9,6 +9,8 @@ import pytest
 from mujoco_ppo.core.objectives import AGENT_DEFAULTS
 from mujoco_ppo.parl1.flags import build_parser
 
+pytestmark = pytest.mark.unit
+
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "mujoco_ppo"
 
 

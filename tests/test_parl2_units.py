@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from mujoco_ppo.parl2.env_utils import make_env
-from mujoco_ppo.parl2.wrappers import EpisodicLife
 from mujoco_ppo.parl2.storage import RolloutStorage
+from mujoco_ppo.parl2.wrappers import EpisodicLife
 
 pytestmark = pytest.mark.unit
 

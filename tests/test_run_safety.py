@@ -31,15 +31,15 @@ from helpers import (
     without_timings,
 )
 
-from mujoco_ppo.errors import UserError, WriteFailed
-from mujoco_ppo.run import checkpoint
 from mujoco_ppo.algos import load_run_config, split_algo
+from mujoco_ppo.analysis.grid import DEFAULTS as GRID_DEFAULTS
+from mujoco_ppo.analysis.grid import run_status
+from mujoco_ppo.analysis.grid_runner import command_for
+from mujoco_ppo.errors import UserError, WriteFailed
 from mujoco_ppo.parl1.workers import WORKER_RESIDENT_BYTES, check_workers_fit, default_num_workers
+from mujoco_ppo.run import checkpoint
 from mujoco_ppo.run.run_lock import RunLock, holder_pid
 from mujoco_ppo.run.run_log import ProgressCSV, complete_rows, make_logger, prepare_output_dir
-
-from mujoco_ppo.analysis.grid import DEFAULTS as GRID_DEFAULTS, run_status
-from mujoco_ppo.analysis.grid_runner import command_for
 
 RUN = ["--env", "InvertedPendulum-v4", "--seed", 3, "--num_workers", 1, "--test_every_steps",
        500, "--checkpoint_every", 3]

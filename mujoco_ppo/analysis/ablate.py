@@ -36,9 +36,8 @@ aggregate.py and curves.py).
 import argparse
 import signal
 
-from ..cli import run_command
+from ..cli import OneLineErrorParser, run_command
 from ..errors import Interrupted, WriteFailed
-from ..cli import OneLineErrorParser
 from ..run.run_log import STOP_SIGNALS, stop_at_once
 from .curves import add_smooth_flag
 from .grid import DEFAULTS, load_grid

@@ -26,13 +26,30 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..cli import run_command
+from ..cli import OneLineErrorParser, run_command, whole_number
 from ..errors import UserError
-from ..cli import OneLineErrorParser, whole_number
-from .curves import (add_smooth_flag, draw_curve, finish_axes, output_paths, panel_grid,
-                     runs_curve, save_figure, smoothing_text)
-from .parl_comparison import (COLOURS, band_at, cell, draw_random_policy, loss_type_of,
-                              marks_until, published_at, reached, short, verdict)
+from .curves import (
+    add_smooth_flag,
+    draw_curve,
+    finish_axes,
+    output_paths,
+    panel_grid,
+    runs_curve,
+    save_figure,
+    smoothing_text,
+)
+from .parl_comparison import (
+    COLOURS,
+    band_at,
+    cell,
+    draw_random_policy,
+    loss_type_of,
+    marks_until,
+    published_at,
+    reached,
+    short,
+    verdict,
+)
 from .parl_logs import PARL_LOSS_TYPES, REFERENCES, load_reference, read_parl_log
 from .results import env_family, load_runs, note, up_to
 

@@ -17,8 +17,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ..errors import UserError
 from ..cli import whole_number
+from ..errors import UserError
 
 SERIES_COLUMNS = ["panel", "setting", "step", "mean", "low", "high", "seeds"]
 BAND = "min–max over seeds"

@@ -8,14 +8,15 @@ import json
 import math
 import os
 
+from ..algos import load_run_config
+from ..core.objectives import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO
 from ..errors import UserError, WriteFailed
 from ..parl2.checkpoint import checkpointer as parl2_checkpointer
 from ..parl2.train_loop import PROGRESS_COLUMNS as PARL2_COLUMNS
 from ..run.checkpoint import Checkpointer
-from ..core.objectives import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO
-from ..algos import load_run_config
 from ..run.run_lock import RunLock
-from ..run.run_log import PROGRESS_COLUMNS as PARL1_COLUMNS, complete_rows
+from ..run.run_log import PROGRESS_COLUMNS as PARL1_COLUMNS
+from ..run.run_log import complete_rows
 from ..run.schema import NUMBER, check
 
 PARAMETER = {CLIP: "clip_epsilon", KLPEN: "kl_targ", KLFIXED: "beta", NONE: None,

@@ -8,8 +8,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..errors import UserError
 from ..cli import whole_number
+from ..errors import UserError
 from .results import env_family, finite_number
 
 # PARL's logger (parl/utils/logger.py): "[%(asctime)s %(threadName)s @%(filename)s:%(lineno)d] msg",

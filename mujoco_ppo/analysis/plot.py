@@ -9,10 +9,16 @@ run is first smoothed by a trailing mean over --smooth steps of its own points (
 of panels (evaluation, training) per environment, at most 6 settings to a panel. The series drawn
 are also written as CSV beside the PNG (same name, .csv).
 """
-from ..cli import run_command
-from ..cli import OneLineErrorParser
-from .curves import (add_smooth_flag, draw_panel, output_paths, panel_grid, save_figure,
-                     smoothing_text, split_settings)
+from ..cli import OneLineErrorParser, run_command
+from .curves import (
+    add_smooth_flag,
+    draw_panel,
+    output_paths,
+    panel_grid,
+    save_figure,
+    smoothing_text,
+    split_settings,
+)
 from .results import group_by_setting, load_runs, note
 
 KINDS = (("eval", "evaluation"), ("train", "training"))

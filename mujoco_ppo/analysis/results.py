@@ -13,8 +13,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..errors import UserError
 from ..algos import load_run_config
+from ..errors import UserError
 from ..parl1.flags import build_parser
 
 

@@ -10,9 +10,8 @@ import math
 
 import numpy as np
 
-from ..cli import run_command
+from ..cli import OneLineErrorParser, run_command
 from ..errors import UserError
-from ..cli import OneLineErrorParser
 from .curves import add_smooth_flag, trailing_mean
 from .results import group_by_setting, load_runs
 

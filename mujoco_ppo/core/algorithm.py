@@ -19,7 +19,6 @@ import paddle
 import parl
 
 
-
 def clip_objective(ratio, advantages, epsilon):
     """-mean(min(A*r, A*clip(r, 1-eps, 1+eps))): no gradient through samples whose ratio has
     left the clip range on the side that the advantage favours."""

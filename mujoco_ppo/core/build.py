@@ -3,7 +3,8 @@ for training, evaluate.py from a run's config.json, scripts/bench.py for its mea
 from .agent import MujocoAgent
 from .algorithm import PPO
 from .model import MujocoModel
-from .objectives import AGENT_DEFAULTS, TRPO as TRPO_LOSS
+from .objectives import AGENT_DEFAULTS
+from .objectives import TRPO as TRPO_LOSS
 from .trpo import TRPO
 
 

@@ -12,10 +12,20 @@ import os
 import numpy as np
 
 from ..errors import UserError
-from ..run.checkpoint import (FORMAT, REQUIRED_ARRAYS, STATE_SCHEMA, Checkpointer,
-                              check_counter_per_iteration)
-from ..run.weights import (check_weights_fit, load_weights, optimizer_arrays, restore_optimizer,
-                           weight_arrays)
+from ..run.checkpoint import (
+    FORMAT,
+    REQUIRED_ARRAYS,
+    STATE_SCHEMA,
+    Checkpointer,
+    check_counter_per_iteration,
+)
+from ..run.weights import (
+    check_weights_fit,
+    load_weights,
+    optimizer_arrays,
+    restore_optimizer,
+    weight_arrays,
+)
 
 
 def checkpointer(output_dir):

@@ -5,12 +5,20 @@ import math
 import os
 
 from ..cli import OneLineErrorParser, whole_number
-from ..errors import UserError
 from ..core.objectives import LOSS_TYPES
+from ..errors import UserError
 from ..run.machine import available_memory
 from ..run.schema import NUMBER, check
-from ..run.settings import (MAX_TIMEOUT_S, flags_schema, raise_first_failed, read_run_config,
-                            resumed_args, resuming, run_flag_checks, values_of)
+from ..run.settings import (
+    MAX_TIMEOUT_S,
+    flags_schema,
+    raise_first_failed,
+    read_run_config,
+    resumed_args,
+    resuming,
+    run_flag_checks,
+    values_of,
+)
 from .workers import check_workers_fit, default_num_workers
 
 

@@ -17,8 +17,13 @@ from ..errors import UserError
 from ..run.checkpoint import ARRAYS, FORMAT, RNG_STATE, Checkpointer, check_counter_per_iteration
 from ..run.counters import COUNTERS_SCHEMA
 from ..run.schema import NUMBER
-from ..run.weights import (check_weights_fit, load_weights, optimizer_arrays, restore_optimizer,
-                           weight_arrays)
+from ..run.weights import (
+    check_weights_fit,
+    load_weights,
+    optimizer_arrays,
+    restore_optimizer,
+    weight_arrays,
+)
 from . import env_state
 
 # state.json as capture() and Checkpointer.save() write it (the environments' entries vary

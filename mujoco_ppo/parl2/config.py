@@ -8,11 +8,18 @@ discrete actions -> classic control. A flag given on the command line overrides 
 """
 import argparse
 
-from ..errors import UserError
 from ..cli import OneLineErrorParser, on_off, whole_number
+from ..errors import UserError
 from ..run.schema import NUMBER, check
-from ..run.settings import (flags_schema, raise_first_failed, read_run_config, resumed_args,
-                            resuming, run_flag_checks, values_of)
+from ..run.settings import (
+    flags_schema,
+    raise_first_failed,
+    read_run_config,
+    resumed_args,
+    resuming,
+    run_flag_checks,
+    values_of,
+)
 
 # PARL's examples/PPO/atari_config.py (the PPO paper's Atari settings).
 ATARI_CONFIG = dict(env_num=8, step_nums=128, num_minibatches=4, update_epochs=4,

@@ -39,8 +39,9 @@ def main(argv):
     # Paddle, ALE and MuJoCo load while the stop signals wait (train.py); Paddle installs a
     # SIGTERM handler, replaced by run_to_end's
     import paddle  # noqa: F401
-    from . import env_utils  # noqa: F401
+
     from ..sampling import envs  # noqa: F401
+    from . import env_utils  # noqa: F401
     return run_to_end(train, args, RUNS)
 
 
@@ -118,8 +119,8 @@ def open_run(args, ending):
     from ..sampling.envs import resolve_env_id
     from .agent import PPOAgent
     from .env_utils import env_kind, make_env
-    from .parallel_env import ParallelEnv
     from .model import MODELS
+    from .parallel_env import ParallelEnv
     from .storage import check_rollout_fits
 
     env_id, env_note = resolve_env_id(args.env)

@@ -22,11 +22,12 @@ import re
 import shutil
 
 from safetensors import SafetensorError
-from safetensors.numpy import load as arrays_from_bytes, save_file
+from safetensors.numpy import load as arrays_from_bytes
+from safetensors.numpy import save_file
 
 from ..errors import UserError, WriteFailed
-from .run_log import open_regular, writing
 from .counters import COUNTERS_SCHEMA
+from .run_log import open_regular, writing
 from .schema import COUNT, NUMBER, check, one_of, whole_in
 
 FORMAT = 2  # 2: state.json records the sha256 of arrays.safetensors and its own checksum

@@ -10,6 +10,7 @@ import sys
 from ..errors import Interrupted, SamplingError, TrainingDiverged, UserError, WriteFailed
 from .run_log import accept_stop_signals, complete_rows, ignore_stop_signals
 
+
 def run_to_end(train, args, kind):
     """``train(args, ending)``'s exit status, with this package's stop signals (replacing
     Paddle's SIGTERM handler) for as long as it runs, within a RunEnding (``kind``: the PPO's

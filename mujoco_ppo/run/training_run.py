@@ -17,9 +17,18 @@ from ..errors import UserError
 from .counters import Counters
 from .run_ending import close_all, report_stop
 from .run_lock import RunLock
-from .run_log import (ProgressCSV, Scalars, StopRequest, complete_rows, ignore_stop_signals,
-                      make_logger, package_versions, prepare_output_dir, progress_bar_handler,
-                      write_json_atomic)
+from .run_log import (
+    ProgressCSV,
+    Scalars,
+    StopRequest,
+    complete_rows,
+    ignore_stop_signals,
+    make_logger,
+    package_versions,
+    prepare_output_dir,
+    progress_bar_handler,
+    write_json_atomic,
+)
 
 
 @dataclass(frozen=True)

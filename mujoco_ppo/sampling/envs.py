@@ -14,9 +14,9 @@ import sys
 import warnings
 
 import gymnasium as gym
-from gymnasium.envs.registration import load_env_creator
 import mujoco
 import numpy as np
+from gymnasium.envs.registration import load_env_creator
 
 from ..errors import UserError
 

@@ -16,11 +16,17 @@ import multiprocessing as mp
 import signal
 import time
 
-from .envs import make_env
-from .episodes import (EpisodeWorker, episode_shares, merge_batch, rng_state, run_train_episodes,
-                       set_rng_state)
 from ..errors import Interrupted, SamplingError
 from ..run.run_log import STOP_SIGNALS, pending_stop
+from .envs import make_env
+from .episodes import (
+    EpisodeWorker,
+    episode_shares,
+    merge_batch,
+    rng_state,
+    run_train_episodes,
+    set_rng_state,
+)
 
 # Seconds the workers still have once a stop is requested: enough for healthy ones to finish
 # their batch (the run then saves a checkpoint); one that is stopped or stuck is given up, and
