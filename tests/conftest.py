@@ -1,17 +1,11 @@
-import os
-import sys
-
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-import mujoco_ppo  # noqa: E402,F401  (sets PARL's environment variables before parl is imported)
+import mujoco_ppo  # noqa: F401  (sets PARL's environment variables before parl is imported)
 
 # isort: split
-import paddle  # noqa: E402
+import paddle
 
-from helpers import run_train  # noqa: E402
+from helpers import run_train
 
 # Each test is of one kind (pytest.ini describes them); `pytest -m unit` is the fast subset.
 KINDS = ("unit", "e2e", "cluster")

@@ -14,10 +14,9 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from helpers import ROOT, read_progress, run_train  # noqa: E402
+from helpers import ROOT, read_progress, run_train
 
-from mujoco_ppo.xparl.local import bring_loopback_up, local_cluster  # noqa: E402
+from mujoco_ppo.xparl.local import bring_loopback_up, local_cluster
 
 RUN = ["--algo", "parl2", "--env", "CartPole-v1", "--env_num", "2", "--step_nums", "32",
        "--train_total_steps", "1280", "--test_every_steps", "500", "--checkpoint_every", "2",

@@ -103,7 +103,7 @@ def test_a_locked_run_is_refused_naming_the_pid_and_left_alone(run_copy):
 
 @pytest.mark.e2e
 def test_the_kernel_releases_the_lock_of_a_killed_process(tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; sys.path.insert(0, sys.argv[1]);"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time;"
                                "from mujoco_ppo.run.run_lock import RunLock; RunLock(sys.argv[2]);"
                                "print('locked', flush=True); time.sleep(60)", ROOT, str(tmp_path)],
                               stdout=subprocess.PIPE, text=True)
@@ -543,7 +543,6 @@ def test_a_signal_during_start_up_is_one_sentence(tmp_path, signum, delay):
 
 FORKED_CHILD_AT_EXIT = """
 import multiprocessing, sys, time
-sys.path.insert(0, sys.argv[1])
 from mujoco_ppo.run.run_log import StopRequest, accept_stop_signals
 
 if __name__ == "__main__":

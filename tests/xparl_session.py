@@ -16,10 +16,9 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from helpers import ROOT, read_progress, run_train  # noqa: E402
+from helpers import ROOT, read_progress, run_train
 
-from mujoco_ppo.xparl.local import bring_loopback_up, local_cluster  # noqa: E402
+from mujoco_ppo.xparl.local import bring_loopback_up, local_cluster
 
 PORT = 8010
 SHORT_RUN = ["--env", "InvertedPendulum-v4", "--train_total_steps", 3000,
