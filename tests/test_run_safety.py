@@ -1,4 +1,4 @@
-"""A run directory is never damaged (issue 10): one writer per run, damaged checkpoints skipped
+"""A run directory is never damaged: one writer per run, damaged checkpoints skipped
 for the newest intact one, torn rows dropped on resume, full disks and bad files met with one
 sentence. Real train.py runs on InvertedPendulum; in-process checks where a subprocess would
 only add Paddle's import time."""

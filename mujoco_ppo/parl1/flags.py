@@ -90,7 +90,7 @@ def build_parser():
                            "(default: the number of CPU cores)")
     ours.add_argument("--overlap_value", action="store_true",
                       help="sample the next batch while the value net learns this one (same "
-                           "results; pays only with a core to spare, see the README's speed section)")
+                           "results; pays only with a core to spare, see docs/performance.md)")
     ours.add_argument("--output_dir", default=None,
                       help="where the log, config.json and progress.csv go "
                            "(default: runs/<env>_<loss_type>_seed<seed>_<time>)")
@@ -101,7 +101,7 @@ def build_parser():
                            "on SIGINT/SIGTERM (default: %(default)s)")
     ours.add_argument("--xparl_addr", metavar="HOST:PORT", default=None,
                       help="sample on the xparl cluster whose master is at HOST:PORT instead of "
-                           "local workers (see the README's 'Sampling on an xparl cluster')")
+                           "local workers (see docs/xparl.md)")
     ours.add_argument("--actor_num", type=whole_number, default=None,
                       help="xparl actors, one CPU of the cluster each, sharing a batch's episodes "
                            "(default: --episodes_per_batch)")

@@ -21,8 +21,8 @@ import gymnasium as gym
 import numpy as np
 
 from ..errors import UserError
-from ..evaluation.player import play
 from ..sampling.envs import environment_code
+from ..sampling.player import play
 from .wrappers import EpisodicLife, FireReset
 
 try:

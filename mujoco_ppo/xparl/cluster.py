@@ -54,7 +54,7 @@ def exposure_warning(host, allow_remote):
     if not allow_remote:
         raise UserError(f"--host {host} is not a loopback address, and whoever reaches it can "
                         f"run any code on every machine of the cluster: add --allow_remote to "
-                        f"listen there anyway (on a trusted network only; see the README)")
+                        f"listen there anyway (on a trusted network only; see docs/xparl.md)")
     return (f"warning: the cluster listens on {host}, without authentication: whoever reaches "
             f"that address can run any code on every machine of the cluster as "
             f"{getpass.getuser()}; keep it on a trusted network or behind a firewall")
@@ -125,7 +125,7 @@ def cluster_cpus(address, timeout_s=5.0):
         reply = socket.recv_multipart()
     except zmq.error.Again:
         raise UserError(f"no xparl cluster answers at {address} (start one with `python -m "
-                        f"mujoco_ppo.xparl start --port PORT`, see the README)") from None
+                        f"mujoco_ppo.xparl start --port PORT`, see docs/xparl.md)") from None
     except zmq.error.ZMQError as exc:
         raise UserError(f"cannot reach an xparl cluster at {address}: {exc}") from None
     finally:

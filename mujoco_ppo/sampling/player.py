@@ -1,0 +1,15 @@
+"""The one player: episodes of an environment, the first one recorded if asked. Both PPOs'
+evaluations of a saved run (mujoco_ppo.evaluation) and PARL 2.x's training-time evaluation run
+their episodes here."""
+
+
+def play(env, run_episode, episodes, video=None):
+    """Yields the return of each of ``episodes`` episodes of ``env`` as it ends, each
+    ``run_episode(env) -> return``; the first one is recorded into the VideoFile ``video`` if
+    given, and written when it ends."""
+    for episode in range(episodes):
+        recorded = episode == 0 and video is not None
+        episode_return = run_episode(video.recording(env) if recorded else env)
+        if recorded:
+            video.write(env.metadata.get("render_fps", 30))
+        yield episode_return
