@@ -24,12 +24,12 @@ if __name__ == "__main__":
     # module's initialisation becomes "ImportError: initialization failed", and Paddle installs
     # a SIGTERM handler that dumps a C++ stack); the loop's main installs this package's
     # handlers, then lets them through.
-    from mujoco_ppo.run.run_log import STOP_SIGNALS
+    from mujoco_ppo.run.signals import STOP_SIGNALS
 
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     from mujoco_ppo.errors import UserError
     from mujoco_ppo.run.run_ending import FAILURES, failure_sentence
-    from mujoco_ppo.run.run_log import Transcript
+    from mujoco_ppo.run.train_log import Transcript
 
     sys.stdout = Transcript(sys.stdout)  # train.log gets what PARL prints at import too
     try:

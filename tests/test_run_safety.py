@@ -39,7 +39,8 @@ from mujoco_ppo.errors import UserError, WriteFailed
 from mujoco_ppo.parl1.workers import WORKER_RESIDENT_BYTES, check_workers_fit, default_num_workers
 from mujoco_ppo.run import checkpoint
 from mujoco_ppo.run.run_lock import RunLock, holder_pid
-from mujoco_ppo.run.run_log import ProgressCSV, complete_rows, make_logger, prepare_output_dir
+from mujoco_ppo.run.run_log import ProgressCSV, complete_rows, prepare_output_dir
+from mujoco_ppo.run.train_log import make_logger
 
 RUN = ["--env", "InvertedPendulum-v4", "--seed", 3, "--num_workers", 1, "--test_every_steps",
        500, "--checkpoint_every", 3]

@@ -38,7 +38,7 @@ import signal
 
 from ..cli import OneLineErrorParser, run_command
 from ..errors import Interrupted, WriteFailed
-from ..run.run_log import STOP_SIGNALS, stop_at_once
+from ..run.signals import STOP_SIGNALS, stop_at_once
 from .curves import add_smooth_flag
 from .grid import DEFAULTS, load_grid
 from .grid_runner import run_grid

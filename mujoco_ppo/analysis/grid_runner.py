@@ -10,7 +10,8 @@ import time
 
 from ..errors import Interrupted, UserError
 from ..run.run_lock import RunLock, holder_pid
-from ..run.run_log import STOP_SIGNALS, StopRequest, prepare_output_dir, stop_at_once
+from ..run.run_log import prepare_output_dir
+from ..run.signals import STOP_SIGNALS, StopRequest, stop_at_once
 from .grid import PARL1_ONLY, checkpointer, decided, grid_runs, run_status
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -8,7 +8,8 @@ import os
 import sys
 
 from ..errors import Interrupted, SamplingError, TrainingDiverged, UserError, WriteFailed
-from .run_log import accept_stop_signals, complete_rows, ignore_stop_signals
+from .run_log import complete_rows
+from .signals import accept_stop_signals, ignore_stop_signals
 
 
 def run_to_end(train, args, kind):

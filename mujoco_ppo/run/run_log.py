@@ -1,21 +1,18 @@
-"""What a run leaves on disk: the log, config.json and progress.csv, written so that a kill at any
-moment leaves complete files (JSON by rename, CSV one flushed row at a time). A write that fails
+"""What a run leaves on disk: config.json, progress.csv and TensorBoard's events, written so
+that a kill at any moment leaves complete files (JSON by rename, CSV one flushed row at a time). A write that fails
 (a full disk, a read-only file system, no permission) raises WriteFailed naming the file."""
 import contextlib
 import csv
 import json
-import logging
 import math
 import os
 import platform
 import shutil
-import signal
 import stat
-import sys
 import time
 from importlib import metadata
 
-from ..errors import Interrupted, UserError, WriteFailed
+from ..errors import UserError, WriteFailed
 
 PROGRESS_COLUMNS = ["iteration", "steps", "episodes", "train_reward", "eval_reward",
                     "policy_loss", "kl", "clip_fraction", "beta", "value_loss", "sps", "wall_time",
@@ -234,164 +231,3 @@ class Scalars:
     def close(self):
         with writing(self.path):  # the events a failed write left buffered: the disk is still full
             self._writer.close()
-
-
-class Transcript:
-    """stdout, also keeping what is printed before the run's log opens (PARL's ``Argv:`` and
-    backend lines, printed when it is imported), so that train.log holds everything printed."""
-
-    def __init__(self, stream):
-        self._stream, self._held = stream, []
-
-    def write(self, text):
-        if self._held is not None:
-            self._held.append(text)
-        return self._stream.write(text)
-
-    def take(self):
-        """What was printed so far; from now on nothing more is kept."""
-        held, self._held = "".join(self._held or []), None
-        return held
-
-    def __getattr__(self, name):
-        return getattr(self._stream, name)
-
-
-class _RaisingFileHandler(logging.FileHandler):
-    """A FileHandler whose failed writes (a full disk, a read-only file system) raise, to end
-    the run with one sentence, instead of logging's "--- Logging error ---" dump."""
-
-    def handleError(self, record):
-        exc = sys.exc_info()[1]
-        raise WriteFailed(self.baseFilename, getattr(exc, "strerror", None) or exc) from None
-
-
-def make_logger(log_path, stream_handler=None):
-    """A logger that appends every line, time-stamped, to ``log_path`` and prints it: INFO
-    through ``stream_handler`` (default stdout), WARNING and above (what went wrong, and how
-    a stopped run is continued) on stderr."""
-    logger = logging.getLogger("mujoco_ppo")
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-        handler.close()
-    formatter = logging.Formatter("[%(asctime)s] %(message)s", datefmt="%m-%d %H:%M:%S")
-    stdout = stream_handler or logging.StreamHandler(sys.stdout)
-    stdout.addFilter(lambda record: record.levelno < logging.WARNING)
-    stderr = logging.StreamHandler(sys.stderr)  # a plain sentence, as every other failure's
-    stderr.setLevel(logging.WARNING)
-    refuse_irregular(log_path)
-    with writing(log_path):
-        if isinstance(sys.stdout, Transcript):
-            with open(log_path, "a") as f:
-                f.write(sys.stdout.take())
-        log_file = _RaisingFileHandler(log_path)
-    for handler in (stdout, stderr, log_file):
-        if handler is not stderr:
-            handler.setFormatter(formatter)
-        logger.addHandler(handler)
-    return logger
-
-
-# SIGHUP: the terminal was closed, a stop like the others
-STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-_pending_stop = None  # (signal, time.monotonic() of its arrival) of the stop requested
-
-
-class StopRequest:
-    """A stop signal asks the training loop to stop after the current iteration (and save a
-    checkpoint); a second signal stops at once, leaving the last checkpoint as it is."""
-
-    def __init__(self):
-        global _pending_stop
-        self.signal, _pending_stop = None, None
-        for sig in STOP_SIGNALS:
-            signal.signal(sig, in_this_process_only(self._handle))
-
-    def _handle(self, signum, frame):
-        global _pending_stop
-        if self.signal is not None:
-            raise Interrupted(signum)
-        self.signal, _pending_stop = signum, (signum, time.monotonic())
-
-
-def pending_stop():
-    """(signal, time.monotonic() of its arrival) of the stop a StopRequest was asked for, or
-    None: what a wait for sampling workers gives up for (mujoco_ppo/sampling/episodes.py)."""
-    return _pending_stop
-
-
-def accept_stop_signals():
-    """Once Paddle and PARL are imported: stop signals stop at once (stop_at_once, replacing
-    the handler Paddle installs), and those that arrived while train.py held them blocked during
-    the imports are delivered now. Returns the function that puts back, once the run has
-    ended, the signal mask of before and the handlers of the signals it did not block; those
-    train.py held blocked stay ignored (ignore_stop_signals) until the process has exited with
-    the status it has said: a mask is a thread's, and Paddle's threads started since would
-    take them, with Python's default action once it finalises."""
-    handlers = {signum: signal.signal(signum, in_this_process_only(stop_at_once))
-                for signum in STOP_SIGNALS}
-    mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-
-    def restore():
-        global _pending_stop
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        for signum, handler in handlers.items():
-            if signum not in mask:  # None: a handler set in C (Paddle's), not restorable
-                signal.signal(signum, signal.SIG_DFL if handler is None else handler)
-        _pending_stop = None
-
-    return restore
-
-
-def ignore_stop_signals():
-    """Once a run says how it ended: its exit status is decided, and a signal must not cut
-    short the closing (sampling workers ignore stop signals and are ended by it)."""
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, signal.SIG_IGN)
-
-
-def in_this_process_only(handler):
-    """``handler`` for this process; in a child forked from it, the signal's default action.
-
-    A forked child inherits Python's signal handlers: PARL's heartbeat server process, which
-    multiprocessing ends with SIGTERM when the run exits, would raise Interrupted in the middle
-    of PARL's loop and print its traceback. There the signal ends the child quietly instead."""
-    owner = os.getpid()
-
-    def handle(signum, frame):
-        if os.getpid() == owner:
-            return handler(signum, frame)
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
-
-    return handle
-
-
-def stop_at_once(signum, frame):
-    """The stop signals' handler outside the training loop (before StopRequest): nothing to
-    finish, so stop now, with the exit status 128 + signum."""
-    raise Interrupted(signum)
-
-
-def progress_bar_handler(total, initial):
-    """On a terminal: a tqdm bar (steps, rate, ETA) kept under the log lines, and a logging
-    handler that prints above it. Elsewhere (files, pipes): (None, None), so logs stay plain."""
-    if not sys.stderr.isatty():
-        return None, None
-    from tqdm import tqdm
-    try:
-        size = os.get_terminal_size(sys.stderr.fileno())
-    except OSError:
-        size = os.terminal_size((0, 0))
-    # A terminal that reports no size (a bare pty) would get a bar of width 0, hidden.
-    sized = {"dynamic_ncols": True} if size.columns > 0 else {"ncols": 100, "nrows": 24}
-    bar = tqdm(total=total, initial=initial, unit="step", unit_scale=True, file=sys.stderr,
-               smoothing=0.1, **sized)
-
-    class TqdmHandler(logging.Handler):
-        def emit(self, record):
-            tqdm.write(self.format(record), file=sys.stdout)
-
-    return bar, TqdmHandler()

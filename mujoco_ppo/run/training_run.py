@@ -20,15 +20,13 @@ from .run_lock import RunLock
 from .run_log import (
     ProgressCSV,
     Scalars,
-    StopRequest,
     complete_rows,
-    ignore_stop_signals,
-    make_logger,
     package_versions,
     prepare_output_dir,
-    progress_bar_handler,
     write_json_atomic,
 )
+from .signals import StopRequest, ignore_stop_signals
+from .train_log import make_logger, progress_bar_handler
 
 
 @dataclass(frozen=True)

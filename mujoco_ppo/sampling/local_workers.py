@@ -17,7 +17,7 @@ import signal
 import time
 
 from ..errors import Interrupted, SamplingError
-from ..run.run_log import STOP_SIGNALS, pending_stop
+from ..run.signals import STOP_SIGNALS, pending_stop
 from .envs import make_env
 from .episodes import (
     EpisodeWorker,
