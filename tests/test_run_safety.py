@@ -544,7 +544,7 @@ def test_a_signal_during_start_up_is_one_sentence(tmp_path, signum, delay):
 
 FORKED_CHILD_AT_EXIT = """
 import multiprocessing, sys, time
-from mujoco_ppo.run.run_log import StopRequest, accept_stop_signals
+from mujoco_ppo.run.signals import StopRequest, accept_stop_signals
 
 if __name__ == "__main__":
     accept_stop_signals()
