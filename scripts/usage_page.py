@@ -22,7 +22,6 @@ NOT_SHOWN = {"usage_page.py", "run_fingerprints.py"}
 # Scripts that import a package .venv does not hold, so their --help cannot run there.
 SIDE_VIRTUALENV = {
     "paddle_vs_torch.py": "torch (`.venv/bin/pip install torch==2.13.0`)",
-    "iqm_vs_rliable.py": "`rliable==1.2.0` and `pandas<3`, in a side virtualenv",
 }
 SUBCOMMANDS = re.compile(r"\{([\w-]+(?:,[\w-]+)+)\} \.\.\.")
 

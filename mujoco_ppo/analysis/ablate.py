@@ -5,6 +5,7 @@
     python scripts/ablate.py run GRID_DIR --config grid.json
     python scripts/ablate.py run GRID_DIR --algo parl2 --env CartPole-v1 HalfCheetah-v4 --seeds 0 1 2
     python scripts/ablate.py aggregate GRID_DIR
+    python scripts/ablate.py report GRID_DIR --normalise reference
 
 Settings: each --loss_type crossed with its own parameter list: CLIP with every --clip_epsilon,
 KLPEN with every --kl_targ, KLFIXED with every --beta, NONE alone (the rows of the PPO paper's
@@ -26,22 +27,29 @@ and decides each run again as it starts, under the run's lock (a run finished me
 is not redone). SIGINT or SIGTERM stops the runs under way, each saving a checkpoint, and then
 the grid runner, with 128 + the signal.
 
-`aggregate` writes, under GRID_DIR: summary.csv and summary.md (per environment and setting: the
-final evaluation reward, averaged over the last 10% of each run's steps, as mean +- sample sd over seeds
-with a bootstrap 95% confidence interval, and the normalised score, random policy = 0 and best
-setting of the grid = 1, as in the PPO paper, with its mean and interquartile mean across
-environments) and curves_<env>.png with the series drawn in curves_<env>.csv (see
-aggregate.py and curves.py).
+`aggregate` writes, under GRID_DIR: summary.md, summary.csv and across_environments.csv (per
+environment and setting: the final evaluation reward, averaged over the last 10% of each run's
+steps, with the seeds and evaluation episodes behind it, mean +- sd over seeds and a 95%
+bootstrap confidence interval with 3 seeds or more, the range of the runs with fewer; the
+normalised score, random policy = 0 and best setting of the grid = 1 as in the PPO paper, or a
+published PARL curve = 1 with --normalise reference; across environments, rliable's IQM, mean,
+median and optimality gap with stratified-bootstrap intervals) and curves_<env>.png with the
+series drawn in curves_<env>.csv. `report` does the same and writes GRID_DIR/report.md, one page
+with those tables, the probability of improvement of every setting over every other, the
+performance profile and the sample-efficiency curves (report_*.png; see report.py).
 """
 import argparse
 import signal
+import sys
 
-from ..cli import OneLineErrorParser, run_command
+from ..cli import OneLineErrorParser, run_command, whole_number
 from ..errors import Interrupted, WriteFailed
 from ..run.signals import STOP_SIGNALS, stop_at_once
 from .curves import add_smooth_flag
 from .grid import DEFAULTS, load_grid
 from .grid_runner import run_grid
+from .scores import NORMALISATIONS
+from .stats import REPS
 
 PROG = "ablate.py"
 
@@ -66,17 +74,37 @@ def main(argv=None):
     run.add_argument("--jobs", type=int, help="runs at once (default: the number of cores)")
     run.add_argument("--train_args", nargs=argparse.REMAINDER,
                      help="further train.py flags, given to every run (last on the line)")
-    agg = sub.add_parser("aggregate", help="tables and curves of a grid's runs")
-    agg.error = OneLineErrorParser.error.__get__(agg)  # a bad aggregate flag: one line, exit 2
-    agg.add_argument("grid_dir")
-    add_smooth_flag(agg)
+    for name, text in (("aggregate", "tables and curves of a grid's runs"),
+                       ("report", "one page of a grid: tables, statistics and figures")):
+        sub_parser = sub.add_parser(name, help=text)
+        sub_parser.error = OneLineErrorParser.error.__get__(sub_parser)  # one line, exit 2
+        sub_parser.add_argument("grid_dir")
+        add_smooth_flag(sub_parser)
+        sub_parser.add_argument("--normalise", choices=NORMALISATIONS, default="best",
+                                help="score 1 per environment: the grid's best setting (the PPO "
+                                     "paper's) or PARL's published curve at the runs' length, "
+                                     "where one exists (default: %(default)s)")
+        sub_parser.add_argument("--reps", type=resamples, default=REPS,
+                                help="bootstrap resamples of every interval (default: %(default)s)")
     args = p.parse_args(argv)
     if args.command == "run":
         return run_grid(args.grid_dir, load_grid(args))
+    if args.command == "report":
+        from .report import report
+        report(args.grid_dir, sys.argv[1:] if argv is None else list(argv), args.smooth,
+               args.normalise, args.reps)
+        return 0
     from .aggregate import aggregate
 
-    aggregate(args.grid_dir, args.smooth)  # bad input: UserError, exit 2
+    aggregate(args.grid_dir, args.smooth, args.normalise, args.reps)  # bad input: exit 2
     return 0
+
+
+def resamples(text):
+    count = whole_number(text)
+    if count < 100:
+        raise argparse.ArgumentTypeError(f"--reps must be at least 100 resamples, got {count}")
+    return count
 
 
 def command():

@@ -120,11 +120,24 @@ def draw_curve(ax, curve, runs, kind, colour, label, linestyle="-"):
             ax.plot(x[i], mean[i], marker="|", ms=10, color=colour)
 
 
-def smoothing_text(smooth, bin_steps=None):
+def fitted_window(smooth, runs):
+    """--smooth, shrunk to a tenth of the shortest run's steps where it is longer: a curve then
+    ends on a mean of the evaluations the table's final score averages (the last 10%), never on
+    one that reaches back before the run began."""
+    return min(smooth, min(run["last_step"] for run in runs) // 10)
+
+
+def smoothing_text(smooth, bin_steps=None, asked=None, shortest=None, band=True):
+    """The caption's first sentence; ``asked`` (--smooth) and ``shortest`` (the shortest run's
+    steps) say why ``smooth`` is shorter than asked for; ``band``: whether any band is drawn."""
     what = (f"trailing mean of each run's points in the last {smooth:,} steps" if smooth
             else "each run's points, unsmoothed")
-    return (f"Lines: {what}, averaged over seeds; band: {BAND}; dots: single points, unsmoothed"
-            + (f"; runs matched in {bin_steps:,}-step bins." if bin_steps else "."))
+    if asked is not None and smooth < asked:
+        what += (f" (--smooth {asked:,} shrunk to a tenth of the shortest run, {shortest:,} "
+                 f"steps)")
+    return (f"Lines: {what}, averaged over seeds; {f'band: {BAND}; ' if band else ''}dots: single "
+            f"points, unsmoothed" + (f"; runs matched in {bin_steps:,}-step bins." if bin_steps
+                                     else "."))
 
 
 def legend_with_points(ax):

@@ -5,7 +5,8 @@
 Runs with the same setting (environment, loss type, gamma, lambda, kl_targ, clip_epsilon, beta,
 episodes per batch) are one curve: the mean over the seeds that have a point at that step, with a
 min-max band, the number of seeds written where it changes, and every single point as a dot. Each
-run is first smoothed by a trailing mean over --smooth steps of its own points (0: none). One row
+run is first smoothed by a trailing mean over --smooth steps of its own points (0: none), never
+over more than a tenth of the shortest run (the caption then says so). One row
 of panels (evaluation, training) per environment, at most 6 settings to a panel. The series drawn
 are also written as CSV beside the PNG (same name, .csv).
 """
@@ -13,6 +14,7 @@ from ..cli import OneLineErrorParser, run_command
 from .curves import (
     add_smooth_flag,
     draw_panel,
+    fitted_window,
     output_paths,
     panel_grid,
     save_figure,
@@ -34,10 +36,10 @@ def main(argv=None):
                    "(default: %(default)s)")
     add_smooth_flag(p)
     args = p.parse_args(argv)
-    smooth = args.smooth
     png, csv_path = output_paths(args.out)
-
-    groups, labels = group_by_setting(load_runs(args.runs))
+    runs = load_runs(args.runs)
+    smooth = fitted_window(args.smooth, runs)
+    groups, labels = group_by_setting(runs)
     for key, runs in groups.items():
         seeds = [run["seed"] for run in runs]
         shared = sorted({seed for seed in seeds if seeds.count(seed) > 1}, key=str)
@@ -57,7 +59,10 @@ def main(argv=None):
         drawn, bin_steps = draw_panel(ax, title, ylabel, part, kind, smooth)
         series += [(panel, label, curve) for label, curve in drawn]
         bins.add(bin_steps)
-    save_figure(fig, smoothing_text(smooth, max(bins)), png, csv_path, series)
+    caption = smoothing_text(smooth, max(bins), asked=args.smooth,
+                             shortest=min(run["last_step"] for run in runs),
+                             band=any((curve["seeds"] > 1).any() for _, _, curve in series))
+    save_figure(fig, caption, png, csv_path, series)
 
 
 def command():

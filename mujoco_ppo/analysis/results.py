@@ -62,7 +62,9 @@ def _read_progress(path):
 
 def load_run(run_dir):
     """{'dir', 'config', 'seed', 'train_steps', 'train_reward', 'eval_steps', 'eval_reward',
-    'last_step', 'test_every_steps'} of one output directory of train.py with at least one evaluation."""
+    'last_step', 'test_every_steps', 'episodes_per_evaluation'} of one output directory of train.py
+    with at least one evaluation. PARL 1.x's PPO evaluates one episode at a time (its
+    run_evaluate_episode); PARL 2.x's, its config's eval_episode episodes."""
     if not os.path.isdir(run_dir):
         raise UserError(f"{run_dir} is not a directory." if os.path.exists(run_dir)
                         else f"{run_dir} does not exist.")
@@ -94,6 +96,7 @@ def load_run(run_dir):
         "last_step": rows[-1]["steps"],
         "test_every_steps": (config["config"]["test_every_steps"] if parl2
                              else parl1_flag(config, "test_every_steps")),
+        "episodes_per_evaluation": config["config"]["eval_episode"] if parl2 else 1,
     }
 
 
