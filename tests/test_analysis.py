@@ -6,19 +6,14 @@ import os
 
 import numpy as np
 import pytest
-from scipy.stats import trim_mean
 
 from helpers import ROOT, assert_no_traceback, assert_one_sentence, run_python
 from synthetic_runs import every, write_parl2_run, write_run
 
-from mujoco_ppo.analysis.aggregate import (
-    final_score,
-    iqm,
-    random_policy_score,
-    stratified_bootstrap_iqm,
-)
+from mujoco_ppo.analysis.aggregate import random_policy_score
 from mujoco_ppo.analysis.curves import setting_curve, trailing_mean
 from mujoco_ppo.analysis.results import load_run
+from mujoco_ppo.analysis.scores import final_score
 
 PLOT = os.path.join(ROOT, "scripts", "plot.py")
 COMPARE = os.path.join(ROOT, "scripts", "compare_parl.py")
@@ -89,7 +84,7 @@ def test_plot_each_run_reaches_its_own_last_step_and_the_band_is_numpys(tmp_path
 
 @pytest.mark.e2e
 def test_plot_smoothing_never_starts_before_the_first_evaluation(tmp_path):
-    steps, evals = evaluations(100000, lambda s: s / 1000)
+    steps, evals = evaluations(300000, lambda s: s / 1000)  # a tenth: 30k, the whole window
     del evals[40000], evals[50000], evals[60000]  # a gap
     folder = write_run(tmp_path / "run", steps, evals)
     proc = run_python(PLOT, folder, "--out", tmp_path / "p.png", "--smooth", 30000)
@@ -261,17 +256,6 @@ def test_final_score_uses_each_runs_own_last_tenth(tmp_path):
     assert final_score(long) == pytest.approx(np.mean([180, 190, 200]))  # steps >= 180k
 
 
-@pytest.mark.unit
-def test_iqm_and_its_stratified_bootstrap():
-    assert iqm([1, 2, 3, 4]) == 2.5 and iqm([0, 1, 2, 3, 4, 5, 6, 100]) == 3.5
-    value, low, high = stratified_bootstrap_iqm([np.full(4, 2.0), np.full(3, 2.0)])
-    assert (value, low, high) == (2.0, 2.0, 2.0)  # no spread, no interval width
-    tasks = [np.array([0.1, 0.5, 0.9]), np.array([1.0, 1.2])]
-    value, low, high = stratified_bootstrap_iqm(tasks)
-    assert value == trim_mean(np.concatenate(tasks), 0.25)
-    assert 0.1 <= low < value < high <= 1.2
-
-
 @pytest.mark.e2e
 def test_aggregate_says_one_seed_and_writes_the_curves_csv(tmp_path):
     grid = tmp_path / "grid"
@@ -290,7 +274,8 @@ def test_aggregate_says_one_seed_and_writes_the_curves_csv(tmp_path):
     scores = [np.mean([900 + 10 * seed, 1000 + 10 * seed]) for seed in (0, 1, 2)]
     assert f"{np.mean(scores):,.0f} ± {np.std(scores, ddof=1):,.0f}" in clip and "| 100,000 |" in clip
     klpen = next(line for line in summary.splitlines() if "| KLPEN |" in line and "HalfCheetah" in line)
-    assert "2,000 | 1 seed" in klpen and "±" not in klpen and "| 50,000 |" in klpen
+    assert "| 1 seed × 1 evaluation episode each (fewer than 5) |" in klpen
+    assert "| 2,000 | 1 seed: none |" in klpen and "±" not in klpen and "| 50,000 |" in klpen
     rows = read_series(grid / "curves_HalfCheetah-v4.csv")
     assert rows["CLIP"][-1]["step"] == 100000 and rows["KLPEN"][-1]["step"] == 50000
     assert (grid / "curves_HalfCheetah-v4.png").read_bytes()[:4] == b"\x89PNG"
@@ -474,11 +459,12 @@ def test_a_normalised_score_no_setting_can_have_is_said_to_be_undefined(tmp_path
     proc = run_python(ABLATE, "aggregate", grid, "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     summary = (grid / "summary.md").read_text()
-    assert "| CartPole-v1 | CLIP | 1 | 20,000 | 22 | 1 seed | undefined |" in summary
-    assert "| HalfCheetah-v4 | CLIP | 1 | 20,000 | 500 | 1 seed | 1.00 |" in summary
-    assert "normalised score: mean over 1 environment |" in summary
-    assert "undefined where no setting's final reward beats the random policy's: CartPole-v1 " \
-           "(best 22.0, random 22.0)" in summary
+    behind = "1 seed × 1 evaluation episode each (fewer than 5)"
+    assert f"| CartPole-v1 | CLIP | {behind} | 20,000 | 22 | 1 seed: none | undefined |" in summary
+    assert f"| HalfCheetah-v4 | CLIP | {behind} | 20,000 | 500 | 1 seed: none | 1.00 |" in summary
+    assert "Across 1 environment, normalised scores" in summary
+    assert "Normalised score undefined (left out of the statistics across environments): " \
+           "CartPole-v1 (best setting, CLIP 22.0, random 22.0)" in summary
     with open(grid / "summary.csv", newline="") as f:
         assert [row["normalised"] for row in csv.DictReader(f)] == ["", "1.0"]
 
@@ -608,15 +594,15 @@ def test_steps_to_reward_refuses_a_reward_that_is_not_finite(tmp_path):
 @pytest.mark.e2e
 def test_every_tool_reads_smooth_alike(tmp_path):
     """--smooth 1e5 is 100,000 steps in each tool; -1 is refused by each in the same words."""
-    steps, evals = every(200000, 10000, lambda s: float(s >= 150000))
+    steps, evals = every(1000000, 10000, lambda s: float(s >= 950000))  # a tenth: 100k
     folder = write_run(tmp_path / "grid" / "runs" / "HalfCheetah-v4" / "CLIP" / "seed0", steps, evals)
     proc = run_python(STEPS_TO_REWARD, folder, "--reward", 0.5, "--smooth", "1e5")
     assert proc.returncode == 0, proc.stderr
-    assert "seed 0: 190,000" in proc.stdout  # (90k, 190k] holds 5 ones among 10 evaluations
+    assert "seed 0: 990,000" in proc.stdout  # (890k, 990k] holds 5 ones among 10 evaluations
     proc = run_python(PLOT, folder, "--out", tmp_path / "p.png", "--smooth", "1e5")
     assert proc.returncode == 0, proc.stderr
     rows = read_series(tmp_path / "p.csv", "HalfCheetah-v4 evaluation")["CLIP"]
-    assert rows[-1]["mean"] == pytest.approx(0.6)  # (100k, 200k]: 6 of 10
+    assert rows[-1]["mean"] == pytest.approx(0.6)  # (900k, 1M]: 6 of 10
     (tmp_path / "grid" / "random_policy.json").write_text('{"HalfCheetah-v4": -250.0}')
     for args in ([PLOT, folder, "--out", tmp_path / "p.png"], [STEPS_TO_REWARD, folder, "--reward", 1],
                  [COMPARE, folder, "--out", tmp_path / "p.png"], [ABLATE, "aggregate", tmp_path / "grid"]):

@@ -83,7 +83,7 @@ def band_caption(matrices):
         return " No band: every setting has fewer than 3 seeds."
     if len(shown) < len(matrices):
         return f" {CI_BAND}, for the settings with 3 seeds or more ({', '.join(shown)})."
-    return f" {CI_BAND.capitalize()}."
+    return f" {CI_BAND[0].upper()}{CI_BAND[1:]}."
 
 
 def draw_profile(grid_dir, matrices, taus, profiles):

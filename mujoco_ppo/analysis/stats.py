@@ -38,6 +38,15 @@ def interquartile_mean(scores):
     return values[cut:len(values) - cut].mean(axis=0)
 
 
+def rliable_library():
+    """rliable's library module, its note on every interval ("Calculating estimates for ...")
+    silenced: absl logs it at INFO on stderr."""
+    from absl import logging
+    from rliable import library
+    logging.set_verbosity(logging.WARNING)
+    return library
+
+
 def four_metrics(scores):
     """[IQM, mean, median, optimality gap] of a runs x environments matrix (rliable's metrics)."""
     from rliable import metrics
@@ -52,7 +61,7 @@ def mean_only(scores):
 
 def mean_estimates(matrices, reps=REPS, seed=0):
     """{key: (mean, low, high)}: rliable's aggregate_mean with its stratified-bootstrap interval."""
-    from rliable import library
+    library = rliable_library()
     with seeded_global_stream(seed):
         points, intervals = library.get_interval_estimates(
             matrices, mean_only, reps=reps, confidence_interval_size=CONFIDENCE)
@@ -62,7 +71,7 @@ def mean_estimates(matrices, reps=REPS, seed=0):
 
 def aggregate_estimates(matrices, reps=REPS, seed=0):
     """{setting: {metric: (point, low, high)}} for METRICS, 95% stratified-bootstrap intervals."""
-    from rliable import library
+    library = rliable_library()
     with seeded_global_stream(seed):
         points, intervals = library.get_interval_estimates(
             matrices, four_metrics, reps=reps, confidence_interval_size=CONFIDENCE)
@@ -84,7 +93,7 @@ def improvement_matrix(matrices, reps=REPS, seed=0):
     """{(X, Y): (point, low, high)} for every ordered pair of settings, X != Y. The bootstrap is
     rliable's, each setting's runs drawn independently within each environment; (Y, X) is
     1 - (X, Y), its interval mirrored."""
-    from rliable import library
+    library = rliable_library()
     settings = list(matrices)
     pairs = {f"{i},{j}": [matrices[x], matrices[y]] for i, x in enumerate(settings)
              for j, y in enumerate(settings) if i < j}
@@ -104,7 +113,7 @@ def improvement_matrix(matrices, reps=REPS, seed=0):
 def performance_profiles(matrices, taus, reps=REPS, seed=0):
     """{setting: (fraction of runs with a normalised score above each tau, low, high)}, rliable's
     score distributions with their 95% stratified-bootstrap bands."""
-    from rliable import library
+    library = rliable_library()
     with seeded_global_stream(seed):
         profiles, bands = library.create_performance_profile(
             matrices, np.asarray(taus, dtype=float), custom_profile_func=score_distribution,
@@ -121,7 +130,7 @@ def score_distribution(scores, taus):
 def sample_efficiency(arrays, reps=REPS, seed=0):
     """{setting: (IQM at each mark, low, high)} of runs x environments x marks arrays of
     normalised scores: rliable's stratified bootstrap of the IQM (its aggregate_iqm at each mark)."""
-    from rliable import library
+    library = rliable_library()
     with seeded_global_stream(seed):
         points, intervals = library.get_interval_estimates(
             arrays, interquartile_mean, reps=reps, confidence_interval_size=CONFIDENCE)
