@@ -127,3 +127,17 @@ def test_three_seeds_give_a_ci_and_one_seed_no_interval(tmp_path):
     report(str(one), ["report", str(one)], reps=200)
     summary = (one / "summary.md").read_text()
     assert "1 seed: none" in summary and "| CLIP | 1 seed × 1 | 1.00 |" in summary
+
+
+def test_reference_normalisation_is_the_published_curve_at_the_runs_length(tmp_path):
+    """PARL v1.4's CLIP on HalfCheetah: 1,168 at 250k and 1,523 at 500k steps, so 1,239 at 300k."""
+    grid = tmp_path / "grid"
+    steps, evals = every(300000, 10000, lambda s: 989.0)
+    write_run(grid / "runs" / "HalfCheetah-v4" / "CLIP" / "seed0", steps, evals)
+    (grid / "random_policy.json").write_text('{"HalfCheetah-v4": -250.0}')
+    report(str(grid), ["report", str(grid), "--normalise", "reference"], normalise="reference",
+           reps=200)
+    summary = (grid / "summary.md").read_text()
+    assert "HalfCheetah-v4 -250.0 and 1,239.0 (PARL v1.4 published CLIP at 300,000 steps)" in summary
+    assert f"| {(989 + 250) / (1239 + 250):.2f} |" in summary  # (score - random) / (one - random)
+    assert "One setting: no pair to compare." in (grid / "report.md").read_text()

@@ -138,10 +138,14 @@ def published_curves(env_id, runs):
     last = max(run["last_step"] for run in runs)
     found = []
     for (family, loss_type), curve in sorted(load_reference().items()):
-        shown = curve["steps"] <= last
+        shown = curve["steps"] < last
         if family == env_family(env_id) and loss_type in generations and shown.any():
+            # up to the runs' end, interpolated there, where the published curve goes on
+            end = [last] if curve["steps"][-1] >= last else []
             found.append((f"{curve['label']} {loss_type}, mean of {curve['seeds']} seeds",
-                          curve["steps"][shown], curve["mean"][shown]))
+                          np.append(curve["steps"][shown], end),
+                          np.append(curve["mean"][shown],
+                                    np.interp(end, curve["steps"], curve["mean"]))))
     return found
 
 
@@ -171,8 +175,9 @@ def draw_curves(grid_dir, groups, labels, envs, smooth):
         series += [(env_id, label, {"step": steps, "mean": mean, "low": mean, "high": mean,
                                     "seeds": np.zeros(len(steps))})
                    for label, steps, mean in references]
-        caption = smoothing_text(window, max(bins), asked=smooth, shortest=min(
-            run["last_step"] for run in runs), band=any((c["seeds"] > 1).any() for _, _, c in series))
+        banded = any((curve["seeds"] > 1).any() for _, _, curve in series)
+        caption = smoothing_text(window, max(bins), asked=smooth,
+                                 shortest=min(run["last_step"] for run in runs), band=banded)
         if references:
             caption += (" Black lines: PARL's published mean curves as the legend names them, "
                         "digitised, unsmoothed (no band drawn).")

@@ -44,6 +44,13 @@ def efficiency_arrays(scored):
     return {s: a[..., kept] for s, a in arrays.items()}, marks[kept]
 
 
+def run_lengths(scored):
+    """(shortest, longest) run among those with a normalised score."""
+    lengths = [run["last_step"] for r in scored["rows"] if "normalised_runs" in r
+               for run in r["runs"]]
+    return min(lengths), max(lengths)
+
+
 def mean_in(run, low, high):
     near = (run["eval_steps"] > low) & (run["eval_steps"] <= high)
     return float(run["eval_reward"][near].mean()) if near.any() else float("nan")
@@ -65,7 +72,8 @@ def grid_settings(grid_dir, scored):
     if os.path.exists(path):
         with open(path) as f:
             grid = json.load(f)
-        lines += [f"- {key}: {value}" for key, value in grid.items() if value not in (None, [])]
+        lines += [f"- {key}: " + (", ".join(map(str, value)) if isinstance(value, list) else
+                                  str(value)) for key, value in grid.items() if value not in (None, [])]
     lines.append(f"- settings found: {len(scored['rows'])} (environment × setting), "
                  f"{sum(len(r['runs']) for r in scored['rows'])} runs")
     return lines
@@ -98,24 +106,33 @@ def report(grid_dir, argv, smooth=50000, normalise="best", reps=None):
     with open(os.path.join(grid_dir, "summary.md")) as f:
         summary = f.read().rstrip("\n").splitlines()
     page = [f"# Report of {os.path.basename(os.path.normpath(grid_dir))}", "",
-            "## Settings", "", *grid_settings(grid_dir, scored), "", "## Tables", "", *summary, ""]
+            "## Settings", "", *grid_settings(grid_dir, scored), ""]
+    notes = os.path.join(grid_dir, "notes.md")
+    if os.path.exists(notes):
+        with open(notes) as f:
+            page += ["## Reading", "", f.read().strip(), ""]
+    page += ["## Tables", "", *summary, ""]
     if matrices:
-        found = improvement_matrix(matrices, reps)
-        path = draw_improvement(grid_dir, matrices, found)
+        page += ["## Probability of improvement", ""]
+        if len(matrices) > 1:
+            found = improvement_matrix(matrices, reps)
+            path = draw_improvement(grid_dir, matrices, found)
+            page += ["P(X > Y) + P(X = Y) / 2 for a run of the row's setting X and one of the "
+                     "column's Y on the same environment, averaged over environments (rliable's "
+                     "probability of improvement; 95% stratified-bootstrap CIs where both have 3 "
+                     "seeds or more).", "", *improvement_lines(matrices, found), "",
+                     f"![probability of improvement]({os.path.basename(path)})", ""]
+        else:
+            page += ["One setting: no pair to compare.", ""]
         profiles = performance_profiles(matrices, profile_taus(matrices), reps)
         profile_path = draw_profile(grid_dir, matrices, profile_taus(matrices), profiles)
         arrays, marks = efficiency_arrays(scored)
-        page += ["## Probability of improvement", "",
-                 "P(X > Y) + P(X = Y) / 2 for a run of the row's setting X and one of the "
-                 "column's Y on the same environment, averaged over environments (rliable's "
-                 "probability of improvement; 95% stratified-bootstrap CIs where both have 3 seeds "
-                 "or more).", "", *improvement_lines(matrices, found), "",
-                 f"![probability of improvement]({os.path.basename(path)})", "",
-                 "## Performance profile", "", f"![performance profile]({os.path.basename(profile_path)})",
-                 ""]
+        page += ["## Performance profile", "",
+                 f"![performance profile]({os.path.basename(profile_path)})", ""]
         if len(marks):
             efficiency = sample_efficiency(arrays, reps)
-            efficiency_path = draw_sample_efficiency(grid_dir, arrays, marks, efficiency)
+            efficiency_path = draw_sample_efficiency(grid_dir, arrays, marks, efficiency,
+                                                     *run_lengths(scored))
             page += ["## Sample efficiency", "",
                      f"![sample-efficiency curves]({os.path.basename(efficiency_path)})", ""]
     else:
@@ -123,10 +140,6 @@ def report(grid_dir, argv, smooth=50000, normalise="best", reps=None):
                  "environments.", ""]
     page += ["## Each environment's curves", ""]
     page += [f"![{env}]({os.path.basename(path)})\n\n{caption}\n" for env, path, caption in curves]
-    notes = os.path.join(grid_dir, "notes.md")
-    if os.path.exists(notes):
-        with open(notes) as f:
-            page += ["## Reading", "", f.read().strip(), ""]
     page += ["## Commands", "", "```", *command_lines(grid_dir, argv), "```", ""]
     target = os.path.join(grid_dir, "report.md")
     write_text(target, "\n".join(page))

@@ -26,7 +26,7 @@ def draw_improvement(grid_dir, matrices, found):
     """report_improvement.png: P(row > column) as numbers on a colour scale, 0.5 white."""
     settings = sorted(matrices)
     size = len(settings)
-    plt, fig, ax = figure(1.6 + 1.15 * size, 1.4 + 0.75 * size)
+    plt, fig, ax = figure(max(5.5, 1.6 + 1.15 * size), max(4.5, 1.4 + 0.75 * size))
     values = np.full((size, size), np.nan)
     for i, x in enumerate(settings):
         for j, y in enumerate(settings):
@@ -107,18 +107,22 @@ def scaled(series, factor):
     return [(s, dict(c, step=np.round(np.asarray(c["step"]) * factor))) for s, c in series]
 
 
-def draw_sample_efficiency(grid_dir, arrays, marks, found):
+def draw_sample_efficiency(grid_dir, arrays, marks, found, shortest, longest):
     """report_sample_efficiency.png: the IQM of normalised scores at each mark."""
     plt, fig, ax = figure()
     series = draw_lines(ax, arrays, marks, found)
     ax.set_xlabel("environment steps")
     ax.set_ylabel("IQM of normalised evaluation score")
     ax.set_title("sample efficiency", fontsize=10)
-    spacing = int(marks[0])
+    spacing, last = int(marks[0]), int(marks[-1])
+    # the table's final scores reach each run's own end: say how far short of it the marks stop
+    cut = (f" Marks end at {last:,} steps, within the shortest run ({shortest:,}); the table "
+           f"scores each run over the last 10% of its own steps (up to {longest:,}).")
     path = os.path.join(grid_dir, "report_sample_efficiency.png")
     save_figure(fig, f"Lines: the interquartile mean over all runs (every seed on every "
                 f"environment) of each run's mean evaluation in the {spacing:,} steps up to each "
-                f"mark, normalised as the table's final scores, unsmoothed." + band_caption(arrays),
-                path, path[:-4] + ".csv", [("sample efficiency", s, c) for s, c in series])
+                f"mark, normalised as the table's final scores, unsmoothed." + cut
+                + band_caption(arrays), path, path[:-4] + ".csv",
+                [("sample efficiency", s, c) for s, c in series])
     plt.close(fig)
     return path
