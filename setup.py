@@ -26,5 +26,6 @@ setup(
         "scipy",
         "six", "termcolor", "psutil", "pyzmq", "cloudpickle", "grpcio", "pynvml",
         "flask", "flask-cors", "click", "requests", "tensorboardX",
+        "rliable==1.2.0", "pandas<3",  # ablate.py's statistics; rliable 1.2.0 fails with pandas 3
     ],
 )
