@@ -141,3 +141,25 @@ def test_reference_normalisation_is_the_published_curve_at_the_runs_length(tmp_p
     assert "HalfCheetah-v4 -250.0 and 1,239.0 (PARL v1.4 published CLIP at 300,000 steps)" in summary
     assert f"| {(989 + 250) / (1239 + 250):.2f} |" in summary  # (score - random) / (one - random)
     assert "One setting: no pair to compare." in (grid / "report.md").read_text()
+
+
+def test_settings_side_by_side_give_rliables_intervals_within_monte_carlo_error():
+    """shared_bootstrap resamples every column on its own, as rliable's bootstrap of each matrix
+    (and of each pair, for the probability of improvement) alone does."""
+    ours = stats.improvement_matrix(SCORES, reps=1000, seed=0)["a", "b"]
+    np.random.seed(7)
+    points, intervals = library.get_interval_estimates(
+        {"ab": [SCORES["a"], SCORES["b"]]}, metrics.probability_of_improvement, reps=1000)
+    assert ours[0] == pytest.approx(points["ab"])
+    assert ours[1:] == pytest.approx(intervals["ab"].ravel(), abs=0.06)
+    alone = stats.aggregate_estimates({"a": SCORES["a"]}, reps=2000, seed=3)["a"]["IQM"]
+    together = stats.aggregate_estimates(SCORES, reps=2000, seed=3)["a"]["IQM"]
+    assert alone[0] == together[0] and alone[1:] == pytest.approx(together[1:], abs=0.05)
+
+
+def test_a_column_mean_is_rliables_aggregate_mean_of_that_column():
+    columns = {i: SCORES["a"][:, i:i + 1] for i in range(2)}
+    found = stats.mean_estimates(columns, reps=500)
+    for i, column in columns.items():
+        assert found[i][0] == pytest.approx(metrics.aggregate_mean(column))
+        assert found[i][1] <= found[i][0] <= found[i][2]

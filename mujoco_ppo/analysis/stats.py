@@ -9,6 +9,7 @@ percentile intervals. rliable resamples with NumPy's global random stream whatev
 is given, so every call here seeds that stream (``seed``) and gives it back as it was: the same
 inputs give the same intervals.
 """
+from collections import defaultdict
 from contextlib import contextmanager
 
 import numpy as np
@@ -54,30 +55,59 @@ def four_metrics(scores):
                      metrics.aggregate_median(scores), metrics.aggregate_optimality_gap(scores)])
 
 
-def mean_only(scores):
-    from rliable import metrics
-    return np.array([metrics.aggregate_mean(scores)])
-
-
-def mean_estimates(matrices, reps=REPS, seed=0):
-    """{key: (mean, low, high)}: rliable's aggregate_mean with its stratified-bootstrap interval."""
+def shared_bootstrap(matrices, statistic, reps=REPS, seed=0):
+    """{key: (points, lows, highs)} of ``statistic`` of each key's matrix, 95% intervals.
+    Matrices with as many runs go side by side into one of rliable's stratified bootstraps: it draws
+    the runs of every column (environment) independently, so each key's resamples are drawn as if
+    it were alone, in one loop over resamples instead of one per key (that loop, rliable's own,
+    is what an interval costs)."""
     library = rliable_library()
+    groups = defaultdict(list)
+    for key, matrix in matrices.items():
+        groups[(matrix.shape[0], matrix.shape[2:])].append(key)
+    found = {}
     with seeded_global_stream(seed):
-        points, intervals = library.get_interval_estimates(
-            matrices, mean_only, reps=reps, confidence_interval_size=CONFIDENCE)
-    return {key: (float(points[key][0]), float(intervals[key][0, 0]), float(intervals[key][1, 0]))
-            for key in matrices}
+        for _, keys in sorted(groups.items()):
+            edges = np.cumsum([0] + [matrices[key].shape[1] for key in keys])
+
+            def each(scores, edges=edges):
+                return np.concatenate([np.atleast_1d(statistic(scores[:, low:high]))
+                                       for low, high in zip(edges[:-1], edges[1:])])
+            stacked = {"all": np.concatenate([matrices[key] for key in keys], axis=1)}
+            points, intervals = library.get_interval_estimates(
+                stacked, each, reps=reps, confidence_interval_size=CONFIDENCE)
+            sizes = np.cumsum([0] + [np.atleast_1d(statistic(matrices[key])).size for key in keys])
+            for key, low, high in zip(keys, sizes[:-1], sizes[1:]):
+                found[key] = (points["all"][low:high], intervals["all"][0, low:high],
+                              intervals["all"][1, low:high])
+    return found
+
+
+def mean_estimates(columns, reps=REPS, seed=0):
+    """{key: (mean, low, high)} of one-column (runs x 1) matrices: rliable's aggregate_mean with its
+    stratified-bootstrap interval, which for one column is the mean of its runs; the column means
+    of a whole group are taken at once."""
+    groups = defaultdict(list)
+    for key, column in columns.items():
+        groups[len(column)].append(key)
+    library = rliable_library()
+    found = {}
+    with seeded_global_stream(seed):
+        for _, keys in sorted(groups.items()):
+            stacked = {"all": np.concatenate([columns[key] for key in keys], axis=1)}
+            points, intervals = library.get_interval_estimates(
+                stacked, lambda scores: scores.mean(axis=0), reps=reps,
+                confidence_interval_size=CONFIDENCE)
+            found.update({key: (float(points["all"][i]), float(intervals["all"][0, i]),
+                                float(intervals["all"][1, i])) for i, key in enumerate(keys)})
+    return found
 
 
 def aggregate_estimates(matrices, reps=REPS, seed=0):
     """{setting: {metric: (point, low, high)}} for METRICS, 95% stratified-bootstrap intervals."""
-    library = rliable_library()
-    with seeded_global_stream(seed):
-        points, intervals = library.get_interval_estimates(
-            matrices, four_metrics, reps=reps, confidence_interval_size=CONFIDENCE)
-    return {setting: {name: (float(points[setting][i]), float(intervals[setting][0, i]),
-                             float(intervals[setting][1, i])) for i, name in enumerate(METRICS)}
-            for setting in matrices}
+    found = shared_bootstrap(matrices, four_metrics, reps, seed)
+    return {setting: {name: tuple(float(v[i]) for v in found[setting])
+                      for i, name in enumerate(METRICS)} for setting in matrices}
 
 
 def improvement_probability(scores_x, scores_y):
@@ -91,35 +121,50 @@ def improvement_probability(scores_x, scores_y):
 
 def improvement_matrix(matrices, reps=REPS, seed=0):
     """{(X, Y): (point, low, high)} for every ordered pair of settings, X != Y. The bootstrap is
-    rliable's, each setting's runs drawn independently within each environment; (Y, X) is
+    rliable's, each setting's runs drawn independently within each environment: settings with as
+    many runs side by side in one (shared_bootstrap), a pair of others in its own. (Y, X) is
     1 - (X, Y), its interval mirrored."""
-    library = rliable_library()
     settings = list(matrices)
-    pairs = {f"{i},{j}": [matrices[x], matrices[y]] for i, x in enumerate(settings)
-             for j, y in enumerate(settings) if i < j}
+    pairs = [(x, y) for i, x in enumerate(settings) for y in settings[i + 1:]]
+    width = matrices[settings[0]].shape[1] if settings else 0
+    shared = [(x, y) for x, y in pairs if len(matrices[x]) == len(matrices[y])]
     found = {}
-    if pairs:
+    if shared:
+        # all settings of one run count side by side, each pair's probability from its two slices
+        by_runs = defaultdict(list)
+        for x in settings:
+            by_runs[len(matrices[x])].append(x)
+        joined = {runs: np.concatenate([matrices[x] for x in group], axis=1)
+                  for runs, group in by_runs.items() if len(group) > 1}
+        for runs, matrix in joined.items():
+            group = by_runs[runs]
+            here = [(x, y) for x, y in shared if x in group]
+
+            def all_pairs(scores, group=group, here=here):
+                part = {x: scores[:, i * width:(i + 1) * width] for i, x in enumerate(group)}
+                return np.array([improvement_probability(part[x], part[y]) for x, y in here])
+            estimates = shared_bootstrap({runs: matrix}, all_pairs, reps, seed)[runs]
+            found.update({pair: tuple(float(v[k]) for v in estimates)
+                          for k, pair in enumerate(here)})
+    apart = {f"{x}\t{y}": [matrices[x], matrices[y]] for x, y in pairs if (x, y) not in found}
+    if apart:
+        library = rliable_library()
         with seeded_global_stream(seed):
             points, intervals = library.get_interval_estimates(
-                pairs, improvement_probability, reps=reps, confidence_interval_size=CONFIDENCE)
-        for key in pairs:
-            i, j = map(int, key.split(","))
-            point, (low, high) = float(points[key]), (float(v) for v in intervals[key].ravel())
-            found[settings[i], settings[j]] = (point, low, high)
-            found[settings[j], settings[i]] = (1 - point, 1 - high, 1 - low)
+                apart, improvement_probability, reps=reps, confidence_interval_size=CONFIDENCE)
+        for key in apart:
+            low, high = (float(v) for v in intervals[key].ravel())
+            found[tuple(key.split("\t"))] = (float(points[key]), low, high)
+    for (x, y), (point, low, high) in list(found.items()):
+        found[y, x] = (1 - point, 1 - high, 1 - low)
     return found
 
 
 def performance_profiles(matrices, taus, reps=REPS, seed=0):
-    """{setting: (fraction of runs with a normalised score above each tau, low, high)}, rliable's
-    score distributions with their 95% stratified-bootstrap bands."""
-    library = rliable_library()
-    with seeded_global_stream(seed):
-        profiles, bands = library.create_performance_profile(
-            matrices, np.asarray(taus, dtype=float), custom_profile_func=score_distribution,
-            reps=reps, confidence_interval_size=CONFIDENCE)
-    return {setting: (profiles[setting], bands[setting][0], bands[setting][1])
-            for setting in matrices}
+    """{setting: (fraction of runs with a normalised score above each tau, low, high)}: rliable's
+    score distributions (create_performance_profile's default) with 95% stratified-bootstrap bands."""
+    taus = np.asarray(taus, dtype=float)
+    return shared_bootstrap(matrices, lambda scores: score_distribution(scores, taus), reps, seed)
 
 
 def score_distribution(scores, taus):
@@ -130,9 +175,4 @@ def score_distribution(scores, taus):
 def sample_efficiency(arrays, reps=REPS, seed=0):
     """{setting: (IQM at each mark, low, high)} of runs x environments x marks arrays of
     normalised scores: rliable's stratified bootstrap of the IQM (its aggregate_iqm at each mark)."""
-    library = rliable_library()
-    with seeded_global_stream(seed):
-        points, intervals = library.get_interval_estimates(
-            arrays, interquartile_mean, reps=reps, confidence_interval_size=CONFIDENCE)
-    return {setting: (points[setting], intervals[setting][0], intervals[setting][1])
-            for setting in arrays}
+    return shared_bootstrap(arrays, interquartile_mean, reps, seed)
