@@ -11,6 +11,7 @@ from ..run.machine import available_memory
 from ..run.schema import NUMBER, check
 from ..run.settings import (
     MAX_TIMEOUT_S,
+    PHYSICS_SCHEMA,
     flags_schema,
     raise_first_failed,
     read_run_config,
@@ -181,7 +182,7 @@ def config_schema(parser):
     """config.json as train.py writes it for PARL 1.x's PPO."""
     return {"args": flags_schema(parser), "seed": int, "env_id": str, "obs_dim": int,
             "act_dim": int, "discrete?": bool, "policy_lr": NUMBER, "value_lr": NUMBER,
-            "versions": dict, "command": [str]}
+            "versions": dict, "command": [str], "physics?": PHYSICS_SCHEMA}
 
 
 def check_run_config(saved, path, parser=None):

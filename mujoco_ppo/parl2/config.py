@@ -12,6 +12,7 @@ from ..cli import OneLineErrorParser, on_off, whole_number
 from ..errors import UserError
 from ..run.schema import NUMBER, check
 from ..run.settings import (
+    PHYSICS_SCHEMA,
     flags_schema,
     raise_first_failed,
     read_run_config,
@@ -130,7 +131,7 @@ def run_config_schema():
                 for name, value in {**MUJOCO_CONFIG, **PPO_DEFAULTS}.items()}
     return {"algo": str, "args": flags_schema(build_parser(), required=("seed",)),
             "config": {**resolved, "kind": str, "batch_size": int, "num_updates": int},
-            "env_id": str, "versions": dict, "command?": [str]}
+            "env_id": str, "versions": dict, "command?": [str], "physics?": PHYSICS_SCHEMA}
 
 
 def check_run_config(saved, path):
