@@ -51,7 +51,7 @@ def build_parser():
     parl = p.add_argument_group("PARL's flags (examples/PPO/train.py and its configs)")
     parl.add_argument("--env", default="BreakoutNoFrameskip-v4",
                       help="Gymnasium id: Atari (BreakoutNoFrameskip-v4, ALE/Breakout-v5), MuJoCo "
-                           "(HalfCheetah-v4; -v2 runs as -v4) or discrete classic control "
+                           "(HalfCheetah-v4; -v2: Gym's own in .venv-v2, else -v4) or discrete classic control "
                            "(CartPole-v1) (default: %(default)s)")
     parl.add_argument("--seed", type=whole_number, default=None,
                       help="seed of Paddle, NumPy and the environments (default: random, "
