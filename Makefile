@@ -8,7 +8,7 @@ TRAIN_ARGS ?= --env HalfCheetah-v2 --loss_type CLIP
 # evaluate.py --video renders headless through EGL: Debian's libegl1 and libgl1-mesa-dri.
 VIDEO_PACKAGES ?= libegl1 libgl1-mesa-dri
 
-.PHONY: install install-v2 train test test-fast lint clean video-libraries
+.PHONY: install install-v2 v2-unavailable train test test-fast lint clean video-libraries
 install: $(STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt setup.py
@@ -59,18 +59,22 @@ V2_STAMP := $(V2_VENV)/.installed
 # mujoco-py compiles its extension with gcc against OSMesa and GLEW, then patches it with patchelf:
 # each Debian package it needs, and a file or command that tells it is there
 V2_DEBS := gcc:gcc libosmesa6-dev:/usr/include/GL/osmesa.h libglew-dev:/usr/include/GL/glew.h patchelf:patchelf
+v2_found = $(shell [ -e '$(1)' ] || command -v '$(1)' >/dev/null && echo yes)
+V2_MISSING = $(strip $(foreach dep,$(V2_DEBS),$(if $(call v2_found,$(word 2,$(subst :, ,$(dep)))),,$(word 1,$(subst :, ,$(dep))))))
+V2_CAN_APT = $(shell [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && echo yes)
+# Why install-v2 cannot succeed on this machine, or nothing where it can (no commas: make's $(if))
+V2_UNAVAILABLE = $(if $(call v2_found,$(PYTHON_V2)),$(if $(V2_MISSING),$(if $(V2_CAN_APT),,mujoco-py's build needs the Debian packages $(V2_MISSING); install them as root (apt-get install $(V2_MISSING)) and rerun)),no $(PYTHON_V2) here (mujoco-py's builder imports distutils: Python 3.11))
 
 install-v2: $(V2_STAMP)
 
+# One line saying why `make install-v2` cannot succeed here, or nothing (.ci/run asks before it).
+v2-unavailable:
+	@printf '%s' "$(V2_UNAVAILABLE)"
+
 $(V2_STAMP): requirements-v2.txt setup.py
-	@missing=; for dep in $(V2_DEBS); do found=$${dep#*:}; \
-		[ -e "$$found" ] || command -v "$$found" >/dev/null || missing="$$missing $${dep%%:*}"; done; \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing; \
-		else echo "make install-v2: mujoco-py's build needs the Debian packages$$missing;" \
-			"install them as root (apt-get install$$missing) and rerun" >&2; \
-			exit 1; fi; fi
+	@if [ -n "$(V2_UNAVAILABLE)" ]; then echo "make install-v2: $(V2_UNAVAILABLE)" >&2; exit 1; fi
+	@if [ -n "$(V2_MISSING)" ]; then apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(V2_MISSING); fi
 	$(PYTHON_V2) -m venv $(V2_VENV)
 	$(V2_PY) -m pip install --quiet --upgrade pip
 	$(V2_PY) -m pip install --quiet -r requirements-v2.txt

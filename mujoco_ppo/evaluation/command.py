@@ -5,7 +5,8 @@ Runs of `train.py --algo parl2` are evaluated by mujoco_ppo/evaluation/parl2.py.
 
 --checkpoint takes a run's output directory (its newest checkpoint is used) or one checkpoint
 directory (runs/MY_RUN/checkpoints/iter_000200). --video renders the first episode headless
-(MuJoCo's EGL backend unless MUJOCO_GL says otherwise) into a video file.
+into a video file: Gymnasium's MuJoCo tasks through MuJoCo's EGL backend unless MUJOCO_GL says
+otherwise, Gym's literal -v2 tasks through mujoco-py's OSMesa renderer.
 """
 import os
 
@@ -41,9 +42,15 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.video:
-        os.environ.setdefault("MUJOCO_GL", "egl")  # before MuJoCo's renderer loads
     run_dir, config, checkpoint_dir, arrays, state = load(args.checkpoint, PROG)
+    if args.video and (config.get("physics") or {}).get("environments") == "gym":
+        # mujoco-py renders through OSMesa; the mujoco bindings' EGL backend, loaded beside it,
+        # breaks its off-screen buffer (MuJoCo 2.1.0 then exits), their OSMesa one does not
+        os.environ["MUJOCO_GL"] = "osmesa"
+    elif args.video:
+        os.environ.setdefault("MUJOCO_GL", "egl")  # before MuJoCo's renderer loads
+    from ..sampling.stack import refuse_unmakeable
+    refuse_unmakeable(config, args.checkpoint)
     if config.get("algo") == "parl2":
         from .parl2 import evaluate
     else:

@@ -11,6 +11,7 @@ from ..run.machine import available_memory
 from ..run.schema import NUMBER, check
 from ..run.settings import (
     MAX_TIMEOUT_S,
+    PHYSICS_SCHEMA,
     flags_schema,
     raise_first_failed,
     read_run_config,
@@ -33,7 +34,9 @@ def build_parser():
     p = OneLineErrorParser(prog="train.py", description="PARL 1.x MuJoCo PPO on Paddle 3 and Gymnasium.")
     parl = p.add_argument_group("PARL's flags (same names and defaults as examples/PPO/train.py)")
     parl.add_argument("--env", default="HalfCheetah-v2",
-                      help="Gymnasium id; -v2/-v3 MuJoCo ids run as -v4 (default: %(default)s)")
+                      help="Gymnasium id; -v2/-v3 MuJoCo ids are Gym's own tasks on mujoco-py in "
+                           ".venv-v2 (make install-v2), and run as -v4 elsewhere "
+                           "(default: %(default)s)")
     parl.add_argument("--gamma", type=float, default=0.995,
                       help="discount factor, in (0, 1] (default: %(default)s)")
     parl.add_argument("--lam", type=float, default=0.98,
@@ -181,7 +184,7 @@ def config_schema(parser):
     """config.json as train.py writes it for PARL 1.x's PPO."""
     return {"args": flags_schema(parser), "seed": int, "env_id": str, "obs_dim": int,
             "act_dim": int, "discrete?": bool, "policy_lr": NUMBER, "value_lr": NUMBER,
-            "versions": dict, "command": [str]}
+            "versions": dict, "command": [str], "physics?": PHYSICS_SCHEMA}
 
 
 def check_run_config(saved, path, parser=None):

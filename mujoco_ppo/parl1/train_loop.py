@@ -48,7 +48,7 @@ def train(args, ending):
     from ..sampling.episodes import run_evaluate_episode
     from .iteration_log import IterationLog
 
-    env_id, seed, run, sampler, eval_env = open_run(args, ending)
+    env_id, seed, run, sampler, eval_env, physics = open_run(args, ending)
     set_up_paddle(seed, args.learner_threads)
     obs_dim, act_dim, discrete = space_dims(eval_env)  # obs_dim counts the time-step feature
     agent = build_agent(vars(args), obs_dim, act_dim, discrete, rng=np.random.default_rng(seed))
@@ -56,7 +56,7 @@ def train(args, ending):
     run.write_config({"args": vars(args), "seed": seed, "env_id": env_id, "obs_dim": obs_dim,
                       "act_dim": act_dim, "discrete": discrete,
                       "policy_lr": agent.alg.model.policy_lr,
-                      "value_lr": agent.alg.model.value_lr})
+                      "value_lr": agent.alg.model.value_lr, "physics": physics})
     if run.saved:
         checkpoint.restore(agent, scaler, sampler, eval_env, *run.saved)
     else:
@@ -98,17 +98,21 @@ def train(args, ending):
 
 
 def open_run(args, ending):
-    """(env_id, seed, run, sampler, evaluation env) of a new or resumed run: the environments
-    first, then the run's directory (a cluster that is not there stops the run before it
-    writes), each registered with ``ending``."""
+    """(env_id, seed, run, sampler, evaluation env, physics) of a new or resumed run: the
+    environments first, then the run's directory (a cluster that is not there stops the run
+    before it writes), each registered with ``ending``; ``physics``: what config.json records
+    of the environment's stack (sampling/stack.py)."""
     import numpy as np
 
     from ..run.machine import draw_seed
     from ..sampling.envs import make_env, resolve_env_id
     from ..sampling.local_workers import EpisodeSampler
+    from ..sampling.stack import physics_line, physics_of, refuse_other_stack
     from ..xparl.sampler import XparlSampler
 
     env_id, env_note = resolve_env_id(args.env)
+    if args.resume:
+        refuse_other_stack(args.resume, env_id)
     seed = draw_seed(args.seed)
     output_dir = ending.run_dir = args.output_dir or os.path.join(
         "runs", f"{env_id}_{args.loss_type}_seed{seed}_{time.strftime('%Y%m%d-%H%M%S')}")
@@ -124,9 +128,11 @@ def open_run(args, ending):
         check_saved=lambda path, counters: checkpoint.check_batches_fit(
             path, counters, args.episodes_per_batch)))
     ending.logger = run.logger
-    if env_note:
-        run.logger.info(env_note)
-    return env_id, seed, run, sampler, eval_env
+    physics = physics_of(eval_env, env_id)
+    for line in (physics_line(physics), env_note):
+        if line:
+            run.logger.info(line)
+    return env_id, seed, run, sampler, eval_env, physics
 
 
 def sample_ahead(args, run, batch_steps):

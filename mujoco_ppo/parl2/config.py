@@ -12,6 +12,7 @@ from ..cli import OneLineErrorParser, on_off, whole_number
 from ..errors import UserError
 from ..run.schema import NUMBER, check
 from ..run.settings import (
+    PHYSICS_SCHEMA,
     flags_schema,
     raise_first_failed,
     read_run_config,
@@ -50,7 +51,7 @@ def build_parser():
     parl = p.add_argument_group("PARL's flags (examples/PPO/train.py and its configs)")
     parl.add_argument("--env", default="BreakoutNoFrameskip-v4",
                       help="Gymnasium id: Atari (BreakoutNoFrameskip-v4, ALE/Breakout-v5), MuJoCo "
-                           "(HalfCheetah-v4; -v2 runs as -v4) or discrete classic control "
+                           "(HalfCheetah-v4; -v2: Gym's own in .venv-v2, else -v4) or discrete classic control "
                            "(CartPole-v1) (default: %(default)s)")
     parl.add_argument("--seed", type=whole_number, default=None,
                       help="seed of Paddle, NumPy and the environments (default: random, "
@@ -130,7 +131,7 @@ def run_config_schema():
                 for name, value in {**MUJOCO_CONFIG, **PPO_DEFAULTS}.items()}
     return {"algo": str, "args": flags_schema(build_parser(), required=("seed",)),
             "config": {**resolved, "kind": str, "batch_size": int, "num_updates": int},
-            "env_id": str, "versions": dict, "command?": [str]}
+            "env_id": str, "versions": dict, "command?": [str], "physics?": PHYSICS_SCHEMA}
 
 
 def check_run_config(saved, path):

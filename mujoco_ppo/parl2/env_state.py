@@ -4,8 +4,11 @@ and counters, and the random streams. ``capture`` returns (arrays, state): NumPy
 safetensors, and JSON-able values; ``restore`` puts them back into an environment built the
 same way.
 
-Simulators: MuJoCo's integration state (mj_getState), ALE's system state with its random stream
-(cloneState(include_rng=True)), and the ``state`` of Gymnasium's classic-control tasks.
+Simulators: MuJoCo's integration state (mj_getState), mujoco-py's for Gym's literal -v2 tasks
+(sampling/gym_v2.py: the same quantities, warm start included), ALE's system state with its
+random stream (cloneState(include_rng=True)), and the ``state`` of Gymnasium's classic-control
+tasks. The two MuJoCo states are stored under different names, so that a checkpoint of one stack
+does not fit an environment of the other.
 """
 from collections import deque
 
@@ -16,6 +19,7 @@ import numpy as np
 from ..errors import UserError
 from ..run.checkpoint import RNG_STATE
 from ..run.schema import COUNT, NUMBER, check
+from ..sampling.gym_v2 import GymMujocoPyEnv
 from .wrappers import EpisodicLife
 
 # The wrappers' fields that change while an environment runs (configuration ones are rebuilt).
@@ -71,6 +75,8 @@ def capture(env, prefix):
         physics = np.empty(mujoco.mj_stateSize(base.model, _MJ_STATE))
         mujoco.mj_getState(base.model, base.data, physics, _MJ_STATE)
         arrays[f"{name}.mujoco"] = physics
+    elif isinstance(base, GymMujocoPyEnv):
+        arrays[f"{name}.mujoco_py"] = base.physics_state()
     elif getattr(base, "state", None) is not None:  # classic control
         arrays[f"{name}.state"] = np.array(base.state)
         state[f"{name}.steps_beyond_terminated"] = getattr(base, "steps_beyond_terminated", None)
@@ -131,6 +137,8 @@ def restore(env, prefix, arrays, state):
     elif f"{name}.mujoco" in arrays:
         mujoco.mj_setState(base.model, base.data, arrays[f"{name}.mujoco"], _MJ_STATE)
         mujoco.mj_forward(base.model, base.data)
+    elif f"{name}.mujoco_py" in arrays:
+        base.set_physics_state(arrays[f"{name}.mujoco_py"])
     elif f"{name}.state" in arrays:
         base.state = arrays[f"{name}.state"].copy()
         base.steps_beyond_terminated = state[f"{name}.steps_beyond_terminated"]

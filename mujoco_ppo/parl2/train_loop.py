@@ -117,6 +117,7 @@ def open_run(args, ending):
 
     from ..run.machine import available_memory, draw_seed, set_up_paddle
     from ..sampling.envs import resolve_env_id
+    from ..sampling.stack import physics_line, physics_of, refuse_other_stack
     from .agent import PPOAgent
     from .env_utils import env_kind, make_env
     from .model import MODELS
@@ -124,6 +125,8 @@ def open_run(args, ending):
     from .storage import check_rollout_fits
 
     env_id, env_note = resolve_env_id(args.env)
+    if args.resume:
+        refuse_other_stack(args.resume, env_id)
     kind = env_kind(env_id)
     config = apply_config(args, kind)
     args.seed = draw_seed(args.seed)
@@ -141,7 +144,8 @@ def open_run(args, ending):
         args, output_dir, RUNS, total_steps=config["train_total_steps"],
         finished=lambda counters: counters.iteration >= config["num_updates"]))
     ending.logger = run.logger
-    for line in (env_note, "------------------- PPO ---------------------",
+    physics = physics_of(eval_env, env_id)
+    for line in (physics_line(physics), env_note, "------------------- PPO ---------------------",
                  f"Env: {env_id}, seed: {args.seed}, config: {kind}",
                  "---------------------------------------------"):
         if line:
@@ -152,6 +156,7 @@ def open_run(args, ending):
               value_loss_coef=float(config["value_loss_coef"]),
               entropy_coef=float(config["entropy_coef"]), initial_lr=float(config["initial_lr"]),
               max_grad_norm=float(config["max_grad_norm"]), continuous_action=kind == "mujoco")
-    run.write_config({"algo": "parl2", "args": vars(args), "config": config, "env_id": env_id})
+    run.write_config({"algo": "parl2", "args": vars(args), "config": config, "env_id": env_id,
+                      "physics": physics})
     return config, run, envs, eval_env, PPOAgent(ppo, config, np.random.default_rng(agent_seed))
 

@@ -159,7 +159,8 @@ def _refuse(path, number, problem):
 
 def package_versions():
     versions = {"python": platform.python_version()}
-    for name in ("mujoco_ppo", "paddlepaddle", "parl", "gymnasium", "mujoco", "numpy", "scipy"):
+    for name in ("mujoco_ppo", "paddlepaddle", "parl", "gymnasium", "mujoco", "numpy", "scipy",
+                 "gym", "free-mujoco-py"):  # the last two: the literal -v2 stack's, if installed
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -1,10 +1,10 @@
-"""Environment creation: PARL's -v2 ids on Gymnasium, and clear refusals of what cannot run.
+"""Environment creation: PARL's -v2 ids, and clear refusals of what cannot run.
 
 Gym's -v2/-v3 MuJoCo tasks run on mujoco-py and MuJoCo 2.1.0, which install only beside numpy 1.26
-(``make install-v2``, into .venv-v2) and which train.py does not drive yet, so -v2/-v3 ids of
-tasks that Gymnasium has as -v4 are run as -v4: the same models and reward code on the official
-``mujoco`` bindings (docs/v2-physics.md measures how far their physics differ). -v4 and -v5 ids
-are used as given.
+(``make install-v2``, into .venv-v2). Where they are installed, -v2/-v3 ids are Gym's own tasks
+(gym_v2.py presents them as Gymnasium environments); elsewhere the ids of tasks that Gymnasium
+has as -v4 run as -v4: the same models and reward code on the official ``mujoco`` bindings
+(docs/v2-physics.md measures how far their physics differ). -v4 and -v5 ids are used as given.
 """
 import contextlib
 import difflib
@@ -19,6 +19,7 @@ import numpy as np
 from gymnasium.envs.registration import load_env_creator
 
 from ..errors import UserError
+from . import gym_v2
 
 _OLD_VERSION = re.compile(r"^(?P<base>.+)-v[23]$")
 
@@ -50,12 +51,17 @@ def resolve_env_id(name):
             raise UserError(f"importing {module!r} did not register {env_name!r}.")
         _loadable(env_name)
         return name, None
+    if gym_v2.is_literal(name):
+        gym_v2.import_mujoco_py()  # a UserError here rather than in every sampling worker
+        return name, None
     match = _OLD_VERSION.match(name)
     if match and f"{match['base']}-v4" in gym.registry:
         resolved = f"{match['base']}-v4"
-        return resolved, (f"{name} is Gym's task on mujoco-py, which train.py does not run; "
-                          f"running {resolved} (same model and reward on the mujoco bindings; "
-                          f"docs/v2-physics.md says how their physics differ) instead.")
+        return resolved, (f"{name} is Gym's task on mujoco-py, not installed here; running "
+                          f"{resolved} instead (same model and reward on the mujoco bindings; "
+                          f"docs/v2-physics.md says how their physics differ). For the literal "
+                          f"{name}: `make install-v2`, then `.venv-v2/bin/python train.py "
+                          f"--env {name} ...`.")
     if name in gym.registry:
         _loadable(name)
         return name, None
