@@ -19,7 +19,8 @@ def load(path, prog="evaluate.py"):
         raise UserError(f"--checkpoint {path} {what}; give a run directory, one of its "
                         f"checkpoints/iter_NNNNNN directories or an exported policy.")
     if is_pretrained(path):
-        return path, *load_pretrained(path)
+        config, arrays, info = load_pretrained(path)
+        return config, path, arrays, info
     config, checkpoint_dir, arrays, state = load_checkpoint(path, prog)
     return config, checkpoint_dir, *small_arrays(config, arrays, state)
 
