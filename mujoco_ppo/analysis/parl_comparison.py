@@ -1,6 +1,9 @@
 """The helpers of the comparison with PARL (compare.py): the marks a table is printed at, the
 step a run counts as having reached, each side's seed band at a mark, PARL's published value there
 and the verdicts, and the uniform-random floor of a panel."""
+import argparse
+import re
+
 import numpy as np
 
 from .aggregate import random_policy_score
@@ -16,6 +19,40 @@ def short(steps):
 
 
 MAX_MARKS = 20  # rows of the table per group: beyond 20M steps the marks are further apart
+_STEPS = re.compile(r"(?P<number>[0-9][0-9_]*(?:\.[0-9]*)?(?:e[0-9]+)?)(?P<unit>[km]?)",
+                    re.IGNORECASE)
+
+
+def steps_value(text):
+    """A step count written as 50000, 5e4, 50k or 1.5M (argparse's type for --at)."""
+    match = _STEPS.fullmatch(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a step count (50000, 5e4, 50k, 1M)")
+    value = float(match["number"].replace("_", "")) * {"": 1, "k": 1e3, "m": 1e6}[
+        match["unit"].lower()]
+    if value != int(value) or value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number of steps")
+    return int(value)
+
+
+def rounded_down(steps):
+    """``steps`` rounded down to two significant figures: 13,530 -> 13,000."""
+    unit = 10 ** max(0, len(str(int(steps))) - 2)
+    return int(steps) // unit * unit
+
+
+def marks_for(shortest, longest):
+    """The marks of a group whose runs end between ``shortest`` and ``longest`` steps: 25, 50 and
+    100% of the shortest (rounded down to two significant figures), and the whole-run marks of
+    marks_until() inside the longest."""
+    own = {rounded_down(shortest * share // 4) for share in (1, 2, 4)} - {0}
+    return sorted(own | set(marks_until(longest)))
+
+
+def window_at(mark, window, interval):
+    """The steps before ``mark`` whose evaluations make its value: ``window``, or half the mark
+    where that is shorter, but never less than one evaluation ``interval``."""
+    return min(window, max(mark // 2, interval))
 
 
 def marks_until(last):
@@ -72,8 +109,10 @@ def published_at(curve, mark, family, loss_type):
     if curve is None:
         return None, f"— (none for {family} {loss_type})"
     steps = curve["steps"]
-    if not steps[0] <= mark <= steps[-1]:
-        return None, f"— (covers {short(steps[0])}–{short(steps[-1])})"
+    if mark < steps[0]:
+        return None, f"— (starts at {short(steps[0])})"
+    if mark > steps[-1]:
+        return None, f"— (ends at {short(steps[-1])})"
     value = float(np.interp(mark, steps, curve["mean"]))
     if curve["low"] is None:
         return value, f"{value:,.0f}"
