@@ -8,7 +8,10 @@
 
 Settings: each --loss_type crossed with its own parameter list: CLIP with every --clip_epsilon,
 KLPEN with every --kl_targ, KLFIXED with every --beta, NONE alone (the rows of the PPO paper's
-comparison of surrogate objectives), and TRPO with every --max_kl. A JSON --config holds the same
+comparison of surrogate objectives), and TRPO with every --max_kl. Without --loss_type, a
+parameter list implies its objective (--kl_targ 0.003 0.01: KLPEN only; --kl_targ and --beta:
+KLPEN and KLFIXED); with neither, CLIP and KLPEN. The plan (every environment, setting and seed,
+and the number of runs) is printed before the first run starts. A JSON --config holds the same
 keys (algo, env, loss_type, clip_epsilon, kl_targ, beta, max_kl, seeds, steps, jobs, train_args);
 flags given on the command line win. With --algo parl2 (PARL 2.x's PPO) each environment has one
 setting, ``parl2``, with its config's defaults (--train_args changes them), and without --steps
@@ -40,7 +43,7 @@ from ..cli import OneLineErrorParser, run_command
 from ..errors import Interrupted, WriteFailed
 from ..run.signals import STOP_SIGNALS, stop_at_once
 from .curves import add_smooth_flag
-from .grid import DEFAULTS, load_grid
+from .grid import DEFAULTS, load_grid, plan_text
 from .grid_runner import run_grid
 
 PROG = "ablate.py"
@@ -72,7 +75,9 @@ def main(argv=None):
     add_smooth_flag(agg)
     args = p.parse_args(argv)
     if args.command == "run":
-        return run_grid(args.grid_dir, load_grid(args))
+        grid = load_grid(args)
+        print(plan_text(grid), flush=True)
+        return run_grid(args.grid_dir, grid)
     from .aggregate import aggregate
 
     aggregate(args.grid_dir, args.smooth)  # bad input: UserError, exit 2
