@@ -23,7 +23,7 @@ from .pretrained_runs import EVIDENCE_RUNS, evidence_config, retrain_flags, trai
 
 PROG = "pretrained.py"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-GIF_WIDTH = 240  # pixels: a few seconds of 480-pixel frames would be several MB of GIF
+GIF_WIDTH = 200  # pixels: a few seconds of 480-pixel frames would be several MB of GIF
 
 
 def parse_args(argv=None):
