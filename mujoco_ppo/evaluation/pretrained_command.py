@@ -7,7 +7,8 @@ For each task: retrains one seed of its committed evidence run with that run's o
 (pretrained_runs.py names the run; the evidence runs kept no checkpoints) into --runs/TASK, or
 resumes it there if it was stopped; exports the newest checkpoint's policy into --out/TASK; plays
 --episodes deterministic episodes of the export with evaluate.py (its output goes into
-evaluation.txt there) and records the first --clip_seconds of the first one as episode.gif; then
+evaluation.txt there) and records the first --clip_seconds of the first one as episode.gif (200
+pixels across, 10 frames a second); then
 prints the export's evaluation beside the committed run's last evaluations.
 """
 import csv
@@ -23,7 +24,7 @@ from .pretrained_runs import EVIDENCE_RUNS, evidence_config, retrain_flags, trai
 
 PROG = "pretrained.py"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-GIF_WIDTH = 200  # pixels: a few seconds of 480-pixel frames would be several MB of GIF
+GIF_WIDTH, GIF_FPS = 200, 10  # a few seconds of 480-pixel frames would be several MB of GIF
 
 
 def parse_args(argv=None):
@@ -98,21 +99,23 @@ def record(task, dest, args):
 
 
 def to_gif(mp4, gif):
-    """The clip as a GIF of GIF_WIDTH pixels across at half its frame rate (every second frame)."""
+    """The clip as a GIF of GIF_WIDTH pixels across at about GIF_FPS frames a second (every k-th
+    frame: the tasks render at 20 to 125 frames a second)."""
     import imageio.v2 as imageio
     from PIL import Image
 
     reader = imageio.get_reader(mp4)
-    fps = reader.get_meta_data()["fps"]
+    every = max(1, round(reader.get_meta_data()["fps"] / GIF_FPS))
     frames = []
     for i, frame in enumerate(reader):
-        if i % 2 == 0:
+        if i % every == 0:
             image = Image.fromarray(frame)
             height = round(image.height * GIF_WIDTH / image.width)
             frames.append(image.resize((GIF_WIDTH, height), Image.LANCZOS))
+    duration = round(1000 * every / reader.get_meta_data()["fps"])
     reader.close()
-    frames[0].save(gif, save_all=True, append_images=frames[1:], loop=0,
-                   duration=round(2000 / fps), optimize=True)
+    frames[0].save(gif, save_all=True, append_images=frames[1:], loop=0, duration=duration,
+                   optimize=True)
 
 
 def main(argv=None):
