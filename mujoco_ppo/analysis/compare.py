@@ -46,11 +46,14 @@ from .parl_comparison import (
     band_at,
     cell,
     draw_random_policy,
+    drawn_text,
     loss_type_of,
     marks_for,
+    no_verdict,
     published_at,
     reached,
     short,
+    spread_labels,
     steps_value,
     verdict,
     window_at,
@@ -170,36 +173,6 @@ def main(argv=None):
                 png, csv_path, series)
 
 
-def spread_labels(fig, axes):
-    """Seed-count labels (the curves' annotations) of curves whose seeds change at one place are
-    stacked upwards instead of drawn over each other."""
-    from matplotlib.text import Annotation
-
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    for ax in axes:
-        placed = []
-        for label in sorted((t for t in ax.texts if isinstance(t, Annotation)),
-                            key=lambda t: t.xy):
-            box = label.get_window_extent(renderer)
-            while any(box.overlaps(other) for other in placed):
-                label.xyann = (label.xyann[0], label.xyann[1] + box.height * 72 / fig.dpi + 1)
-                box = label.get_window_extent(renderer)
-            placed.append(box)
-
-
-def drawn_text(series):
-    """The caption's words for the lines beside ours, only those that are drawn."""
-    drawn = {name.split()[0] for _, name, _ in series}
-    banded = any(name.startswith("published") and not np.array_equal(curve["low"], curve["mean"])
-                 for _, name, curve in series)
-    text = " Dashed: your PARL logs." if "your" in drawn else ""
-    if "published" in drawn:
-        text += (" Dotted squares: PARL's published curves (digitised"
-                 + ("; dotted band: their seeds' spread)." if banded else ")."))
-    return text
-
-
 def draw_published(ax, curve, family, loss_type, colour, last, series):
     """PARL's digitised curve (and its seeds' band) up to a little past ``last``, or a note on
     stderr that the data ends before it starts."""
@@ -246,20 +219,6 @@ def mark_rows(args, groups, curve, family, loss_type, last):
             row.append(cell(logs, groups["logs"], "the logs") if groups["logs"] else "— (no logs)")
         rows.append(row + [published_cell, "; ".join(checks) or no_verdict(row, published_cell)])
     return rows
-
-
-def no_verdict(row, published_cell):
-    """Why a row has no verdict: what its cells say is missing."""
-    def reason(cell):
-        return cell.partition("(")[2].rstrip(")")
-    # a side that was not given ("no runs", "no logs") is not a missing value
-    missing = [reason(cell) for cell in row[3:]
-               if cell.startswith("—") and not reason(cell).startswith("no ")]
-    if published_cell.startswith("—"):
-        published = reason(published_cell)
-        missing.append(published.replace("none for", "no published curve for")
-                       if published.startswith("none") else f"PARL's published curve {published}")
-    return "no verdict: " + ("; ".join(missing) if missing else "nothing to compare")
 
 
 def command():

@@ -1,6 +1,7 @@
 """The helpers of the comparison with PARL (compare.py): the marks a table is printed at, the
 step a run counts as having reached, each side's seed band at a mark, PARL's published value there
-and the verdicts, and the uniform-random floor of a panel."""
+and the verdicts (or why there is none), the uniform-random floor of a panel, and the figure's
+seed-count labels and caption words."""
 import argparse
 import re
 
@@ -140,3 +141,47 @@ def draw_random_policy(ax, family, sides, series, table, width):
                                              "seeds": np.zeros(2)}))
     table.append([family, "random", "—", f"{score:,.1f} ({first}, 10 episodes)"]
                  + [""] * (width - 4))
+
+
+def spread_labels(fig, axes):
+    """Seed-count labels (the curves' annotations) of curves whose seeds change at one place are
+    stacked upwards instead of drawn over each other."""
+    from matplotlib.text import Annotation
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        placed = []
+        for label in sorted((t for t in ax.texts if isinstance(t, Annotation)),
+                            key=lambda t: t.xy):
+            box = label.get_window_extent(renderer)
+            while any(box.overlaps(other) for other in placed):
+                label.xyann = (label.xyann[0], label.xyann[1] + box.height * 72 / fig.dpi + 1)
+                box = label.get_window_extent(renderer)
+            placed.append(box)
+
+
+def drawn_text(series):
+    """The caption's words for the lines beside ours, only those that are drawn."""
+    drawn = {name.split()[0] for _, name, _ in series}
+    banded = any(name.startswith("published") and not np.array_equal(curve["low"], curve["mean"])
+                 for _, name, curve in series)
+    text = " Dashed: your PARL logs." if "your" in drawn else ""
+    if "published" in drawn:
+        text += (" Dotted squares: PARL's published curves (digitised"
+                 + ("; dotted band: their seeds' spread)." if banded else ")."))
+    return text
+
+
+def no_verdict(row, published_cell):
+    """Why a row has no verdict: what its cells say is missing."""
+    def reason(cell):
+        return cell.partition("(")[2].rstrip(")")
+    # a side that was not given ("no runs", "no logs") is not a missing value
+    missing = [reason(cell) for cell in row[3:]
+               if cell.startswith("—") and not reason(cell).startswith("no ")]
+    if published_cell.startswith("—"):
+        published = reason(published_cell)
+        missing.append(published.replace("none for", "no published curve for")
+                       if published.startswith("none") else f"PARL's published curve {published}")
+    return "no verdict: " + ("; ".join(missing) if missing else "nothing to compare")
