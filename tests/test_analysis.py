@@ -140,7 +140,11 @@ def test_a_parl_log_gives_the_series_it_holds(tmp_path, with_argv):
     assert [(r["step"], r["mean"], r["seeds"]) for r in logged] == \
         [(i * 10000, 1000.0 + 10 * i, 1) for i in range(1, 8)]
     assert "published KLPEN" not in series  # Hopper's published curve starts at 500k
-    assert "our runs" not in proc.stdout and "the logs end at 70k" in proc.stdout
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("Hopper")]
+    # 25, 50 and 100% of the log's 70k steps; nothing published before 500k
+    assert [row.split()[2] for row in rows] == ["17k", "35k", "70k"]
+    assert "1,055 (1 seed)" in rows[-1] and "our runs" not in proc.stdout
+    assert rows[-1].endswith("no verdict: PARL's published curve starts at 500k")
     assert "starts at 500k" in proc.stderr
 
 
@@ -167,10 +171,12 @@ def test_several_parl_logs_become_a_mean_and_compare_with_the_published_curve(tm
 @pytest.mark.e2e
 def test_the_table_says_why_a_mark_has_no_value(tmp_path):
     folder = write_run(tmp_path / "run", *evaluations(50000, lambda s: 5.0))
-    proc = run_python(COMPARE, folder, "--out", tmp_path / "c.png")
+    proc = run_python(COMPARE, folder, "--out", tmp_path / "c.png", "--at", "20k", "0.5M")
     assert proc.returncode == 0, proc.stderr
-    row = next(line for line in proc.stdout.splitlines() if line.startswith("HalfCheetah"))
-    assert "500k" in row and "— (our runs end at 50k)" in row and "no verdict" in row
+    early, late = (line for line in proc.stdout.splitlines() if line.startswith("HalfCheetah"))
+    assert early.endswith("no verdict: PARL's published curve starts at 250k")
+    assert "500k" in late and "— (our runs end at 50k)" in late
+    assert late.endswith("no verdict: our runs end at 50k")
 
 
 @pytest.mark.e2e
@@ -371,7 +377,8 @@ def test_until_shows_runs_as_they_were_at_that_step(tmp_path):
     assert proc.returncode == 0, proc.stderr
     rows = read_series(tmp_path / "c.csv")["ours CLIP"]
     assert [r["step"] for r in rows] == [10000, 20000, 30000, 40000, 50000]
-    assert "— (our runs end at 50k)" in proc.stdout
+    marks = [line.split()[2] for line in proc.stdout.splitlines() if line.startswith("HalfCheetah")]
+    assert marks == ["12k", "25k", "50k"]  # the marks of the run cut at 50k
 
 
 @pytest.mark.e2e
@@ -500,15 +507,18 @@ def test_a_parl_log_with_impossible_numbers_is_one_sentence(tmp_path, argv, step
 
 
 @pytest.mark.e2e
-def test_the_table_of_a_very_long_log_has_at_most_twenty_marks_after_the_first(tmp_path):
-    """A log that reaches 2**63 - 1 steps: its marks are 0.5M and every 461,168,601,843M."""
+def test_the_table_of_a_very_long_log_has_at_most_twenty_three_marks(tmp_path):
+    """A log that reaches 2**63 - 1 steps: its marks are 0.5M and every 461,168,601,843M, and
+    its quarter, half and whole length."""
     log = tmp_path / "parl.log"
     log.write_text(f"{ARGV}\n{PARL_LINES[0]}\n"
                    f"{PARL_LINES[1].replace('Steps 20000', f'Steps {2**63 - 1}')}\n")
     proc = run_python(COMPARE, "--parl_log", log, "--out", tmp_path / "c.png", "--smooth", 0)
     assert proc.returncode == 0, proc.stderr
     marks = [line.split()[2] for line in proc.stdout.splitlines() if line.startswith("Hopper")]
-    assert len(marks) == 20 and marks[:2] == ["500k", f"{461168601843:g}M"]
+    # and 25, 50 and 100% of the log's length, rounded down to two significant figures
+    assert len(marks) == 23 and marks[:2] == ["500k", f"{461168601843:g}M"]
+    assert {"2.3e+12M", "4.6e+12M", "9.2e+12M"} <= set(marks)
 
 
 def args_a_list(config):

@@ -1,5 +1,6 @@
 """evaluate.py, scripts/plot.py, scripts/compare_parl.py and the TensorBoard files, on real runs."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,9 +34,32 @@ def test_evaluate_prints_mean_and_std_and_writes_a_playable_video(finished_run, 
     count = reader.count_frames()
     assert count == returns[0] + 1  # InvertedPendulum: reward 1 per step; + the reset frame
     assert np.asarray(reader.get_data(count // 2)).std() > 5  # a picture, not a blank frame
-    again = run_python("evaluate.py", "--checkpoint", finished_run,
-                       "--episodes", 3, "--seed", 5)
-    assert again.stdout.splitlines()[-1] == summary  # deterministic
+    # progress on stderr (not a terminal here: the last line, when the video is written)
+    assert re.search(rf"video: {count:,} frames in [0-9.]+ s \([0-9.,]+ frames/s, rendering and "
+                     rf"encoding\) -> {re.escape(str(video))}", proc.stderr), proc.stderr
+    start = tmp_path / "start.gif"
+    again = run_python("evaluate.py", "--checkpoint", finished_run, "--episodes", 3, "--seed", 5,
+                       "--video", start, "--video_seconds", 0.2)
+    assert again.stdout.splitlines()[-2] == summary  # deterministic
+    assert len(imageio.mimread(str(start))) == 5  # the first 0.2 s at InvertedPendulum's 25 fps
+    assert "video: 5 frames in " in again.stderr and "(5 frames)" in again.stdout
+
+
+def test_a_committed_pretrained_policy_is_evaluated_from_its_directory_alone(tmp_path):
+    """As in a fresh clone: results/pretrained/CartPole copied on its own, no run around it."""
+    alone = tmp_path / "CartPole"
+    shutil.copytree(os.path.join(ROOT, "results", "pretrained", "CartPole"), alone)
+    proc = run_python("evaluate.py", "--checkpoint", alone, "--episodes", 2)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == (f"CartPole-v1, checkpoint {alone} (step 101916): "
+                                            f"return 500.0 ± 0.0 over 2 episodes")
+    with open(alone / "evaluation.txt") as f:  # what scripts/pretrained.py recorded
+        recorded = [line for line in f.read().splitlines() if line.startswith("episode ")]
+    assert [line for line in proc.stdout.splitlines() if line.startswith("episode ")] == \
+        recorded[:2]
+    (alone / "policy.safetensors").write_bytes(b"damaged")
+    damaged = run_python("evaluate.py", "--checkpoint", alone)
+    assert_one_sentence(damaged, 2, "policy.safetensors is damaged: its sha256 differs")
 
 
 def test_make_goes_on_without_the_video_packages_for_a_user_who_is_not_root():

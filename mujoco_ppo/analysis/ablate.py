@@ -9,7 +9,10 @@
 
 Settings: each --loss_type crossed with its own parameter list: CLIP with every --clip_epsilon,
 KLPEN with every --kl_targ, KLFIXED with every --beta, NONE alone (the rows of the PPO paper's
-comparison of surrogate objectives), and TRPO with every --max_kl. A JSON --config holds the same
+comparison of surrogate objectives), and TRPO with every --max_kl. Without --loss_type, a
+parameter list implies its objective (--kl_targ 0.003 0.01: KLPEN only; --kl_targ and --beta:
+KLPEN and KLFIXED); with neither, CLIP and KLPEN. The plan (every environment, setting and seed,
+and the number of runs) is printed before the first run starts. A JSON --config holds the same
 keys (algo, env, loss_type, clip_epsilon, kl_targ, beta, max_kl, seeds, steps, jobs, train_args);
 flags given on the command line win. With --algo parl2 (PARL 2.x's PPO) each environment has one
 setting, ``parl2``, with its config's defaults (--train_args changes them), and without --steps
@@ -46,7 +49,7 @@ from ..cli import OneLineErrorParser, run_command, whole_number
 from ..errors import Interrupted, WriteFailed
 from ..run.signals import STOP_SIGNALS, stop_at_once
 from .curves import add_smooth_flag
-from .grid import DEFAULTS, load_grid
+from .grid import DEFAULTS, load_grid, plan_text
 from .grid_runner import run_grid
 from .scores import NORMALISATIONS
 from .stats import REPS
@@ -88,7 +91,9 @@ def main(argv=None):
                                 help="bootstrap resamples of every interval (default: %(default)s)")
     args = p.parse_args(argv)
     if args.command == "run":
-        return run_grid(args.grid_dir, load_grid(args))
+        grid = load_grid(args)
+        print(plan_text(grid), flush=True)
+        return run_grid(args.grid_dir, grid)
     if args.command == "report":
         from .report import report
         report(args.grid_dir, sys.argv[1:] if argv is None else list(argv), args.smooth,

@@ -13,9 +13,12 @@ PARL 2.x's PPO (train.py --algo parl2) are the group "parl2". PARL's published c
 (mujoco_ppo/analysis/reference: PARL v1.4's CLIP and KLPEN, means of 5 seeds; PARL 2.x's PPO from
 PARL-experiments, mean and band of 3 seeds), are drawn where the panel's data reaches them.
 
-Printed, at 0.5M, 1M and every further 1M steps (beyond 20M steps, every further k M, the fewest
-that leave 20 marks after 0.5M): each side's mean and seed band (each run's mean
-evaluation over the --window steps that end at the mark; min to max over the seeds that reach it),
+Printed at each group's marks: 25, 50 and 100% of its shortest run (rounded down to two
+significant figures: a 54,000-step run gets 13k, 27k and 54k), with 0.5M, 1M and every further
+1M steps inside its longest (beyond 20M steps, every further k M, the fewest that leave 20 marks
+after 0.5M), or the marks --at gives: each side's mean and seed band (each run's mean evaluation
+over the --window steps that end at the mark, or half the mark where that is shorter but at least
+one evaluation interval; min to max over the seeds that reach it),
 PARL's published value (and its seed band where it has one), and the verdicts: the published mean
 inside or outside the band of ours (or of the logs, when no run of ours is given), that band
 widened by the curve's digitising error (60 reward on HalfCheetah and 30 on Hopper for v1.4's
@@ -43,21 +46,38 @@ from .parl_comparison import (
     band_at,
     cell,
     draw_random_policy,
+    drawn_text,
     loss_type_of,
-    marks_until,
+    marks_for,
+    no_verdict,
     published_at,
     reached,
     short,
+    spread_labels,
+    steps_value,
     verdict,
+    window_at,
 )
-from .parl_logs import PARL_LOSS_TYPES, REFERENCES, load_reference, read_parl_log
+from .parl_logs import PARL_LOSS_TYPES, REFERENCES, check_parl_env, load_reference, read_parl_log
 from .results import env_family, load_runs, note, up_to
 
 PROG = "compare_parl.py"
+DEFAULT_OUT = "compare_parl.png"
+EXAMPLES = """examples:
+  compare_parl.py runs/hopper_* --out hopper_vs_parl.png
+  compare_parl.py runs/my_hopper_* --parl_log parl_seed0.log --parl_log parl_seed1.log
+  compare_parl.py --parl_log parl.log --parl_env Hopper-v2 --parl_loss_type KLPEN
+  compare_parl.py runs/short_run --at 20k 50k      # a table at these marks
+
+Writes the figure (default: compare_parl.png in the current directory) and its curves as a CSV
+beside it (compare_parl.csv), and prints the table."""
 
 
 def parse_args(argv=None):
-    p = OneLineErrorParser(prog=PROG, description=__doc__.splitlines()[0])
+    import argparse
+
+    p = OneLineErrorParser(prog=PROG, description=__doc__.splitlines()[0], epilog=EXAMPLES,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("runs", nargs="*", help="output directories of train.py (none: PARL logs only)")
     p.add_argument("--parl_log", action="append", default=[], metavar="FILE",
                    help="a text log of PARL's own train.py (repeat for several seeds)")
@@ -67,13 +87,18 @@ def parse_args(argv=None):
     p.add_argument("--reference", action="append", metavar="CSV",
                    help="PARL's digitised curves (repeat for several; default: PARL v1.4's and "
                         "PARL 2.x's, in mujoco_ppo/analysis/reference)")
-    p.add_argument("--out", default="compare_parl.png", help="PNG to write; the CSV goes beside it")
+    p.add_argument("--out", default=DEFAULT_OUT,
+                   help="PNG to write; the CSV goes beside it (default: %(default)s)")
+    p.add_argument("--at", nargs="+", type=steps_value, metavar="STEPS",
+                   help="the table's marks, e.g. 50k 100k 1M or 5e4 (default: 25, 50 and 100%% "
+                        "of each group's shortest run, and 0.5M and every 1M inside its longest)")
     add_smooth_flag(p)
     p.add_argument("--until", type=whole_number, metavar="STEPS",
                    help="leave out every point after STEPS env steps (a run as it was then)")
     p.add_argument("--window", type=whole_number, default=50000,
                    help="steps before each mark whose evaluations the table averages "
-                        "(default: %(default)s)")
+                        "(default: %(default)s; half the mark where that is shorter, but at "
+                        "least one evaluation interval)")
     p.add_argument("--random_policy", action="store_true",
                    help="also draw and print each task's return under uniform random actions "
                         "(10 episodes, seed 0; on Atari whole games through the evaluation "
@@ -85,6 +110,8 @@ def parse_args(argv=None):
         raise UserError(f"--until must be a positive number of steps, got {args.until}.")
     if not args.runs and not args.parl_log:
         raise UserError("give run directories of ours, --parl_log files, or both.")
+    if args.parl_env:
+        check_parl_env(args.parl_env)
     return args
 
 
@@ -138,10 +165,10 @@ def main(argv=None):
     widths = [max(len(str(r[i])) for r in table + [columns]) for i in range(len(columns))]
     for row in [columns] + table:
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+    spread_labels(fig, axes)
     atari = any(run["config"].get("config", {}).get("kind") == "atari"
                 for group in sides.values() for run in group["ours"])
-    save_figure(fig, smoothing_text(args.smooth, max(bins)) + " Dotted squares: PARL's published "
-                "curves (digitised; dotted band: their seeds' spread)."
+    save_figure(fig, smoothing_text(args.smooth, max(bins)) + drawn_text(series)
                 + (" Atari: a step is an agent step of 4 frames." if atari else ""),
                 png, csv_path, series)
 
@@ -172,9 +199,11 @@ def draw_published(ax, curve, family, loss_type, colour, last, series):
 def mark_rows(args, groups, curve, family, loss_type, last):
     """The table's rows of one group: at each mark, each side's band, PARL's published value and
     the verdicts."""
-    rows = []
-    for mark in marks_until(last) or [500000]:
-        ours, logs = (band_at(groups[who], mark, args.window) for who in ("ours", "logs"))
+    rows, runs = [], groups["ours"] + groups["logs"]
+    interval = max(run["test_every_steps"] for run in runs)
+    for mark in args.at or marks_for(min(reached(run) for run in runs), last):
+        window = window_at(mark, args.window, interval)
+        ours, logs = (band_at(groups[who], mark, window) for who in ("ours", "logs"))
         value, published_cell = published_at(curve, mark, family, loss_type)
         slack = curve["error"] if curve is not None else 0.0
         if len(ours):
@@ -188,7 +217,7 @@ def mark_rows(args, groups, curve, family, loss_type, last):
                cell(ours, groups["ours"], "our runs") if groups["ours"] else "— (no runs)"]
         if args.parl_log:
             row.append(cell(logs, groups["logs"], "the logs") if groups["logs"] else "— (no logs)")
-        rows.append(row + [published_cell, "; ".join(checks) or "no verdict: nothing to compare"])
+        rows.append(row + [published_cell, "; ".join(checks) or no_verdict(row, published_cell)])
     return rows
 
 

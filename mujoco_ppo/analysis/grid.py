@@ -3,7 +3,6 @@ environment), the train.py flags of each run, and where each run stands (done, t
 start, busy or kept), decided under the run's lock. The runner is grid_runner.py; the command
 line, analysis/ablate.py."""
 import contextlib
-import itertools
 import json
 import math
 import os
@@ -29,24 +28,46 @@ PARL1_STEPS = 1_000_000
 PARL1_ONLY = ("loss_type", *(name for name in PARAMETER.values() if name))
 
 
-def grid_runs(grid):
-    """[(run directory relative to GRID_DIR/runs, train.py flags)] of a grid."""
+def settings(grid):
+    """[(directory name, label, train.py flags)] of a grid's settings for one environment: each
+    --loss_type with each value of its parameter (NONE alone), or parl2's one setting (its
+    flags are its config's)."""
     if grid["algo"] == "parl2":
-        return [(os.path.join(env, "parl2", f"seed{seed}"),
-                 ["--algo", "parl2", "--env", env, "--seed", str(seed)])
-                for env in grid["env"] for seed in grid["seeds"]]
-    runs = []
-    for env, loss_type in itertools.product(grid["env"], grid["loss_type"]):
+        return [("parl2", "parl2", [])]
+    found = []
+    for loss_type in grid["loss_type"]:
         name = PARAMETER[loss_type]
         for value in grid[name] if name else [None]:
-            setting = loss_type if name is None else f"{loss_type}_{name}{value:g}"
-            flags = ["--env", env, "--loss_type", loss_type]
-            if name:
-                flags += [f"--{name}", repr(value)]
-            for seed in grid["seeds"]:
-                runs.append((os.path.join(env, setting, f"seed{seed}"),
-                             flags + ["--seed", str(seed)]))
-    return runs
+            if name is None:
+                found.append((loss_type, loss_type, ["--loss_type", loss_type]))
+            else:
+                found.append((f"{loss_type}_{name}{value:g}", f"{loss_type} {name}={value:g}",
+                              ["--loss_type", loss_type, f"--{name}", repr(value)]))
+    return found
+
+
+def grid_runs(grid):
+    """[(run directory relative to GRID_DIR/runs, train.py flags)] of a grid."""
+    algo = ["--algo", "parl2"] if grid["algo"] == "parl2" else []
+    return [(os.path.join(env, setting, f"seed{seed}"),
+             algo + ["--env", env] + flags + ["--seed", str(seed)])
+            for env in grid["env"] for setting, _, flags in settings(grid)
+            for seed in grid["seeds"]]
+
+
+def plan_text(grid):
+    """What a grid runs, said before its first run: every environment, setting and seed, and
+    the total."""
+    labels = [label for _, label, _ in settings(grid)]
+    envs, seeds = grid["env"], grid["seeds"]
+    steps = f", {grid['steps']:,} steps each" if grid["steps"] else ""
+
+    def count(n, word):
+        return f"{n} {word}{'s' if n != 1 else ''}"
+    return (f"plan: {count(len(envs), 'environment')} x {count(len(labels), 'setting')} x "
+            f"{count(len(seeds), 'seed')} = {count(len(envs) * len(labels) * len(seeds), 'run')}"
+            f"{steps}\n  environments: {', '.join(envs)}\n  settings: {', '.join(labels)}\n"
+            f"  seeds: {', '.join(map(str, seeds))}")
 
 
 def has_history(run_dir):
@@ -140,6 +161,15 @@ GRID_SCHEMA = {"algo?": str, "env?": [str], "loss_type?": [str], "clip_epsilon?"
                "jobs?": int, "train_args?": [str]}
 
 
+def implied_objectives(given):
+    """The objectives that the given parameter axes (--kl_targ: KLPEN, --beta: KLFIXED,
+    --clip_epsilon: CLIP, --max_kl: TRPO) imply when --loss_type is not given: an axis of one
+    objective is an ablation of that objective, not of the default pair. [] otherwise."""
+    if "loss_type" in given:
+        return []
+    return [loss_type for loss_type, name in PARAMETER.items() if name in given]
+
+
 def load_grid(args):
     """The grid: DEFAULTS, then --config's keys, then the flags; UserError naming the first
     key whose value cannot work."""
@@ -169,8 +199,12 @@ def load_grid(args):
         if parl1_only:
             raise UserError(f"--{parl1_only[0]} is a setting of PARL 1.x's PPO; a parl2 grid has "
                             f"one setting per environment (its flags go in --train_args).")
-    elif grid["steps"] is None:
-        grid["steps"] = PARL1_STEPS
+    else:
+        if grid["steps"] is None:
+            grid["steps"] = PARL1_STEPS
+        implied = implied_objectives(given)
+        if implied:
+            grid["loss_type"] = implied
     unknown = [lt for lt in grid["loss_type"] if lt not in LOSS_TYPES]
     if unknown:
         raise UserError(f"unknown loss type {unknown[0]!r}; choose from {', '.join(LOSS_TYPES)}.")

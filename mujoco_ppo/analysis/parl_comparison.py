@@ -1,6 +1,10 @@
 """The helpers of the comparison with PARL (compare.py): the marks a table is printed at, the
 step a run counts as having reached, each side's seed band at a mark, PARL's published value there
-and the verdicts, and the uniform-random floor of a panel."""
+and the verdicts (or why there is none), the uniform-random floor of a panel, and the figure's
+seed-count labels and caption words."""
+import argparse
+import re
+
 import numpy as np
 
 from .aggregate import random_policy_score
@@ -16,6 +20,40 @@ def short(steps):
 
 
 MAX_MARKS = 20  # rows of the table per group: beyond 20M steps the marks are further apart
+_STEPS = re.compile(r"(?P<number>[0-9][0-9_]*(?:\.[0-9]*)?(?:e[0-9]+)?)(?P<unit>[km]?)",
+                    re.IGNORECASE)
+
+
+def steps_value(text):
+    """A step count written as 50000, 5e4, 50k or 1.5M (argparse's type for --at)."""
+    match = _STEPS.fullmatch(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a step count (50000, 5e4, 50k, 1M)")
+    value = float(match["number"].replace("_", "")) * {"": 1, "k": 1e3, "m": 1e6}[
+        match["unit"].lower()]
+    if value != int(value) or value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number of steps")
+    return int(value)
+
+
+def rounded_down(steps):
+    """``steps`` rounded down to two significant figures: 13,530 -> 13,000."""
+    unit = 10 ** max(0, len(str(int(steps))) - 2)
+    return int(steps) // unit * unit
+
+
+def marks_for(shortest, longest):
+    """The marks of a group whose runs end between ``shortest`` and ``longest`` steps: 25, 50 and
+    100% of the shortest (rounded down to two significant figures), and the whole-run marks of
+    marks_until() inside the longest."""
+    own = {rounded_down(shortest * share // 4) for share in (1, 2, 4)} - {0}
+    return sorted(own | set(marks_until(longest)))
+
+
+def window_at(mark, window, interval):
+    """The steps before ``mark`` whose evaluations make its value: ``window``, or half the mark
+    where that is shorter, but never less than one evaluation ``interval``."""
+    return min(window, max(mark // 2, interval))
 
 
 def marks_until(last):
@@ -72,8 +110,10 @@ def published_at(curve, mark, family, loss_type):
     if curve is None:
         return None, f"— (none for {family} {loss_type})"
     steps = curve["steps"]
-    if not steps[0] <= mark <= steps[-1]:
-        return None, f"— (covers {short(steps[0])}–{short(steps[-1])})"
+    if mark < steps[0]:
+        return None, f"— (starts at {short(steps[0])})"
+    if mark > steps[-1]:
+        return None, f"— (ends at {short(steps[-1])})"
     value = float(np.interp(mark, steps, curve["mean"]))
     if curve["low"] is None:
         return value, f"{value:,.0f}"
@@ -101,3 +141,47 @@ def draw_random_policy(ax, family, sides, series, table, width):
                                              "seeds": np.zeros(2)}))
     table.append([family, "random", "—", f"{score:,.1f} ({first}, 10 episodes)"]
                  + [""] * (width - 4))
+
+
+def spread_labels(fig, axes):
+    """Seed-count labels (the curves' annotations) of curves whose seeds change at one place are
+    stacked upwards instead of drawn over each other."""
+    from matplotlib.text import Annotation
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        placed = []
+        for label in sorted((t for t in ax.texts if isinstance(t, Annotation)),
+                            key=lambda t: t.xy):
+            box = label.get_window_extent(renderer)
+            while any(box.overlaps(other) for other in placed):
+                label.xyann = (label.xyann[0], label.xyann[1] + box.height * 72 / fig.dpi + 1)
+                box = label.get_window_extent(renderer)
+            placed.append(box)
+
+
+def drawn_text(series):
+    """The caption's words for the lines beside ours, only those that are drawn."""
+    drawn = {name.split()[0] for _, name, _ in series}
+    banded = any(name.startswith("published") and not np.array_equal(curve["low"], curve["mean"])
+                 for _, name, curve in series)
+    text = " Dashed: your PARL logs." if "your" in drawn else ""
+    if "published" in drawn:
+        text += (" Dotted squares: PARL's published curves (digitised"
+                 + ("; dotted band: their seeds' spread)." if banded else ")."))
+    return text
+
+
+def no_verdict(row, published_cell):
+    """Why a row has no verdict: what its cells say is missing."""
+    def reason(cell):
+        return cell.partition("(")[2].rstrip(")")
+    # a side that was not given ("no runs", "no logs") is not a missing value
+    missing = [reason(cell) for cell in row[3:]
+               if cell.startswith("—") and not reason(cell).startswith("no ")]
+    if published_cell.startswith("—"):
+        published = reason(published_cell)
+        missing.append(published.replace("none for", "no published curve for")
+                       if published.startswith("none") else f"PARL's published curve {published}")
+    return "no verdict: " + ("; ".join(missing) if missing else "nothing to compare")

@@ -32,6 +32,23 @@ PARL_DEFAULTS = {"env": "HalfCheetah-v2", "loss_type": "CLIP", "test_every_steps
 PARL_LOSS_TYPES = ("CLIP", "KLPEN")
 
 
+def check_parl_env(name):
+    """UserError, with the closest known ids, unless ``name`` is a task Gymnasium knows in some
+    version (PARL ran Gym's -v2 MuJoCo tasks; Gymnasium registers their -v4 and -v5)."""
+    import difflib
+
+    import gymnasium as gym
+
+    known = set(gym.registry)
+    if name in known or env_family(name) in {env_family(i) for i in known}:
+        return
+    # a -v2 id beside each -v4 one: the ids PARL's logs name
+    candidates = known | {re.sub(r"-v4$", "-v2", i) for i in known if i.endswith("-v4")}
+    close = difflib.get_close_matches(name, sorted(candidates), n=3, cutoff=0.6)
+    hint = f"; closest known ids: {', '.join(close)}" if close else ""
+    raise UserError(f"--parl_env: unknown environment id {name!r}{hint}.")
+
+
 def _argv_flag(argv, flag):
     """Value of --flag in a command line ('--flag v' or '--flag=v'), else None."""
     found = re.search(rf"--{flag}(?:=|\s+)(\S+)", argv)

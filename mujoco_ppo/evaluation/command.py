@@ -2,11 +2,14 @@
 Runs of `train.py --algo parl2` are evaluated by mujoco_ppo/evaluation/parl2.py.
 
     python evaluate.py --checkpoint runs/MY_RUN [--episodes 10] [--video out.mp4] [--seed 0]
+    python evaluate.py --checkpoint results/pretrained/HalfCheetah --video cheetah.gif \
+        --video_seconds 5
 
---checkpoint takes a run's output directory (its newest checkpoint is used) or one checkpoint
-directory (runs/MY_RUN/checkpoints/iter_000200). --video renders the first episode headless
-into a video file: Gymnasium's MuJoCo tasks through MuJoCo's EGL backend unless MUJOCO_GL says
-otherwise, Gym's literal -v2 tasks through mujoco-py's OSMesa renderer.
+--checkpoint takes a run's output directory (its newest checkpoint is used), one checkpoint
+directory (runs/MY_RUN/checkpoints/iter_000200) or an exported policy (results/pretrained/Hopper).
+--video renders the first episode headless into a video file, printing its progress on stderr:
+Gymnasium's MuJoCo tasks through MuJoCo's EGL backend unless MUJOCO_GL says otherwise, Gym's
+literal -v2 tasks through mujoco-py's OSMesa renderer.
 """
 import os
 
@@ -23,18 +26,24 @@ def parse_args(argv=None):
 
     p = OneLineErrorParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("--checkpoint", required=True, metavar="DIR",
-                   help="a run's output directory, or one of its checkpoint directories")
+                   help="a run's output directory, one of its checkpoint directories, or an "
+                        "exported policy such as results/pretrained/Hopper")
     p.add_argument("--episodes", type=whole_number, default=10,
                    help="deterministic episodes to run (default: %(default)s)")
     p.add_argument("--seed", type=whole_number, default=0,
                    help="seed of the evaluation environment (default: %(default)s)")
     p.add_argument("--video", metavar="FILE", default=None,
-                   help="write the first episode as a video (.mp4, .gif, ...)")
+                   help="write the first episode as a video (.mp4, .gif, ...); progress on "
+                        "stderr")
+    p.add_argument("--video_seconds", type=float, metavar="S", default=None,
+                   help="only the first S seconds of that episode (default: all of it)")
     args = p.parse_args(argv)
     if args.episodes < 1:
         raise UserError(f"--episodes must be at least 1, got {args.episodes}")
     if not 0 <= args.seed < 2**32:
         raise UserError(f"--seed must be in [0, 2**32), got {args.seed}")
+    if args.video_seconds is not None and not args.video_seconds > 0:
+        raise UserError(f"--video_seconds must be a positive number, got {args.video_seconds}")
     if args.video:
         check_video_path(args.video)
     return args
@@ -42,7 +51,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    run_dir, config, checkpoint_dir, arrays, state = load(args.checkpoint, PROG)
+    config, checkpoint_dir, arrays, info = load(args.checkpoint, PROG)
     if args.video and (config.get("physics") or {}).get("environments") == "gym":
         # mujoco-py renders through OSMesa; the mujoco bindings' EGL backend, loaded beside it,
         # breaks its off-screen buffer (MuJoCo 2.1.0 then exits), their OSMesa one does not
@@ -55,7 +64,7 @@ def main(argv=None):
         from .parl2 import evaluate
     else:
         from .parl1 import evaluate
-    return evaluate(args, checkpoint_dir, config, arrays, state)
+    return evaluate(args, checkpoint_dir, config, arrays, info)
 
 
 def command():

@@ -5,19 +5,32 @@ import re
 import sys
 
 from ..errors import UserError
+from .pretrained import is_pretrained, small_arrays
+from .pretrained import load as load_pretrained
 
 
 def load(path, prog="evaluate.py"):
-    """(run directory, its config.json, checkpoint directory, arrays, state) for a run directory
-    (its newest intact checkpoint, saying on stderr which newer ones were damaged) or one
-    checkpoint directory (that one)."""
-    from ..algos import load_run_config
-    from ..run.checkpoint import load as load_checkpoint
-
+    """(config.json, checkpoint directory, arrays, info) of what evaluation reads (the policy's
+    weights and observation statistics, as pretrained.small_arrays gives them) for a run
+    directory (its newest intact checkpoint, saying on stderr which newer ones were damaged), one
+    checkpoint directory (that one) or an exported policy (results/pretrained/TASK)."""
     if not os.path.isdir(path):
         what = "is a file" if os.path.exists(path) else "does not exist"
-        raise UserError(f"--checkpoint {path} {what}; give a run directory or one of its "
-                        f"checkpoints/iter_NNNNNN directories.")
+        raise UserError(f"--checkpoint {path} {what}; give a run directory, one of its "
+                        f"checkpoints/iter_NNNNNN directories or an exported policy.")
+    if is_pretrained(path):
+        config, arrays, info = load_pretrained(path)
+        return config, path, arrays, info
+    config, checkpoint_dir, arrays, state = load_checkpoint(path, prog)
+    return config, checkpoint_dir, *small_arrays(config, arrays, state)
+
+
+def load_checkpoint(path, prog):
+    """(config.json, checkpoint directory, arrays, state) of a run directory's newest intact
+    checkpoint, or of one checkpoint directory."""
+    from ..algos import load_run_config
+    from ..run.checkpoint import load as load_checkpoint_files
+
     single = re.fullmatch(r"iter_\d+", os.path.basename(os.path.normpath(path)))
     run_dir = os.path.dirname(os.path.dirname(os.path.abspath(path))) if single else path
     config = load_run_config(run_dir)
@@ -27,14 +40,14 @@ def load(path, prog="evaluate.py"):
         from ..parl1.checkpoint import checkpointer
     checkpoints = checkpointer(run_dir)
     if single:
-        return run_dir, config, path, *load_checkpoint(path, checkpoints.schema,
-                                                       checkpoints.required_arrays)
+        return config, path, *load_checkpoint_files(path, checkpoints.schema,
+                                                    checkpoints.required_arrays)
     newest, arrays, state, skipped = checkpoints.load_newest_intact()
     for note in skipped:
         print(f"{prog}: {note}", file=sys.stderr)
-    return run_dir, config, newest, arrays, state
+    return config, newest, arrays, state
 
 
-def describe(config, checkpoint_dir, state):
+def describe(config, checkpoint_dir, info):
     """What the summary line says was evaluated."""
-    return f"{config['env_id']}, checkpoint {checkpoint_dir} (step {state['counters']['steps']})"
+    return f"{config['env_id']}, checkpoint {checkpoint_dir} (step {info['steps']})"

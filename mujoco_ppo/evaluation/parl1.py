@@ -1,28 +1,32 @@
 """Deterministic (mean-action, or arg-max) episodes of a run of PARL 1.x's PPO, with the run's
 saved scaler."""
+from ..errors import UserError
 from .loading import describe
 from .player import play_and_print
 
 
-def evaluate(args, checkpoint_dir, config, arrays, state):
+def evaluate(args, checkpoint_dir, config, arrays, info):
     """Plays ``args.episodes`` episodes of the checkpoint's policy; returns the exit status."""
     import gymnasium as gym
 
     from ..core.build import build_agent
     from ..core.scaler import Scaler
-    from ..parl1 import checkpoint
-    from ..run.weights import load_weights
+    from ..run.weights import check_weights_fit, load_weights
     from ..sampling.envs import make_env
     from ..sampling.episodes import run_evaluate_episode
 
     env_id, obs_dim, act_dim = config["env_id"], config["obs_dim"], config["act_dim"]
     agent = build_agent(config["args"], obs_dim, act_dim, config.get("discrete", False))
-    model = agent.alg.model
-    checkpoint.check_fits(arrays, model, checkpoint_dir)
-    load_weights(model, arrays, "model")
+    policy = agent.alg.model.policy_model
+    check_weights_fit(arrays, policy, checkpoint_dir, "policy")
+    for name in ("scaler/means", "scaler/vars"):
+        if arrays[name].shape != (obs_dim,):
+            raise UserError(f"checkpoint {checkpoint_dir} does not fit its run's model: {name} "
+                            f"has shape {list(arrays[name].shape)}, the model needs [{obs_dim}].")
+    load_weights(policy, arrays, "policy")
     scaler = Scaler(obs_dim)
     scaler.means, scaler.vars = arrays["scaler/means"], arrays["scaler/vars"]
-    scaler.count = state["scaler_count"]
+    scaler.count = info["scaler_count"]
 
     # "track" follows the body on the MuJoCo tasks that define it (HalfCheetah, Hopper, ...);
     # where a model has no such camera MuJoCo's renderer keeps its default view. Other tasks
@@ -34,4 +38,4 @@ def evaluate(args, checkpoint_dir, config, arrays, state):
     env = make_env(env_id, args.seed, **render)
     return play_and_print(args, env,
                           lambda episode_env: run_evaluate_episode(episode_env, agent, scaler),
-                          describe(config, checkpoint_dir, state))
+                          describe(config, checkpoint_dir, info))

@@ -5,13 +5,11 @@ from .loading import describe
 from .player import play_and_print
 
 
-def evaluate(args, checkpoint_dir, config, arrays, state):
+def evaluate(args, checkpoint_dir, config, arrays, info):
     """Plays ``args.episodes`` episodes of the checkpoint's model; returns the exit status."""
     from parl.algorithms import PPO
 
-    from ..parl2 import env_state
     from ..parl2.agent import PPOAgent
-    from ..parl2.checkpoint import fitting
     from ..parl2.env_utils import make_env, obs_rms, run_evaluate_episodes
     from ..parl2.model import MODELS
     from ..run.weights import load_weights
@@ -25,17 +23,17 @@ def evaluate(args, checkpoint_dir, config, arrays, state):
             render["camera_name"] = "track"
     env = make_env(env_id, kind, evaluation=True, **render)
     env.reset(seed=args.seed)
-    training_env = make_env(env_id, kind)  # receives the checkpoint's first training environment
-    training_env.reset(seed=args.seed)
-    with fitting(checkpoint_dir):
-        env_state.restore(training_env, "env0", arrays, state)
-    if obs_rms(training_env) is not None:
-        obs_rms(env).mean, obs_rms(env).var = obs_rms(training_env).mean, obs_rms(training_env).var
-        obs_rms(env).count = obs_rms(training_env).count
-    training_env.close()
+    statistics = obs_rms(env)
+    if statistics is not None:  # MuJoCo: the training environment's, frozen
+        if "obs_rms/mean" not in arrays or arrays["obs_rms/mean"].shape != statistics.mean.shape:
+            raise UserError(f"checkpoint {checkpoint_dir} does not fit its run's environment: "
+                            f"it has no observation statistics of shape "
+                            f"{list(statistics.mean.shape)}.")
+        statistics.mean, statistics.var = arrays["obs_rms/mean"], arrays["obs_rms/var"]
+        statistics.count = info["obs_rms_count"]
     model = MODELS[kind](env.observation_space, env.action_space)
     try:
-        load_weights(model, arrays, "model")
+        load_weights(model, arrays, "policy")
     except (ValueError, RuntimeError) as exc:
         raise UserError(f"checkpoint {checkpoint_dir} does not fit the run's model "
                         f"({exc}).") from None
@@ -43,6 +41,6 @@ def evaluate(args, checkpoint_dir, config, arrays, state):
 
     status = play_and_print(args, env,
                             lambda episode_env: run_evaluate_episodes(agent, episode_env, 1),
-                            describe(config, checkpoint_dir, state))
+                            describe(config, checkpoint_dir, info))
     env.close()
     return status

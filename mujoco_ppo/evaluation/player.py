@@ -9,7 +9,7 @@ def play_and_print(args, env, run_episode, describe):
     each return as it ends, then ``describe``: mean ± std. Returns the exit status."""
     import numpy as np
 
-    video = VideoFile(args.video) if args.video else None
+    video = VideoFile(args.video, args.video_seconds) if args.video else None
     returns = []
     for episode, episode_return in enumerate(play(env, run_episode, args.episodes, video)):
         returns.append(episode_return)
@@ -17,5 +17,5 @@ def play_and_print(args, env, run_episode, describe):
     print(f"{describe}: return {np.mean(returns):.1f} ± {np.std(returns):.1f} over "
           f"{len(returns)} episodes")
     if video is not None:
-        print(f"video of episode 1: {video.path} ({len(video.frames)} frames)")
+        print(f"video of episode 1: {video.path} ({video.frame_count} frames)")
     return 0

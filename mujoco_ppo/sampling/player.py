@@ -6,10 +6,15 @@ their episodes here."""
 def play(env, run_episode, episodes, video=None):
     """Yields the return of each of ``episodes`` episodes of ``env`` as it ends, each
     ``run_episode(env) -> return``; the first one is recorded into the VideoFile ``video`` if
-    given, and written when it ends."""
+    given, and written when it ends (removed if it does not end)."""
     for episode in range(episodes):
-        recorded = episode == 0 and video is not None
-        episode_return = run_episode(video.recording(env) if recorded else env)
-        if recorded:
-            video.write(env.metadata.get("render_fps", 30))
+        if episode > 0 or video is None:
+            yield run_episode(env)
+            continue
+        try:
+            episode_return = run_episode(video.recording(env))
+        except BaseException:
+            video.discard()
+            raise
+        video.finish()
         yield episode_return
