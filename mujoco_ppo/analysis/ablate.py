@@ -37,8 +37,8 @@ import argparse
 import signal
 
 from ..cli import OneLineErrorParser, run_command
-from ..errors import Interrupted, WriteFailed
-from ..run.signals import STOP_SIGNALS, stop_at_once
+from ..errors import Interrupted, UserError, WriteFailed
+from ..run.signals import STOP_SIGNALS, in_this_process_only, stop_at_once
 from .curves import add_smooth_flag
 from .grid import DEFAULTS, load_grid
 from .grid_runner import run_grid
@@ -63,7 +63,15 @@ def main(argv=None):
     run.add_argument("--seeds", nargs="+", type=int, help="seeds (default: 0 1 2)")
     run.add_argument("--steps", type=float,
                      help="env steps per run (default: 1e6; parl2: its config's)")
-    run.add_argument("--jobs", type=int, help="runs at once (default: the number of cores)")
+    run.add_argument("--jobs", type=int, help="runs at once (default: the number of cores, "
+                                               "or with --xparl_addr the cluster's free CPUs)")
+    run.add_argument("--xparl_addr", metavar="HOST:PORT",
+                     help="run every run as a job on the xparl cluster whose master listens "
+                          "there, one cluster CPU each (docs/xparl.md)")
+    run.add_argument("--xparl_timeout", type=float, default=60.0,
+                     help="with --xparl_addr: seconds a job's actor may take to answer before "
+                          "its run is started again elsewhere from its newest checkpoint "
+                          "(default: %(default)g)")
     run.add_argument("--train_args", nargs=argparse.REMAINDER,
                      help="further train.py flags, given to every run (last on the line)")
     agg = sub.add_parser("aggregate", help="tables and curves of a grid's runs")
@@ -72,7 +80,16 @@ def main(argv=None):
     add_smooth_flag(agg)
     args = p.parse_args(argv)
     if args.command == "run":
-        return run_grid(args.grid_dir, load_grid(args))
+        grid = load_grid(args)
+        cluster = None
+        if args.xparl_addr:
+            if not args.xparl_timeout > 0:
+                raise UserError(f"--xparl_timeout must be a positive number of seconds, got "
+                                f"{args.xparl_timeout:g}.")
+            from .cluster_grid import ClusterJobs
+
+            cluster = ClusterJobs(args.xparl_addr, args.jobs, args.xparl_timeout)
+        return run_grid(args.grid_dir, grid, cluster)
     from .aggregate import aggregate
 
     aggregate(args.grid_dir, args.smooth)  # bad input: UserError, exit 2
@@ -82,7 +99,7 @@ def main(argv=None):
 def command():
     """The command line: scripts/ablate.py and mujoco-ppo-ablate."""
     for signum in STOP_SIGNALS:  # run_grid stops its runs first
-        signal.signal(signum, stop_at_once)
+        signal.signal(signum, in_this_process_only(stop_at_once))
     run_command(main, PROG, {
         WriteFailed: lambda exc: (f"{exc}.", 1),
         Interrupted: lambda exc: (f"interrupted by signal {exc.signum}; run the same command "

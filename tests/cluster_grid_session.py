@@ -1,0 +1,148 @@
+"""Run inside fresh network and process namespaces by tests/test_cluster_grid.py:
+
+    python tests/cluster_grid_session.py OUT_DIR
+
+Brings loopback up, runs a 2-run grid locally (the reference), starts an xparl cluster on
+127.0.0.1 with 2 CPUs and runs on it: the same grid; the same grid again with one job's process
+killed (kill -9) once its run has a checkpoint in the grid directory; a LONGER grid stopped with
+SIGINT, then continued on the cluster, which is stopped (`xparl stop`) under it, then finished
+on this machine without --xparl_addr; and a parl2 grid. Writes OUT_DIR/session.json with each
+grid command's exit status, stdout and stderr and what the test needs to know of the moments
+in between.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from helpers import ROOT, child_environment, read_progress
+
+from mujoco_ppo.run.checkpoint import Checkpointer
+from mujoco_ppo.xparl.local import bring_loopback_up, local_cluster
+
+PORT = 8010
+ADDRESS = f"127.0.0.1:{PORT}"
+ABLATE = os.path.join(ROOT, "scripts", "ablate.py")
+
+
+def grid(steps):
+    return ["--env", "InvertedPendulum-v4", "--loss_type", "CLIP", "--seeds", "0", "1",
+            "--steps", str(steps), "--jobs", "2", "--train_args", "--checkpoint_every", "3"]
+
+
+GRID, LONGER = grid(3000), grid(6000)
+RUNS = [os.path.join("runs", "InvertedPendulum-v4", "CLIP_clip_epsilon0.2", f"seed{seed}")
+        for seed in (0, 1)]
+ON_CLUSTER = ["--xparl_addr", ADDRESS, "--xparl_timeout", "10"]
+PARL2_GRID = ["--algo", "parl2", "--env", "CartPole-v1", "--seeds", "0", "--steps", "1024",
+              "--jobs", "2"]
+
+
+def ablate(grid_dir, *args):
+    return [sys.executable, ABLATE, "run", grid_dir, *args]
+
+
+def outcome(proc, stdout, stderr):
+    return {"rc": proc.returncode, "stdout": stdout, "stderr": stderr}
+
+
+def run(grid_dir, *args):
+    proc = subprocess.run(ablate(grid_dir, *args), cwd=ROOT, env=child_environment(),
+                          capture_output=True, text=True, timeout=600)
+    return outcome(proc, proc.stdout, proc.stderr)
+
+
+def start(grid_dir, *args):
+    return subprocess.Popen(ablate(grid_dir, *args), cwd=ROOT, env=child_environment(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def checkpoints(run_dir):
+    return [i for i, _ in Checkpointer(os.path.join(run_dir, "checkpoints")).intact_checkpoints()]
+
+
+def wait_for(condition, proc, timeout_s=180):
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the grid ended or took too long: {proc.communicate()}")
+        time.sleep(0.2)
+
+
+def rows(run_dir):
+    return read_progress(run_dir) if os.path.exists(os.path.join(run_dir, "progress.csv")) else []
+
+
+def cluster_train_pids():
+    """pid -> parent pid of every train.py that a job runs."""
+    ps = subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout
+    return {int(line.split()[0]): int(line.split()[1]) for line in ps.splitlines()
+            if "train.py" in line and "mujoco_ppo_job_" in line}
+
+
+def kill_one_job(out):
+    """The grid with the job of seed0 killed (its process, kill -9) mid-run."""
+    grid_dir = os.path.join(out, "killed")
+    proc = start(grid_dir, *ON_CLUSTER, *GRID)
+    seed0 = os.path.join(grid_dir, RUNS[0])
+    wait_for(lambda: checkpoints(seed0) and len(rows(seed0)) > checkpoints(seed0)[0], proc)
+    at_kill = {"rows": len(rows(seed0)), "checkpoint": checkpoints(seed0)[0]}
+    with open(os.path.join(seed0, "config.json")) as f:
+        scratch = json.load(f)["args"]["output_dir"]
+    jobs = [ppid for pid, ppid in cluster_train_pids().items()
+            if scratch in open(f"/proc/{pid}/cmdline").read().replace("\0", " ")]
+    for job in jobs:
+        os.kill(job, signal.SIGKILL)
+    stdout, stderr = proc.communicate(timeout=600)
+    return {**outcome(proc, stdout, stderr), **at_kill, "killed": len(jobs)}
+
+
+def stop_then_lose_the_cluster(out):
+    """A LONGER grid: SIGINT once both runs have rows; the same command again, the cluster
+    stopped under it once both runs have a newer checkpoint; then the grid on this machine."""
+    grid_dir = os.path.join(out, "stopped")
+    session = {}
+    proc = start(grid_dir, *ON_CLUSTER, *LONGER)
+    run_dirs = [os.path.join(grid_dir, r) for r in RUNS]
+    wait_for(lambda: all(rows(d) for d in run_dirs), proc)
+    proc.send_signal(signal.SIGINT)
+    session["sigint"] = {**outcome(proc, *proc.communicate(timeout=300)),
+                         "rows": [len(rows(d)) for d in run_dirs],
+                         "checkpoints": [checkpoints(d) for d in run_dirs],
+                         "left": sorted(cluster_train_pids())}
+    proc = start(grid_dir, *ON_CLUSTER, *LONGER)
+    before = [max(session["sigint"]["checkpoints"][i] or [0]) for i in (0, 1)]
+    wait_for(lambda: all((checkpoints(d) or [0])[0] > before[i] + 3
+                         for i, d in enumerate(run_dirs)), proc)
+    subprocess.run([sys.executable, "-m", "mujoco_ppo.xparl", "stop"], cwd=ROOT,
+                   capture_output=True, timeout=120)
+    stdout, stderr = proc.communicate(timeout=300)
+    session["gone"] = {**outcome(proc, stdout, stderr),
+                       "rows": [len(rows(d)) for d in run_dirs],
+                       "checkpoints": [checkpoints(d) for d in run_dirs]}
+    session["local"] = run(grid_dir, *LONGER)
+    return session
+
+
+def main(out):
+    bring_loopback_up()
+    session = {"local": run(os.path.join(out, "local"), *GRID),
+               "local_longer": run(os.path.join(out, "local_longer"), *LONGER),
+               "parl2_local": run(os.path.join(out, "parl2_local"), *PARL2_GRID)}
+    with open(os.path.join(out, "cluster.log"), "w") as log:
+        with local_cluster(PORT, 2, log):
+            started = time.monotonic()
+            session["cluster"] = run(os.path.join(out, "cluster"), *ON_CLUSTER, *GRID)
+            session["cluster_s"] = time.monotonic() - started
+            session["parl2_cluster"] = run(os.path.join(out, "parl2_cluster"), *ON_CLUSTER, *PARL2_GRID,
+                                           *ON_CLUSTER)
+            session["killed"] = kill_one_job(out)
+            session.update(stop_then_lose_the_cluster(out))
+    with open(os.path.join(out, "session.json"), "w") as f:
+        json.dump(session, f, indent=2)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
