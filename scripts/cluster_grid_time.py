@@ -1,5 +1,6 @@
-"""Wall time of one grid on a loopback xparl cluster of this machine's CPUs against the same grid
-run with local --jobs (mujoco_ppo/xparl/grid_timing.py).
+"""Wall time of a grid on a loopback xparl cluster against the same grid with local --jobs.
+
+Both on this machine, the cluster with --cpus of its CPUs (mujoco_ppo/xparl/grid_timing.py).
 
     python scripts/cluster_grid_time.py [--cpus 2] [--out results/cluster_grid_time.json]
         [-- GRID FLAGS]

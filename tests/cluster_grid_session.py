@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 
+import psutil
+
 from helpers import ROOT, child_environment, read_progress
 
 from mujoco_ppo.run.checkpoint import Checkpointer
@@ -68,54 +70,72 @@ def wait_for(condition, proc, timeout_s=180):
     while not condition():
         if proc.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"the grid ended or took too long: {proc.communicate()}")
-        time.sleep(0.2)
+        time.sleep(0.05)
 
 
 def rows(run_dir):
     return read_progress(run_dir) if os.path.exists(os.path.join(run_dir, "progress.csv")) else []
 
 
-def cluster_train_pids():
-    """pid -> parent pid of every train.py that a job runs."""
-    ps = subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout
-    return {int(line.split()[0]): int(line.split()[1]) for line in ps.splitlines()
-            if "train.py" in line and "mujoco_ppo_job_" in line}
+def trainers():
+    """{scratch run directory: (pid, its job's pid)} of every train.py that a job runs."""
+    found = {}
+    for proc in psutil.process_iter(["pid", "ppid", "cmdline"]):
+        command = proc.info["cmdline"] or []
+        for flag in ("--output_dir", "--resume"):
+            if flag in command[:-1] and "mujoco_ppo_job_" in command[command.index(flag) + 1]:
+                found[command[command.index(flag) + 1]] = proc.info["pid"], proc.info["ppid"]
+    return found
+
+
+def freeze(signum=signal.SIGSTOP):
+    """SIGSTOP (or SIGCONT) every train.py on the cluster: the runs of this tiny grid are
+    faster than the grid runner's polls, and a frozen one cannot finish before the test acts."""
+    for pid, _ in trainers().values():
+        os.kill(pid, signum)
 
 
 def kill_one_job(out):
-    """The grid of seed 0 alone, its job killed (its process, kill -9) mid-run."""
+    """The grid of seed 0 alone, its job killed (its process, kill -9) once the grid directory
+    holds a checkpoint of the run."""
     grid_dir = os.path.join(out, "killed")
     proc = start(grid_dir, *ON_CLUSTER, *grid("0"))
     seed0 = os.path.join(grid_dir, RUNS[0])
-    wait_for(lambda: checkpoints(seed0) and len(rows(seed0)) > checkpoints(seed0)[0], proc)
+    wait_for(lambda: any(checkpoints(scratch) for scratch in trainers()), proc)
+    freeze()
+    (scratch, (_, job)), = trainers().items()
+    wait_for(lambda: len(rows(seed0)) == len(rows(scratch))
+             and checkpoints(seed0)[:1] == checkpoints(scratch)[:1], proc)  # all arrived
     at_kill = {"rows": len(rows(seed0)), "checkpoint": checkpoints(seed0)[0]}
-    with open(os.path.join(seed0, "config.json")) as f:
-        scratch = json.load(f)["args"]["output_dir"]
-    jobs = [ppid for pid, ppid in cluster_train_pids().items()
-            if scratch in open(f"/proc/{pid}/cmdline").read().replace("\0", " ")]
-    for job in jobs:
-        os.kill(job, signal.SIGKILL)
+    os.kill(job, signal.SIGKILL)  # its train.py dies with it
     stdout, stderr = proc.communicate(timeout=600)
-    return {**outcome(proc, stdout, stderr), **at_kill, "killed": len(jobs)}
+    return {**outcome(proc, stdout, stderr), **at_kill}
 
 
 def stop_then_lose_the_cluster(out):
     """The grid again: SIGINT once both runs have rows; the same command again, the cluster
-    stopped under it once a run has a newer checkpoint; then the grid on this machine."""
+    stopped under it once a run has a newer checkpoint in the grid directory; then the grid
+    on this machine."""
     grid_dir = os.path.join(out, "stopped")
     session = {}
     proc = start(grid_dir, *ON_CLUSTER, *GRID)
     run_dirs = [os.path.join(grid_dir, r) for r in RUNS]
-    wait_for(lambda: all(rows(d) for d in run_dirs), proc)
+    wait_for(lambda: len(trainers()) == 2 and all(rows(d) for d in trainers()), proc)
+    freeze()
     proc.send_signal(signal.SIGINT)
+    time.sleep(3)  # the grid runner passes it on to each train.py, which gets it once thawed
+    freeze(signal.SIGCONT)
     session["sigint"] = {**outcome(proc, *proc.communicate(timeout=300)),
                          "rows": [len(rows(d)) for d in run_dirs],
                          "checkpoints": [checkpoints(d) for d in run_dirs],
-                         "left": sorted(cluster_train_pids())}
+                         "left": sorted(trainers())}
     proc = start(grid_dir, *ON_CLUSTER, *GRID)
     before = [max(session["sigint"]["checkpoints"][i] or [0]) for i in (0, 1)]
-    wait_for(lambda: any((checkpoints(d) or [0])[0] > before[i] + 3
-                         for i, d in enumerate(run_dirs)), proc)
+    wait_for(lambda: any(checkpoints(scratch)[:1] > [max(before)] for scratch in trainers()),
+             proc)
+    freeze()
+    wait_for(lambda: any(checkpoints(d)[:1] > [before[i]] for i, d in enumerate(run_dirs)),
+             proc)
     subprocess.run([sys.executable, "-m", "mujoco_ppo.xparl", "stop"], cwd=ROOT,
                    capture_output=True, timeout=120)
     stdout, stderr = proc.communicate(timeout=300)

@@ -26,6 +26,9 @@ and decides each run again as it starts, under the run's lock (a run finished me
 is not redone). SIGINT or SIGTERM stops the runs under way, each saving a checkpoint, and then
 the grid runner, with 128 + the signal.
 
+With --xparl_addr HOST:PORT every run is a job on that xparl cluster instead, one cluster CPU
+each, its files arriving in GRID_DIR as it goes (analysis/cluster_grid.py, docs/xparl.md).
+
 `aggregate` writes, under GRID_DIR: summary.csv and summary.md (per environment and setting: the
 final evaluation reward, averaged over the last 10% of each run's steps, as mean +- sample sd over seeds
 with a bootstrap 95% confidence interval, and the normalised score, random policy = 0 and best

@@ -82,7 +82,8 @@ def run_grid(grid_dir, grid, cluster=None):
         grid_lock.close()
     if gone is not None:
         print(f"ablate.py: {gone}; {grid_dir} keeps every row and checkpoint that arrived "
-              f"({what_stopped_runs_kept(grid_dir, grid['algo'], running)}); run `ablate.py "
+              f"({kept_checkpoints(grid_dir, grid['algo'], running) or 'no run was under way'});"
+              f" run `ablate.py "
               f"run {grid_dir}` again (without --xparl_addr: on this machine) to continue the "
               f"grid.", file=sys.stderr)
         return 1
@@ -219,10 +220,15 @@ def stop_runs(running, signum):
 def what_stopped_runs_kept(grid_dir, algo, stopped):
     if not stopped:
         return "no run was under way"
+    return f"the runs under way stopped ({kept_checkpoints(grid_dir, algo, stopped)})"
+
+
+def kept_checkpoints(grid_dir, algo, jobs):
+    """'RUN keeps iter_NNNNNN; ...': the newest intact checkpoint of each job's run."""
     kept = []
-    for job in stopped:
+    for job in jobs:
         intact = checkpointer(os.path.join(grid_dir, "runs", job.relative),
                               algo).intact_checkpoints()
         kept.append(f"{job.relative} keeps {os.path.basename(intact[0][1])}" if intact
                     else f"{job.relative} had saved no checkpoint yet")
-    return f"the runs under way stopped ({'; '.join(kept)})"
+    return "; ".join(kept)
