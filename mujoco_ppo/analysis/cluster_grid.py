@@ -90,6 +90,50 @@ def files_to_resume(run_dir, algo):
     return files
 
 
+def write_changes(run_dir, algo, changes):
+    """Write an answer of RunJob.changes() into ``run_dir``: the files first, then the
+    checkpoint, whose rows are then on disk."""
+    for relative, mode, data in changes["files"]:
+        write_file(run_dir, relative, mode, data)
+    if changes["checkpoint"]:
+        store_checkpoint(run_dir, algo, *changes["checkpoint"])
+
+
+def write_file(run_dir, relative, mode, data):
+    """Append ``data`` to a file of the run ('append', flushed to disk), or replace the file
+    with it by rename ('replace')."""
+    base = os.path.abspath(run_dir)
+    path = os.path.abspath(os.path.join(base, relative))
+    if not path.startswith(base + os.sep):
+        raise UserError(f"a cluster job sent a file outside its run directory {run_dir} "
+                        f"({relative}).")
+    with writing(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        target = f"{path}.tmp" if mode == "replace" else path
+        with open(target, "wb" if mode == "replace" else "ab") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode == "replace":
+            os.replace(target, path)
+
+
+def store_checkpoint(run_dir, algo, name, files):
+    """A checkpoint's files into checkpoints/NAME.tmp, renamed NAME, then ``latest`` naming
+    it, and the two newest intact checkpoints kept, as the checkpoint store writes them."""
+    root = os.path.join(run_dir, "checkpoints")
+    tmp, final = os.path.join(root, f"{name}.tmp"), os.path.join(root, name)
+    shutil.rmtree(tmp, ignore_errors=True)
+    for file, data in files.items():
+        write_file(run_dir, os.path.join("checkpoints", f"{name}.tmp", file), "append", data)
+    with writing(final):
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+    write_file(run_dir, os.path.join("checkpoints", "latest"), "replace", f"{name}\n".encode())
+    for _, old in checkpointer(run_dir, algo).intact_checkpoints()[KEEP:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 class ClusterJob:
     """One run on the cluster, its files arriving in the grid directory (same interface as
     grid_runner.LocalJob: poll, send_signal, wait, close). ``lost`` says why, once its actor
@@ -99,10 +143,14 @@ class ClusterJob:
         self.jobs, self.relative, self.algo, self.lost = jobs, relative, algo, None
         self.run_dir = os.path.join(grid_dir, "runs", relative)
         self.lock = RunLock(self.run_dir)  # UserError when train.py by hand took it meanwhile
+        try:
+            files = files_to_resume(self.run_dir, algo) if status == "resume" else {}
+        except UserError:
+            self.lock.close()
+            raise
         log_dir = os.path.join(grid_dir, "logs")
         os.makedirs(log_dir, exist_ok=True)
         self.log = open(os.path.join(log_dir, relative.replace(os.sep, "_") + ".out"), "ab")
-        files = files_to_resume(self.run_dir, algo) if status == "resume" else {}
         run_dir_arg = os.path.abspath(self.run_dir)
         self.actor = jobs.remote_job(files)
         self._call("starting", "start", [RUN_DIR if a == run_dir_arg else a for a in args])
@@ -126,42 +174,10 @@ class ClusterJob:
         changes = self._call("with its changes", "changes")
         if changes is None:
             return None
-        for relative, mode, data in changes["files"]:
-            self._write(relative, mode, data)
-        if changes["checkpoint"]:
-            self._store_checkpoint(*changes["checkpoint"])
+        write_changes(self.run_dir, self.algo, changes)
         self.log.write(changes["output"])
         self.log.flush()
         return changes["returncode"]
-
-    def _write(self, relative, mode, data):
-        base = os.path.abspath(self.run_dir)
-        path = os.path.abspath(os.path.join(base, relative))
-        if not path.startswith(base + os.sep):
-            raise UserError(f"the actor of {self.relative} sent a file outside its run "
-                            f"directory ({relative}).")
-        with writing(path):
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            target = f"{path}.tmp" if mode == "replace" else path
-            with open(target, "wb" if mode == "replace" else "ab") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            if mode == "replace":
-                os.replace(target, path)
-
-    def _store_checkpoint(self, name, files):
-        root = os.path.join(self.run_dir, "checkpoints")
-        tmp, final = os.path.join(root, f"{name}.tmp"), os.path.join(root, name)
-        shutil.rmtree(tmp, ignore_errors=True)
-        for file, data in files.items():
-            self._write(os.path.join("checkpoints", f"{name}.tmp", file), "append", data)
-        with writing(final):
-            shutil.rmtree(final, ignore_errors=True)
-            os.replace(tmp, final)
-        self._write(os.path.join("checkpoints", "latest"), "replace", f"{name}\n".encode())
-        for _, old in checkpointer(self.run_dir, self.algo).intact_checkpoints()[KEEP:]:
-            shutil.rmtree(old, ignore_errors=True)
 
     def send_signal(self, signum):
         self._call("to a stop signal", "stop", signum)
