@@ -18,11 +18,14 @@ from .grid import PARL1_ONLY, checkpointer, decided, grid_runs, run_status
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MAX_LOSSES = 3  # a run whose actor is lost this often is given up (a cluster that cannot run it)
 
-def command_for(grid_dir, relative, flags, grid, one_core_each):
+def command_for(grid_dir, relative, flags, grid, one_core_each=None):
     """(train.py's arguments or None, status, note) of a run about to start, decided under its
     lock (a train.py started by hand may have run it meanwhile). A run to start over is cleared
     under that lock too, so that train.py is never given --overwrite: a run begun by another
-    process after the lock is released is refused by train.py, not replaced."""
+    process after the lock is released is refused by train.py, not replaced. ``one_core_each``
+    (default: more than one local job): one learner thread and sampling worker a run."""
+    if one_core_each is None:
+        one_core_each = grid["jobs"] > 1
     run_dir = os.path.join(grid_dir, "runs", relative)
     with decided(run_dir, grid["steps"], grid["algo"]) as (status, note):
         if status == "start":  # what it left: a log, config.json, a progress.csv header
