@@ -142,9 +142,9 @@ def test_the_cluster_is_gone_after_the_test(session):
 def test_a_remote_error_is_reported_by_its_message_line():
     from parl.remote.exceptions import FutureFunctionError, RemoteError
 
-    from mujoco_ppo.xparl.sampler import _first_line
+    from mujoco_ppo.xparl.sampler import first_line
 
     remote = RemoteError("run", "ValueError: bad action\ntraceback:\n  File x, line 1")
-    assert _first_line(remote) == "ValueError: bad action"
-    assert _first_line(FutureFunctionError("__init__")).startswith(
+    assert first_line(remote) == "ValueError: bad action"
+    assert first_line(FutureFunctionError("__init__")).startswith(
         "There is an error raised when calling the future function `__init__`")

@@ -65,7 +65,9 @@ def kill_actors_mid_run(address, out):
          "--train_total_steps", "10000000", "--xparl_addr", address, "--actor_num", "2",
          "--xparl_timeout", "30", "--output_dir", output_dir],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
+    # the jobs are killed only once the run's actors sample on them: jobs killed before the run
+    # has its actors are spares, which the worker replaces, and the run would go on unharmed
+    deadline = time.monotonic() + 600
     while time.monotonic() < deadline and proc.poll() is None:
         progress = os.path.join(output_dir, "progress.csv")
         if os.path.exists(progress) and len(read_progress(output_dir)) >= 3:

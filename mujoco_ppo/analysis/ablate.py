@@ -30,6 +30,9 @@ and decides each run again as it starts, under the run's lock (a run finished me
 is not redone). SIGINT or SIGTERM stops the runs under way, each saving a checkpoint, and then
 the grid runner, with 128 + the signal.
 
+With --xparl_addr HOST:PORT every run is a job on that xparl cluster instead, one cluster CPU
+each, its files arriving in GRID_DIR as it goes (analysis/cluster_grid.py, docs/xparl.md).
+
 `aggregate` writes, under GRID_DIR: summary.md, summary.csv and across_environments.csv (per
 environment and setting: the final evaluation reward, averaged over the last 10% of each run's
 steps, with the seeds and evaluation episodes behind it, mean +- sd over seeds and a 95%
@@ -46,8 +49,8 @@ import signal
 import sys
 
 from ..cli import OneLineErrorParser, run_command, whole_number
-from ..errors import Interrupted, WriteFailed
-from ..run.signals import STOP_SIGNALS, stop_at_once
+from ..errors import Interrupted, UserError, WriteFailed
+from ..run.signals import STOP_SIGNALS, in_this_process_only, stop_at_once
 from .curves import add_smooth_flag
 from .grid import DEFAULTS, load_grid, plan_text
 from .grid_runner import run_grid
@@ -74,7 +77,15 @@ def main(argv=None):
     run.add_argument("--seeds", nargs="+", type=int, help="seeds (default: 0 1 2)")
     run.add_argument("--steps", type=float,
                      help="env steps per run (default: 1e6; parl2: its config's)")
-    run.add_argument("--jobs", type=int, help="runs at once (default: the number of cores)")
+    run.add_argument("--jobs", type=int, help="runs at once (default: the number of cores, "
+                                               "or with --xparl_addr the cluster's free CPUs)")
+    run.add_argument("--xparl_addr", metavar="HOST:PORT",
+                     help="run every run as a job on the xparl cluster whose master listens "
+                          "there, one cluster CPU each (docs/xparl.md)")
+    run.add_argument("--xparl_timeout", type=float, default=60.0,
+                     help="with --xparl_addr: seconds a job's actor may take to answer before "
+                          "its run is started again elsewhere from its newest checkpoint "
+                          "(default: %(default)g)")
     run.add_argument("--train_args", nargs=argparse.REMAINDER,
                      help="further train.py flags, given to every run (last on the line)")
     for name, text in (("aggregate", "tables and curves of a grid's runs"),
@@ -93,7 +104,15 @@ def main(argv=None):
     if args.command == "run":
         grid = load_grid(args)
         print(plan_text(grid), flush=True)
-        return run_grid(args.grid_dir, grid)
+        cluster = None
+        if args.xparl_addr:
+            if not args.xparl_timeout > 0:
+                raise UserError(f"--xparl_timeout must be a positive number of seconds, got "
+                                f"{args.xparl_timeout:g}.")
+            from .cluster_grid import ClusterJobs
+
+            cluster = ClusterJobs(args.xparl_addr, args.jobs, args.xparl_timeout)
+        return run_grid(args.grid_dir, grid, cluster)
     if args.command == "report":
         from .report import report
         report(args.grid_dir, sys.argv[1:] if argv is None else list(argv), args.smooth,
@@ -115,7 +134,7 @@ def resamples(text):
 def command():
     """The command line: scripts/ablate.py and mujoco-ppo-ablate."""
     for signum in STOP_SIGNALS:  # run_grid stops its runs first
-        signal.signal(signum, stop_at_once)
+        signal.signal(signum, in_this_process_only(stop_at_once))
     run_command(main, PROG, {
         WriteFailed: lambda exc: (f"{exc}.", 1),
         Interrupted: lambda exc: (f"interrupted by signal {exc.signum}; run the same command "

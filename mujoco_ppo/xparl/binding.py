@@ -5,6 +5,7 @@ PARL 2.2.1 listens on every interface (ZeroMQ's ``tcp://*``, gRPC's ``[::]``, Fl
 ``0.0.0.0``), and learns the address it announces from ``get_ip_address()``, which returns None on
 a machine whose only address is 127.0.0.1 (the cluster then announces "None" and its worker dies).
 """
+import os
 import socket
 import sys
 
@@ -19,6 +20,7 @@ def serve_on(host):
     _bind_zmq_to(host)
     _bind_grpc_to(host)
     _bind_flask_to(host)
+    _heartbeat_server_built_where_it_runs()
 
 
 def _replace_parl_functions(replacements):
@@ -72,6 +74,49 @@ def _bind_grpc_to(host):
         return server
 
     grpc.server = server_on_host
+
+
+def _heartbeat_server_built_where_it_runs():
+    """PARL's client answers its jobs' heartbeats from a forked process (HeartbeatServerProcess)
+    whose gRPC server it builds, and binds, before the fork and starts after it: with grpcio
+    1.85 that server never listens in the child, every job's heartbeat to the client fails,
+    and each job exits ("lost connection with the client") about 30 s after it was given to
+    the client, with its actor. Here the child builds, binds and starts its server itself, and
+    the parent waits for its port."""
+    import multiprocessing as mp
+    from concurrent import futures
+
+    import grpc
+    import parl.remote.client
+    from parl.remote.grpc_heartbeat import heartbeat_pb2_grpc
+    from parl.remote.grpc_heartbeat.heartbeat_server import GrpcHeartbeatServer
+
+    class HeartbeatServerProcess(mp.Process):
+        def __init__(self, port, client_count, host_is_alive, dead_job_queue):
+            super().__init__()
+            self.port, self.server_args = port, (client_count, host_is_alive, dead_job_queue)
+            self.listening = mp.Event()
+
+        def start(self):
+            super().start()
+            self.listening.wait(timeout=60)  # the client reads the port right after start()
+
+        def run(self):
+            for proxy in ("http_proxy", "https_proxy"):  # as PARL's own does
+                os.environ.pop(proxy, None)
+            server = grpc.server(futures.ThreadPoolExecutor(max_workers=500),
+                                 options=[("grpc.max_receive_message_length", -1),
+                                          ("grpc.max_send_message_length", -1)])
+            heartbeats = GrpcHeartbeatServer(*self.server_args)
+            heartbeat_pb2_grpc.add_GrpcHeartbeatServicer_to_server(heartbeats, server)
+            with self.port.get_lock():
+                self.port.value = server.add_insecure_port("[::]:0")
+            server.start()
+            self.listening.set()
+            heartbeats.timeout_time_mp()  # until the client ends
+            server.stop(0)
+
+    parl.remote.client.HeartbeatServerProcess = HeartbeatServerProcess
 
 
 def _bind_flask_to(host):

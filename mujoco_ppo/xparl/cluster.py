@@ -153,7 +153,7 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def _serve_on(host):
+def serve_networking_only(host):
     # The cluster's processes need PARL's networking only, not its Paddle core; a job even
     # refuses to start once Paddle is imported (it sets this variable itself, first thing).
     os.environ["XPARL_igonre_core"] = "true"  # sic: PARL's spelling
@@ -163,7 +163,7 @@ def _serve_on(host):
 
 def run_cluster_process(host, argv):
     """A process of the cluster, which PARL starts as `XPARL_PYTHON SCRIPT ARGS`."""
-    _serve_on(host)
+    serve_networking_only(host)
     sys.argv = list(argv)
     sys.path[0] = os.path.dirname(os.path.abspath(argv[0]))
     runpy.run_path(argv[0], run_name="__main__")
@@ -176,7 +176,7 @@ def run_xparl_command(host, allow_remote, argv):
         print(warning, file=sys.stderr)
     # Read when PARL is imported: the processes it starts run through this module, on ``host``.
     os.environ["XPARL_PYTHON"] = f"{sys.executable} -m mujoco_ppo.xparl --host {host}"
-    _serve_on(host)
+    serve_networking_only(host)
     from parl.remote.scripts import main as xparl
 
     sys.argv = ["xparl", *argv]

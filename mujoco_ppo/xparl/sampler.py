@@ -19,7 +19,7 @@ from .binding import address_towards, serve_on
 from .cluster import cluster_cpus
 
 
-def _shippable(cls):
+def shippable(cls):
     """A subclass of ``cls`` that PARL sends to the cluster as a pickled class.
 
     PARL ships a remote class in one of two ways: as the source file of its module, which the job
@@ -32,7 +32,7 @@ def _shippable(cls):
                                         "__doc__": cls.__doc__})
 
 
-def _first_line(exc):
+def first_line(exc):
     """The message of a PARL remote exception without its header and traceback lines."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     if len(lines) > 1 and lines[0].startswith("[Error occured in xparl"):  # sic
@@ -57,7 +57,7 @@ class XparlSampler:
         self.address, self.timeout_s = address, timeout_s
         self.result_timeout_error = FutureObjectEmpty  # what future.get raises past its timeout
         parl.connect(address)
-        remote_worker = parl.remote_class(wait=False)(_shippable(worker))
+        remote_worker = parl.remote_class(wait=False)(shippable(worker))
         self.actors = [remote_worker(env_id, *worker_args, seed) for seed in seeds]
         self._call_all("starting", "get_state", [()] * len(self.actors))
 
@@ -92,7 +92,7 @@ class XparlSampler:
                                 f"or the cluster is that slow)") from None
         except Exception as exc:  # PARL's RemoteError and kin: the actor failed or died
             raise SamplingError(f"xparl actor {index} at {self.address} failed while {doing}: "
-                                f"{type(exc).__name__}: {_first_line(exc)}") from None
+                                f"{type(exc).__name__}: {first_line(exc)}") from None
 
     def collect(self, agent, scaler, episodes):
         policy = agent.numpy_policy()
