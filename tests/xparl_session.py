@@ -53,24 +53,25 @@ def listening_addresses():
 
 
 def cluster_processes():
-    ps = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    # -ww: whole command lines; without it ps cuts them to 80 columns when its output is not a
+    # terminal but pytest's capture is around it, and no job's line shows "remote/job.py"
+    ps = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True).stdout
     return [line.strip() for line in ps.splitlines() if "parl/remote/" in line]
 
 
 def kill_actors_mid_run(address, out):
-    """A long run whose actors' processes are killed once it has trained a few iterations."""
+    """A long run whose actors' processes are killed once it has saved a checkpoint."""
     output_dir = os.path.join(out, "killed")
     proc = subprocess.Popen(
         [sys.executable, os.path.join(ROOT, "train.py"), *map(str, SHORT_RUN),
          "--train_total_steps", "10000000", "--xparl_addr", address, "--actor_num", "2",
          "--xparl_timeout", "30", "--output_dir", output_dir],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    # the jobs are killed only once the run's actors sample on them: jobs killed before the run
-    # has its actors are spares, which the worker replaces, and the run would go on unharmed
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         progress = os.path.join(output_dir, "progress.csv")
-        if os.path.exists(progress) and len(read_progress(output_dir)) >= 3:
+        saved = os.path.exists(os.path.join(output_dir, "checkpoints", "latest"))
+        if saved and os.path.exists(progress) and len(read_progress(output_dir)) >= 3:
             break
         time.sleep(0.2)
     listening = listening_addresses()

@@ -179,6 +179,11 @@ def run_xparl_command(host, allow_remote, argv):
     serve_networking_only(host)
     from parl.remote.scripts import main as xparl
 
+    if argv[:1] in (["stop"], ["status"]):
+        # PARL finds the cluster's processes with `ps aux | grep`, and ps cuts its lines to the
+        # terminal's width (80 columns where it has none): the command lines of processes
+        # started through this module are longer, and none would be found and stopped
+        os.environ["COLUMNS"] = "100000"
     sys.argv = ["xparl", *argv]
     try:
         xparl()
