@@ -736,6 +736,25 @@ def test_ablate_steps_nan_is_one_sentence(tmp_path):
     assert_one_sentence(proc, 2, "steps must be a positive whole number, got nan")
 
 
+@pytest.mark.unit
+@pytest.mark.parametrize("train_args, phrase", [
+    (["--checkpoint_every", "3", "--jobs", "2"], "--jobs is ablate.py's own flag, but after "
+                                                 "--train_args it goes to every train.py"),
+    (["--xparl_addr=127.0.0.1:8010"], "--xparl_addr is ablate.py's own flag"),
+    (["--seed", "7"], "cannot hold --seed, which the grid sets for each run itself; give "
+                      "ablate.py --seeds"),
+    (["--env", "Hopper-v4"], "give ablate.py --env"),
+    (["--kl_targ", "0.01"], "give ablate.py --kl_targ"),
+    (["--output_dir", "x"], "the grid directory holds every run")])
+def test_train_args_that_the_grid_owns_are_one_sentence(tmp_path, train_args, phrase):
+    """Hostile case: --train_args takes the rest of the line, so a flag typed after it went to
+    every train.py, which failed each run or silently ran another grid than the one named."""
+    from mujoco_ppo.analysis.ablate import main
+    with pytest.raises(UserError, match=re.escape(phrase)):
+        main(["run", str(tmp_path / "grid"), "--train_args", *train_args])
+    assert not (tmp_path / "grid").exists()
+
+
 @pytest.mark.e2e
 def test_a_failure_before_the_first_checkpoint_says_none_was_saved(run_copy):
     from mujoco_ppo.errors import Interrupted, TrainingDiverged

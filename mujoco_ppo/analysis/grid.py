@@ -170,6 +170,31 @@ def implied_objectives(given):
     return [loss_type for loss_type, name in PARAMETER.items() if name in given]
 
 
+# flags the grid gives each run itself (--train_args may not override them), with where they go
+GRID_SETS = {"--algo": "give ablate.py --algo", "--env": "give ablate.py --env",
+             "--seed": "give ablate.py --seeds", "--train_total_steps": "give ablate.py --steps",
+             **{f"--{name}": f"give ablate.py --{name}"
+                for name in ("loss_type", *PARAMETER.values()) if name},
+             **dict.fromkeys(("--output_dir", "--resume", "--overwrite"),
+                             "the grid directory holds every run")}
+# ablate.py run's own flags, which after --train_args would reach every train.py instead
+GRID_RUNNER_FLAGS = ("--config", "--seeds", "--steps", "--jobs", "--xparl_addr", "--xparl_timeout")
+
+
+def check_train_args(train_args):
+    """UserError for the first --train_args flag that the grid sets itself or that belongs to
+    ablate.py (--train_args takes the rest of the line: a tired user's --jobs lands there)."""
+    for arg in train_args:
+        flag = arg.split("=", 1)[0]
+        if flag in GRID_RUNNER_FLAGS:
+            raise UserError(f"{flag} is ablate.py's own flag, but after --train_args it goes to "
+                            f"every train.py: put it before --train_args, which takes the rest "
+                            f"of the line.")
+        if flag in GRID_SETS:
+            raise UserError(f"--train_args cannot hold {flag}, which the grid sets for each run "
+                            f"itself; {GRID_SETS[flag]}.")
+
+
 def load_grid(args):
     """The grid: DEFAULTS, then --config's keys, then the flags; UserError naming the first
     key whose value cannot work."""
@@ -192,6 +217,7 @@ def load_grid(args):
         if value is not None:
             grid[key] = value
             given.add(key)
+    check_train_args(grid["train_args"])
     if grid["algo"] not in ("parl1", "parl2"):
         raise UserError(f"unknown algo {grid['algo']!r}; choose parl1 or parl2.")
     if grid["algo"] == "parl2":
