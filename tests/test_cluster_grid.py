@@ -4,6 +4,7 @@ connects beyond 127.0.0.1, nothing outlives the test), against the same grid run
 import json
 import os
 import sys
+import tempfile
 
 import psutil
 import pytest
@@ -50,6 +51,9 @@ def test_a_grid_on_the_cluster_equals_the_grid_run_here_row_for_row(session):
         assert (run_dir / "checkpoints" / "latest").read_text().strip() == \
             os.path.basename(checkpoints[0][1])
         assert "Done: " in (run_dir / "train.log").read_text()
+        config = json.loads((run_dir / "config.json").read_text())
+        assert config["args"]["output_dir"] == str(run_dir)  # not the job's scratch directory
+        assert config["cluster_scratch_dir"].startswith(tempfile.gettempdir())
     log = session["out"] / "cluster" / "logs" / (RUNS[0].replace("/", "_") + ".out")
     assert "Steps " in log.read_text()  # train.py's output, as a local grid keeps it
 

@@ -1,6 +1,7 @@
 """A cluster job's files on their way into the grid directory (xparl/run_job.py's RunJob and
 analysis/cluster_grid.py's writing), here, without a cluster: whole lines only, appended rows,
 replaced files, and checkpoints renamed into place after the rows they need."""
+import json
 import os
 import shutil
 import subprocess
@@ -58,6 +59,18 @@ def test_only_what_changed_travels_and_only_whole_lines(job, tmp_path):
     os.replace(os.path.join(job.run_dir, "progress.csv") + ".new",
                os.path.join(job.run_dir, "progress.csv"))
     assert job.changes()["files"] == [("progress.csv", "replace", b"iteration,steps\n1,10\n")]
+
+
+def test_a_jobs_config_names_the_grids_run_directory(job, tmp_path):
+    """The scratch directory a job ran in is gone once it ends: config.json says where the run
+    is, as a local grid's does, and keeps the scratch directory under its own name."""
+    config = {"args": {"output_dir": job.run_dir, "gamma": 0.995}, "seed": 3}
+    with open(os.path.join(job.run_dir, "config.json"), "w") as f:
+        f.write(json.dumps(config) + "\n")  # sent up to its last newline
+    write_changes(str(tmp_path / "run"), "parl1", job.changes())
+    written = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert written == {"args": {"output_dir": str(tmp_path / "run"), "gamma": 0.995},
+                       "seed": 3, "cluster_scratch_dir": job.run_dir}
 
 
 def test_a_checkpoint_arrives_whole_and_the_two_newest_are_kept(job, tmp_path):

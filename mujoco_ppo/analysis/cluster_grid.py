@@ -17,6 +17,7 @@ again, on whichever CPU the cluster gives, from the newest checkpoint in the gri
 a cluster whose master no longer answers ends the grid (ClusterGone), everything that arrived
 kept.
 """
+import json
 import os
 import shutil
 import time
@@ -94,9 +95,24 @@ def write_changes(run_dir, algo, changes):
     """Write an answer of RunJob.changes() into ``run_dir``: the files first, then the
     checkpoint, whose rows are then on disk."""
     for relative, mode, data in changes["files"]:
+        if relative == "config.json":
+            data = naming_the_grid_run(data, run_dir)
         write_file(run_dir, relative, mode, data)
     if changes["checkpoint"]:
         store_checkpoint(run_dir, algo, *changes["checkpoint"])
+
+
+def naming_the_grid_run(config_json, run_dir):
+    """A job's config.json with the grid's run directory as its output_dir, as a local run's
+    has (the job's scratch directory, gone once it ends, kept as ``cluster_scratch_dir``)."""
+    try:
+        config = json.loads(config_json)
+        scratch = config["args"]["output_dir"]
+    except (ValueError, KeyError, TypeError):  # not train.py's: kept as the job wrote it
+        return config_json
+    config["args"]["output_dir"] = os.path.abspath(run_dir)
+    config.setdefault("cluster_scratch_dir", scratch)
+    return (json.dumps(config, indent=2, sort_keys=True) + "\n").encode()
 
 
 def write_file(run_dir, relative, mode, data):
