@@ -179,6 +179,23 @@ def test_the_table_says_why_a_mark_has_no_value(tmp_path):
     assert late.endswith("no verdict: our runs end at 50k")
 
 
+@pytest.mark.unit
+def test_runs_of_one_task_on_other_physics_are_drawn_and_tabled_apart(tmp_path, capsys):
+    """Hostile case: runs of Gym's own HalfCheetah-v2 (mujoco-py) and of Gymnasium's -v4 were one
+    group, their seeds averaged together under the first run's id."""
+    from mujoco_ppo.analysis.compare import main
+    literal = write_run(tmp_path / "v2", *evaluations(500000, lambda s: 1000.0),
+                        env_id="HalfCheetah-v2")
+    v4 = write_run(tmp_path / "v4", *evaluations(500000, lambda s: 2000.0))
+    main([v4, literal, "--smooth", "0", "--out", str(tmp_path / "c.png")])
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()
+            if "  500k  " in line}
+    assert "1,000 (1 seed)" in rows["HalfCheetah-v2"] and "2,000 (1 seed)" in rows["HalfCheetah-v4"]
+    series = read_series(tmp_path / "c.csv")
+    assert {r["mean"] for r in series["ours CLIP (HalfCheetah-v2)"]} == {1000.0}
+    assert {r["mean"] for r in series["ours CLIP (HalfCheetah-v4)"]} == {2000.0}
+
+
 @pytest.mark.e2e
 def test_both_generations_against_both_published_curves(tmp_path):
     """A first-PPO run (CLIP) and a PARL 2.x run in one panel: each beside its own published curve

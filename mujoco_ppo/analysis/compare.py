@@ -4,7 +4,8 @@
     python scripts/compare_parl.py runs/my_hopper_* --parl_log parl_hopper_seed0.log --parl_log ...
     python scripts/compare_parl.py --parl_log parl_seed0.log --parl_log parl_seed1.log
 
-Our runs are grouped by task and loss type (from config.json); PARL logs (text logs of PARL's
+Our runs are grouped by task and loss type (from config.json), and kept apart within a panel
+by the id they ran (Gym's own HalfCheetah-v2 on mujoco-py beside Gymnasium's -v4); PARL logs (text logs of PARL's
 examples/PPO/train.py, read by their "Steps N, Evaluate reward: R" lines) by the task and loss type
 of their "Argv:" line (PARL's defaults for flags it leaves out), or, for logs without that line, by
 --parl_env and --parl_loss_type: a log whose task or loss type is not known is refused. Several runs
@@ -116,14 +117,27 @@ def parse_args(argv=None):
 
 
 def load_sides(args):
-    """{(task family, loss type): {"ours": runs, "logs": PARL logs}}, each cut at --until."""
-    sides = defaultdict(lambda: {"ours": [], "logs": []})
+    """{(task family, loss type): {"ours": {env id: runs}, "logs": PARL logs}}, each cut at
+    --until. Our runs are kept apart by the id they ran (config.json's env_id): Gym's own -v2 on
+    mujoco-py and Gymnasium's -v4 are other physics, drawn and tabled side by side."""
+    sides = defaultdict(lambda: {"ours": defaultdict(list), "logs": []})
     for run in (up_to(run, args.until) for run in load_runs(args.runs)):
-        sides[(env_family(run["config"]["env_id"]), loss_type_of(run))]["ours"].append(run)
+        key = (env_family(run["config"]["env_id"]), loss_type_of(run))
+        sides[key]["ours"][run["config"]["env_id"]].append(run)
     for path in args.parl_log:
         log = up_to(read_parl_log(path, args.parl_env, args.parl_loss_type), args.until)
         sides[(log["family"], log["loss_type"])]["logs"].append(log)
     return sides
+
+
+OURS_STYLES = ("-", "-.", (0, (5, 1)), (0, (1, 1)))  # one per env id of a panel
+
+
+def darker(colour, times):
+    """``colour`` darkened ``times`` steps: the loss type's hue, another shade per env id."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(channel * 0.55 ** times for channel in to_rgb(colour))
 
 
 def main(argv=None):
@@ -145,20 +159,26 @@ def main(argv=None):
         for loss_type in sorted(lt for fam, lt in sides if fam == family):
             groups = sides[(family, loss_type)]
             colour = COLOURS.get(loss_type, "tab:green")
-            for who, runs, style in (("ours", groups["ours"], "-"),
-                                     ("your PARL logs", groups["logs"], "--")):
-                if not runs:
-                    continue
+            ours = sorted(groups["ours"].items())
+            drawn = [("ours", env_id, runs, OURS_STYLES[i % len(OURS_STYLES)], darker(colour, i))
+                     for i, (env_id, runs) in enumerate(ours)]
+            if groups["logs"]:
+                drawn.append(("your PARL logs", groups["logs"][0]["env"], groups["logs"], "--",
+                              colour))
+            for who, env_id, runs, style, shade in drawn:
                 curve = runs_curve(runs, "eval", args.smooth)
                 bins.add(max(run["test_every_steps"] for run in runs))
-                env_name = runs[0]["config"]["env_id"] if who == "ours" else runs[0]["env"]
-                draw_curve(ax, curve, runs, "eval", colour, f"{who} {loss_type} ({env_name})",
+                draw_curve(ax, curve, runs, "eval", shade, f"{who} {loss_type} ({env_id})",
                            style)
-                series.append((family, f"{who} {loss_type}", curve))
-            last = max(reached(run) for run in groups["ours"] + groups["logs"])
+                who_ran = f"{who} {loss_type}" + (f" ({env_id})" if len(ours) > 1 else "")
+                series.append((family, who_ran, curve))
+            last = max(reached(run) for _, _, runs, _, _ in drawn for run in runs)
             curve = reference.get((family, loss_type))
             draw_published(ax, curve, family, loss_type, colour, last, series)
-            table += mark_rows(args, groups, curve, family, loss_type, last)
+            for env_id, runs in ours or [(family, [])]:
+                task = env_id if len(ours) > 1 else family
+                table += mark_rows(args, {"ours": runs, "logs": groups["logs"]}, curve,
+                                   family, loss_type, last, task)
         if args.random_policy:
             draw_random_policy(ax, family, sides, series, table, len(columns))
         finish_axes(ax, family, "evaluation reward")
@@ -167,7 +187,7 @@ def main(argv=None):
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
     spread_labels(fig, axes)
     atari = any(run["config"].get("config", {}).get("kind") == "atari"
-                for group in sides.values() for run in group["ours"])
+                for group in sides.values() for runs in group["ours"].values() for run in runs)
     save_figure(fig, smoothing_text(args.smooth, max(bins)) + drawn_text(series)
                 + (" Atari: a step is an agent step of 4 frames." if atari else ""),
                 png, csv_path, series)
@@ -196,9 +216,9 @@ def draw_published(ax, curve, family, loss_type, colour, last, series):
              "not drawn.")
 
 
-def mark_rows(args, groups, curve, family, loss_type, last):
-    """The table's rows of one group: at each mark, each side's band, PARL's published value and
-    the verdicts."""
+def mark_rows(args, groups, curve, family, loss_type, last, task):
+    """The table's rows of one group (``task``: its first column): at each mark, each side's
+    band, PARL's published value and the verdicts."""
     rows, runs = [], groups["ours"] + groups["logs"]
     interval = max(run["test_every_steps"] for run in runs)
     for mark in args.at or marks_for(min(reached(run) for run in runs), last):
@@ -213,7 +233,7 @@ def mark_rows(args, groups, curve, family, loss_type, last):
         else:
             checks = [verdict(value, logs, slack, "published", "the logs' band")]
         checks = [c for c in checks if c]
-        row = [family, loss_type, short(mark),
+        row = [task, loss_type, short(mark),
                cell(ours, groups["ours"], "our runs") if groups["ours"] else "— (no runs)"]
         if args.parl_log:
             row.append(cell(logs, groups["logs"], "the logs") if groups["logs"] else "— (no logs)")

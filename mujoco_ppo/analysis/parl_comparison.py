@@ -130,12 +130,13 @@ def loss_type_of(run):
 def draw_random_policy(ax, family, sides, series, table, width):
     """The uniform-random return of the panel's task (that of its first run or log) as a grey
     dashed line across the panel, a series of the CSV and a row of the table."""
-    first = next(group["ours"][0]["config"]["env_id"] if group["ours"] else group["logs"][0]["env"]
-                 for (fam, _), group in sorted(sides.items()) if fam == family)
+    panel = [group for (fam, _), group in sorted(sides.items()) if fam == family]
+    first = next(min(group["ours"]) if group["ours"] else group["logs"][0]["env"]
+                 for group in panel)
     score = random_policy_score(first)
     ax.axhline(score, color="grey", ls="--", lw=1, label=f"uniform random actions ({score:,.1f})")
-    ends = np.array([0, max(reached(run) for (fam, _), group in sides.items() if fam == family
-                            for run in group["ours"] + group["logs"])])
+    ends = np.array([0, max(reached(run) for group in panel
+                            for run in [*sum(group["ours"].values(), []), *group["logs"]])])
     series.append((family, "random policy", {"step": ends, "mean": np.full(2, score),
                                              "low": np.full(2, score), "high": np.full(2, score),
                                              "seeds": np.zeros(2)}))
