@@ -501,7 +501,7 @@ def test_the_random_policy_of_a_parl_log_runs_its_v2_task_as_v4(tmp_path):
     assert proc.returncode == 0, proc.stderr
     score = random_policy_score("InvertedPendulum-v4")
     row = next(line for line in proc.stdout.splitlines() if line.split()[1] == "random")
-    assert f"{score:,.1f} (InvertedPendulum-v2, 10 episodes)" in row
+    assert f"{score:,.1f} (InvertedPendulum-v4, 10 episodes)" in row  # the id that ran
     log.write_text("\n".join(PARL_LINES) + "\n")
     assert_one_sentence(run_python(COMPARE, "--parl_log", log, "--parl_env", "Foo-v0",
                                    "--parl_loss_type", "CLIP", "--random_policy", "--out",

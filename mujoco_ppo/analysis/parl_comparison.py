@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 
+from ..sampling.envs import resolve_env_id
 from .aggregate import random_policy_score
 from .results import parl1_flag
 
@@ -129,18 +130,20 @@ def loss_type_of(run):
 
 def draw_random_policy(ax, family, sides, series, table, width):
     """The uniform-random return of the panel's task (that of its first run or log) as a grey
-    dashed line across the panel, a series of the CSV and a row of the table."""
+    dashed line across the panel, a series of the CSV and a row of the table, which names the
+    id that ran (a -v2 id runs as -v4 where mujoco-py is not installed)."""
     panel = [group for (fam, _), group in sorted(sides.items()) if fam == family]
     first = next(min(group["ours"]) if group["ours"] else group["logs"][0]["env"]
                  for group in panel)
     score = random_policy_score(first)
+    ran, _ = resolve_env_id(first)
     ax.axhline(score, color="grey", ls="--", lw=1, label=f"uniform random actions ({score:,.1f})")
     ends = np.array([0, max(reached(run) for group in panel
                             for run in [*sum(group["ours"].values(), []), *group["logs"]])])
     series.append((family, "random policy", {"step": ends, "mean": np.full(2, score),
                                              "low": np.full(2, score), "high": np.full(2, score),
                                              "seeds": np.zeros(2)}))
-    table.append([family, "random", "—", f"{score:,.1f} ({first}, 10 episodes)"]
+    table.append([family, "random", "—", f"{score:,.1f} ({ran}, 10 episodes)"]
                  + [""] * (width - 4))
 
 
