@@ -8,7 +8,7 @@ TRAIN_ARGS ?= --env HalfCheetah-v2 --loss_type CLIP
 # evaluate.py --video renders headless through EGL: Debian's libegl1 and libgl1-mesa-dri.
 VIDEO_PACKAGES ?= libegl1 libgl1-mesa-dri
 
-.PHONY: install install-v2 v2-unavailable train test test-fast lint clean video-libraries
+.PHONY: install install-v2 install-parl-example v2-unavailable train test test-fast lint clean video-libraries
 install: $(STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt setup.py
@@ -44,7 +44,21 @@ test-fast: $(STAMP)
 	$(PY) -m pytest tests -m unit
 
 clean:
-	rm -rf $(VENV) $(V2_VENV) *.egg-info
+	rm -rf $(VENV) $(V2_VENV) $(EXAMPLE_VENV) *.egg-info
+
+# `make install-parl-example`: a third virtualenv, .venv-parl-example, in which PARL 2.x's own
+# examples/PPO runs unmodified (scripts/parl_example.py): gym 0.25.2, the old step API the example
+# is written for, on DeepMind's mujoco bindings, with numpy 1.26.
+EXAMPLE_VENV := .venv-parl-example
+EXAMPLE_STAMP := $(EXAMPLE_VENV)/.installed
+install-parl-example: $(EXAMPLE_STAMP)
+
+$(EXAMPLE_STAMP): requirements-parl-example.txt
+	$(PYTHON) -m venv $(EXAMPLE_VENV)
+	$(EXAMPLE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(EXAMPLE_VENV)/bin/python -m pip install --quiet -r requirements-parl-example.txt
+	$(EXAMPLE_VENV)/bin/python -m pip install --quiet --no-deps parl==2.2.1
+	touch $(EXAMPLE_STAMP)
 
 # `make install-v2`: the opt-in literal stack, Gym 0.26's own mujoco-py tasks (HalfCheetah-v2, ...) on
 # MuJoCo 2.1.0, in a second virtualenv, .venv-v2, rather than an extra of .venv: mujoco-py's extension

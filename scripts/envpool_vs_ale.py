@@ -45,7 +45,7 @@ class RandomActions:
 
 
 def ours(n, seconds):
-    envs = ParallelEnv("BreakoutNoFrameskip-v4", "atari", list(range(n)))
+    envs = ParallelEnv("BreakoutNoFrameskip-v4", "atari", "episode_end", list(range(n)))
     envs.reset()
     try:
         return rate(envs.step, RandomActions(n), seconds)

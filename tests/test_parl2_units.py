@@ -238,3 +238,72 @@ def test_env_state_restored_mid_episode_continues_identically(env_id, kind):
             if "episode" in a[4] else "episode" not in b[4]
         if a[2] or a[3]:
             np.testing.assert_array_equal(original.reset()[0], copy.reset()[0])
+
+
+class _ConstantRewards(gym.Env):
+    """Never terminates; step t of the whole stream rewards REWARDS[t]."""
+    observation_space, action_space = gym.spaces.Box(-1, 1, (1,)), gym.spaces.Box(-1, 1, (1,))
+    REWARDS = [1.0, 2.0, 3.0, -1.0, 0.5, 4.0, 2.0]
+
+    def reset(self, seed=None, options=None):
+        self.t = getattr(self, "t", 0)
+        return np.zeros(1, np.float32), {}
+
+    def step(self, action):
+        self.t += 1
+        return np.zeros(1, np.float32), self.REWARDS[self.t - 1], False, False, {}
+
+
+def _parl_vec_normalize_rewards(rewards, episode_len, gamma, epsilon=1e-8):
+    """PARL's VecNormalizeEnv reward rule written out: ret = gamma * ret + r, the running mean
+    and variance of ret (count starting at 1e-4, var at 1) updated with it, r / sqrt(var + eps),
+    and ret = 0 after every done."""
+    ret, mean, var, count, out = 0.0, 0.0, 1.0, 1e-4, []
+    for t, r in enumerate(rewards):
+        ret = gamma * ret + r
+        delta, total = ret - mean, count + 1
+        mean, var = mean + delta / total, (var * count + delta ** 2 * count / total) / total
+        count = total
+        out.append(r / np.sqrt(var + epsilon))
+        if (t + 1) % episode_len == 0:
+            ret = 0.0
+    return out
+
+
+def test_parl_reward_rule_restarts_the_return_at_truncation():
+    from mujoco_ppo.parl2.env_utils import RETURN_RESETS
+    gamma, episode_len = 0.9, 3  # episodes truncated by the time limit after 3 steps
+    streams = {}
+    for rule, wrapper in RETURN_RESETS.items():
+        env = wrapper(gym.wrappers.TimeLimit(_ConstantRewards(), episode_len), gamma=gamma)
+        env.reset(seed=0)
+        streams[rule], returns = [], []
+        for _ in _ConstantRewards.REWARDS:
+            _, reward, terminated, truncated, _ = env.step(np.zeros(1))
+            streams[rule].append(reward)
+            returns.append(float(env.discounted_reward[0]))
+            if terminated or truncated:
+                env.reset()
+        if rule == "episode_end":  # restarted after steps 3 and 6
+            assert returns[2] == returns[5] == 0.0
+            assert returns[3] == pytest.approx(-1.0) and returns[6] == pytest.approx(2.0)
+        else:  # Gymnasium's: truncation does not restart it
+            assert returns[3] == pytest.approx(gamma * (gamma * 1 + 2) * gamma + 3 * gamma - 1)
+    np.testing.assert_allclose(streams["episode_end"],
+                               _parl_vec_normalize_rewards(_ConstantRewards.REWARDS, episode_len,
+                                                           gamma), rtol=1e-12)
+    assert not np.allclose(streams["termination"], streams["episode_end"])
+
+
+def test_runs_made_before_the_return_reset_flag_resume_with_gymnasiums_rule(tmp_path):
+    import json
+    import shutil
+
+    from mujoco_ppo.parl2.config import parse_args
+    run = shutil.copytree("results/parl2/runs/Hopper-v4/parl2/seed0", tmp_path / "run",
+                          ignore=shutil.ignore_patterns("checkpoints"))
+    config = json.loads((run / "config.json").read_text())
+    config["args"].pop("return_reset", None)  # as config.json was before the flag
+    (run / "config.json").write_text(json.dumps(config))
+    assert parse_args(["--resume", str(run)]).return_reset == "termination"
+    assert parse_args(["--env", "Hopper-v4"]).return_reset == "episode_end"

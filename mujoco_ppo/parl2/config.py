@@ -86,6 +86,12 @@ def build_parser():
                       help="step the --env_num environments on the xparl cluster whose master is "
                            "there, one actor each (default: in this process)")
     ours = p.add_argument_group("this package's flags")
+    ours.add_argument("--return_reset", choices=("episode_end", "termination"),
+                      default="episode_end",
+                      help="MuJoCo: when the discounted return whose deviation scales the rewards "
+                           "restarts from 0: at every episode end, time limits included (PARL's "
+                           "VecNormalizeEnv), or at termination only (Gymnasium's "
+                           "NormalizeReward) (default: %(default)s)")
     ours.add_argument("--xparl_timeout", type=float, default=300,
                       help="seconds the actors have for one call; past it the run stops with a "
                            "message; at most 1e6 (default: %(default)s)")
@@ -120,6 +126,8 @@ def _resumed_args(parser, argv, run_dir):
             check_run_config(saved, path)
     if algo != "parl2":
         raise UserError(f"{run_dir} holds a PARL 1.x run; resume it without --algo parl2.")
+    # runs made before --return_reset existed normalised rewards with Gymnasium's rule
+    saved["args"].setdefault("return_reset", "termination")
     ran_with = {**vars(parser.parse_args([])), **saved["args"], **saved["config"]}
     return resumed_args(parser, argv, run_dir, saved, RESUMABLE, ran_with)[0]
 

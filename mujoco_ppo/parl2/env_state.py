@@ -20,7 +20,7 @@ from ..errors import UserError
 from ..run.checkpoint import RNG_STATE
 from ..run.schema import COUNT, NUMBER, check
 from ..sampling.gym_v2 import GymMujocoPyEnv
-from .wrappers import EpisodicLife
+from .wrappers import EpisodeNormalizeReward, EpisodicLife
 
 # The wrappers' fields that change while an environment runs (configuration ones are rebuilt).
 WRAPPER_FIELDS = {
@@ -32,6 +32,7 @@ WRAPPER_FIELDS = {
     gym.wrappers.FrameStackObservation: ("obs_queue",),
     gym.wrappers.NormalizeObservation: ("obs_rms",),
     gym.wrappers.NormalizeReward: ("return_rms", "discounted_reward"),
+    EpisodeNormalizeReward: ("return_rms", "discounted_reward"),
 }
 _MJ_STATE = mujoco.mjtState.mjSTATE_INTEGRATION
 # The types of the values capture() puts in state.json, by the name they end in

@@ -11,8 +11,10 @@ Atari (PARL's wrap_deepmind, innermost first):
   TransformReward(sign)        rewards clipped to their sign (PARL's ClipRewardEnv)
   FrameStackObservation(4)     the last 4 frames, shape (4, 84, 84) uint8 (PARL's FrameStack NCHW)
 MuJoCo (PARL's wrap_rms): RecordEpisodeStatistics (raw returns), NormalizeObservation and a clip to
-±10, NormalizeReward (gamma 0.99) and a clip to ±10; the evaluation environment normalises
-observations with the training statistics, frozen, and its rewards are raw.
+±10, the reward divided by the running deviation of the discounted return (gamma 0.99) and a clip
+to ±10; that return restarts at every episode end as in PARL (EpisodeNormalizeReward), or at
+termination only as in Gymnasium's NormalizeReward (RETURN_RESETS). The evaluation environment
+normalises observations with the training statistics, frozen, and its rewards are raw.
 Classic control: RecordEpisodeStatistics only.
 """
 import warnings
@@ -23,7 +25,7 @@ import numpy as np
 from ..errors import UserError
 from ..sampling.envs import environment_code
 from ..sampling.player import play
-from .wrappers import EpisodicLife, FireReset
+from .wrappers import EpisodeNormalizeReward, EpisodicLife, FireReset
 
 try:
     import ale_py
@@ -33,6 +35,9 @@ except ImportError:  # Atari ids are then unknown ids, refused by resolve_env_id
 
 CLIP_OBS = CLIP_REWARD = 10.0  # PARL's VecNormalizeEnv clipob, cliprew
 GAMMA = 0.99  # the discount of PARL's reward normalisation (env_utils.GAMMA)
+# --return_reset: when the discounted return that scales MuJoCo rewards restarts from 0
+RETURN_RESETS = {"episode_end": EpisodeNormalizeReward,  # PARL's VecNormalizeEnv
+                 "termination": gym.wrappers.NormalizeReward}  # Gymnasium's
 
 
 def _make(env_id, **kwargs):
@@ -67,9 +72,9 @@ def env_kind(env_id):
                     f"actions.")
 
 
-def make_env(env_id, kind, evaluation=False, **make_kwargs):
-    """The environment of ``kind`` with PARL's wrappers (module docstring); ``make_kwargs`` go
-    to gym.make (render_mode, ...)."""
+def make_env(env_id, kind, evaluation=False, return_reset="episode_end", **make_kwargs):
+    """The environment of ``kind`` with PARL's wrappers (module docstring); ``return_reset`` is a
+    key of RETURN_RESETS; ``make_kwargs`` go to gym.make (render_mode, ...)."""
     env = gym.wrappers.RecordEpisodeStatistics(_from_zero(_make(env_id, **make_kwargs)))
     if kind == "atari":
         env = gym.wrappers.AtariPreprocessing(env, noop_max=30, frame_skip=4, screen_size=84)
@@ -86,7 +91,7 @@ def make_env(env_id, kind, evaluation=False, **make_kwargs):
             env, lambda obs: np.clip(obs, -CLIP_OBS, CLIP_OBS).astype(np.float32),
             gym.spaces.Box(-CLIP_OBS, CLIP_OBS, env.observation_space.shape, np.float32))
         if not evaluation:
-            env = gym.wrappers.NormalizeReward(env, gamma=GAMMA)
+            env = RETURN_RESETS[return_reset](env, gamma=GAMMA)
             env = gym.wrappers.TransformReward(
                 env, lambda r: float(np.clip(r, -CLIP_REWARD, CLIP_REWARD)))
     return env

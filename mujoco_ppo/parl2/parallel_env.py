@@ -10,8 +10,8 @@ class EnvWorker:
     """One environment of a ParallelEnv (PARL's LocalEnv, or its RemoteEnv as an xparl actor):
     it resets itself when an episode ends and reports the finished episode's raw return."""
 
-    def __init__(self, env_id, kind, seed):
-        self.env, self.seed = make_env(env_id, kind), seed
+    def __init__(self, env_id, kind, return_reset, seed):
+        self.env, self.seed = make_env(env_id, kind, return_reset=return_reset), seed
 
     def reset(self):
         """The first observation, from the environment's own seed."""
@@ -45,13 +45,14 @@ class ParallelEnv:
     """``env_num`` environments (PARL's ParallelEnv): EnvWorkers in this process, stepped in
     turn, or on an xparl cluster (``xparl_addr``), stepped at once, one actor each."""
 
-    def __init__(self, env_id, kind, seeds, xparl_addr=None, xparl_timeout=300):
+    def __init__(self, env_id, kind, return_reset, seeds, xparl_addr=None, xparl_timeout=300):
         if xparl_addr:
             from ..xparl.sampler import XparlSampler
             self.remote = XparlSampler(xparl_addr, env_id, seeds, xparl_timeout,
-                                       worker=EnvWorker, worker_args=(kind,))
+                                       worker=EnvWorker, worker_args=(kind, return_reset))
         else:
-            self.remote, self.workers = None, [EnvWorker(env_id, kind, seed) for seed in seeds]
+            self.remote, self.workers = None, [EnvWorker(env_id, kind, return_reset, seed)
+                                               for seed in seeds]
         self.env_num = len(seeds)
         self.episode_returns = []  # raw returns of the episodes finished since the last take
 

@@ -137,8 +137,8 @@ def open_run(args, ending):
     eval_env = ending.closes(make_env(env_id, kind, evaluation=True))  # its spaces size the rollout
     check_rollout_fits(config, eval_env.observation_space, eval_env.action_space,
                        available_memory())
-    envs = ending.closes(ParallelEnv(env_id, kind, env_seeds, args.xparl_addr,
-                                     args.xparl_timeout))
+    envs = ending.closes(ParallelEnv(env_id, kind, args.return_reset, env_seeds,
+                                     args.xparl_addr, args.xparl_timeout))
     eval_env.reset(seed=eval_seed)
     run = ending.closes(TrainingRun(
         args, output_dir, RUNS, total_steps=config["train_total_steps"],
