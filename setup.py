@@ -26,6 +26,7 @@ setup(
         "scipy",
         "six", "termcolor", "psutil", "pyzmq", "cloudpickle", "grpcio", "pynvml",
         "flask", "flask-cors", "click", "requests", "tensorboardX",
+        "tensorboard",  # compare_parl.py's reader of PARL 2.x's event files
         "rliable==1.2.0", "pandas<3",  # ablate.py's statistics; rliable 1.2.0 fails with pandas 3
     ],
 )

@@ -88,3 +88,14 @@ def resume_command(run_dir):
     """The command a stopped or failed run of train.py (run from ROOT) says continues it."""
     from mujoco_ppo.run.run_ending import shortest_path
     return f"{shortest_path(sys.executable, ROOT)} train.py --resume {run_dir}"
+
+
+def compare_table(capsys, *argv):
+    """compare_parl.py run in-process: (the lines it prints before its table, which say what each
+    PARL log was read as; the table's rows, each split on two or more spaces)."""
+    from mujoco_ppo.analysis import compare
+    assert compare.main([*map(str, argv)]) is None
+    lines = capsys.readouterr().out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("task "))
+    return lines[:header], [[cell.strip() for cell in line.split("  ") if cell.strip()]
+                            for line in lines[header + 1:] if not line.startswith("wrote ")]

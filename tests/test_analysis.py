@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from helpers import ROOT, assert_no_traceback, assert_one_sentence, run_python
+from helpers import ROOT, assert_no_traceback, assert_one_sentence, compare_table, run_python
 from synthetic_runs import every, write_parl2_run, write_run
 
 from mujoco_ppo.analysis.aggregate import random_policy_score
@@ -163,7 +163,8 @@ def test_several_parl_logs_become_a_mean_and_compare_with_the_published_curve(tm
     assert {(r["mean"], r["low"], r["high"], r["seeds"]) for r in series["your PARL logs CLIP"]} == \
         {(1550.0, 1500.0, 1600.0, 2)}
     published = series["published CLIP"]
-    assert [r["step"] for r in published] == [250000, 500000]  # drawn only where the logs reach
+    # drawn to the logs' last step, 600k, interpolated there between its 500k and 750k points
+    assert [r["step"] for r in published] == [250000, 500000, 600000]
     row = next(line for line in proc.stdout.splitlines() if "500k" in line)
     assert "1,550 [1,500, 1,600]" in row and "1,523" in row and "published inside the logs' band" in row
 
@@ -177,6 +178,116 @@ def test_the_table_says_why_a_mark_has_no_value(tmp_path):
     assert early.endswith("no verdict: PARL's published curve starts at 250k")
     assert "500k" in late and "— (our runs end at 50k)" in late
     assert late.endswith("no verdict: our runs end at 50k")
+
+
+EXAMPLE = os.path.join(os.path.dirname(ROOT), "shared", "reference", "parl2_example")
+PARL2_RUNS = [os.path.join(ROOT, "results", "parl2", "runs", "HalfCheetah-v4", "parl2", f"seed{i}")
+              for i in range(3)]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("log", ["HalfCheetah-v4_seed1.log",
+                                 "HalfCheetah-v4_seed1.events.out.tfevents"])
+def test_parl2_examples_own_log_against_our_parl2_runs(tmp_path, capsys, log):
+    """PARL 2.x's example's text log (whose evaluation lines carry no step) and its event file,
+    beside our three parl2 seeds: read as PARL 2.x, compared with PARL-experiments' curve, with a
+    value and a verdict at every mark (the log stopped at 999,424, its last whole update, and
+    reaches 1M as our runs do)."""
+    read, rows = compare_table(capsys, *PARL2_RUNS, "--parl_log", os.path.join(EXAMPLE, log),
+                               "--parl_env", "HalfCheetah-v4", "--parl_loss_type", "CLIP",
+                               "--at", "300k", "500k", "1M", "--out", tmp_path / "c.png")
+    assert len(read) == 1 and read[0].endswith(
+        "HalfCheetah-v4 (--parl_env), group parl2; 200 evaluations, at steps 2,048 to 995,328")
+    assert ": PARL 2.x, " in read[0]
+    assert [row[:3] for row in rows] == [["HalfCheetah", "parl2", m] for m in ("300k", "500k", "1M")]
+    assert [row[4] for row in rows] == ["959 (1 seed)", "1,550 (1 seed)", "1,579 (1 seed)"]
+    assert [row[5] for row in rows] == ["1,243 [769, 1,761]", "2,009 [1,287, 2,731]",
+                                        "2,774 [1,804, 3,745]"]  # PARL-experiments'
+    assert all(" our band" in row[6] for row in rows)
+    series = read_series(tmp_path / "c.csv")
+    assert [(r["step"], round(r["mean"])) for r in series["table your PARL logs parl2"]] == \
+        [(300000, 959), (500000, 1550), (1000000, 1579)]
+    assert series["published parl2"][-1]["step"] == 1000000
+
+
+@pytest.mark.unit
+def test_a_short_runs_lines_meet_the_tables_values_at_its_marks(tmp_path, capsys):
+    """A 50k run drawn with a 50k trailing mean ended its line on the mean of all its
+    evaluations (300), the table on those in the second half (400); the marks were not drawn."""
+    run = write_run(tmp_path / "run", *evaluations(50000, lambda s: s / 100), env_id="Hopper-v4",
+                    loss_type="KLPEN")
+    _, rows = compare_table(capsys, run, "--out", tmp_path / "c.png")
+    assert [row[2:4] for row in rows] == [["12k", "100 (1 seed)"], ["25k", "200 (1 seed)"],
+                                          ["50k", "400 (1 seed)"]]
+    series = read_series(tmp_path / "c.csv")
+    assert {r["step"]: r["mean"] for r in series["ours KLPEN"]}[50000] == 400
+    assert [(r["step"], r["mean"]) for r in series["table ours KLPEN"]] == \
+        [(12000, 100), (25000, 200), (50000, 400)]
+
+
+@pytest.mark.unit
+def test_a_published_value_the_table_prints_is_drawn(tmp_path, capsys):
+    """At 300k PARL v1.4's curve is interpolated between its 250k and 500k points: the figure
+    drew only the 250k one."""
+    run = write_run(tmp_path / "run", *evaluations(300000, lambda s: 1800.0))
+    _, rows = compare_table(capsys, run, "--at", "300k", "--out", tmp_path / "c.png")
+    assert rows[0][4] == "1,239"  # 1,168 + (1,523 - 1,168) / 5
+    published = read_series(tmp_path / "c.csv")["published CLIP"]
+    assert [(r["step"], round(r["mean"])) for r in published] == [(250000, 1168), (300000, 1239)]
+
+
+@pytest.mark.unit
+def test_every_no_verdict_gives_its_true_reason(tmp_path, capsys):
+    """A mark without an evaluation in its window said the runs ended (at 10k, after the mark);
+    a parl2 CartPole run that ran all its updates (4,608 steps of 5,000) showed its untrained
+    evaluation at step 512 as its value at 5k."""
+    early = write_run(tmp_path / "early", [5000, 10000], {10000: 5.0})
+    _, rows = compare_table(capsys, early, "--at", "5k", "10k", "20k", "--out", tmp_path / "c.png")
+    assert rows[0][3] == "— (our runs have no evaluation in (2.5k, 5k])"
+    assert rows[0][-1] == ("no verdict: our runs have no evaluation in (2.5k, 5k]; PARL's "
+                           "published curve starts at 250k")
+    assert rows[1][3] == "5 (1 seed)" and rows[2][3] == "— (our runs end at 10k)"
+    cartpole = write_parl2_run(tmp_path / "cartpole", list(range(512, 4609, 512)), {512: 20.0},
+                               env_id="CartPole-v1", kind="classic", train_total_steps=5000)
+    _, rows = compare_table(capsys, cartpole, "--out", tmp_path / "c.png")
+    assert [row[2] for row in rows] == ["1.2k", "2.5k", "5k"]
+    assert rows[2][3:] == ["— (our runs have no evaluation in (2.5k, 5k])",
+                           "— (none for CartPole parl2)",
+                           "no verdict: our runs have no evaluation in (2.5k, 5k]; no published "
+                           "curve for CartPole parl2"]
+
+
+@pytest.mark.unit
+def test_logs_with_and_without_an_argv_line_are_read_side_by_side(tmp_path, capsys):
+    """Each log's own Argv: line wins; --parl_env and --parl_loss_type fill in the others (they
+    were refused as contradicting the first)."""
+    named, unnamed = tmp_path / "named.log", tmp_path / "unnamed.log"
+    named.write_text("\n".join([ARGV] + PARL_LINES) + "\n")
+    unnamed.write_text("\n".join(PARL_LINES) + "\n")
+    read, rows = compare_table(capsys, "--parl_log", named, "--parl_log", unnamed, "--parl_env",
+                               "HalfCheetah-v2", "--parl_loss_type", "CLIP", "--smooth", 0,
+                               "--out", tmp_path / "c.png")
+    assert read[0].startswith(f"{named}: PARL 1.x, text log of PARL's examples/PPO/train.py; "
+                              f"Hopper-v2 (its Argv: line), group KLPEN; 7 evaluations")
+    assert read[1].startswith(f"{unnamed}: PARL 1.x, text log of PARL's examples/PPO/train.py; "
+                              "HalfCheetah-v2 (--parl_env, --parl_loss_type), group CLIP")
+    assert {tuple(row[:2]) for row in rows} == {("HalfCheetah", "CLIP"), ("Hopper", "KLPEN")}
+
+
+@pytest.mark.unit
+def test_the_legend_names_a_seed_band_only_where_one_is_drawn(tmp_path, capsys):
+    """One seed beside PARL-experiments' banded curve: its band is not a band of our seeds."""
+    import matplotlib.pyplot as plt
+
+    steps = list(range(2048, 999425, 2048))
+    run = write_parl2_run(tmp_path / "parl2", steps, {s: 2000.0 for s in steps[::10]},
+                          train_total_steps=1000000)
+    compare_table(capsys, run, "--out", tmp_path / "c.png")
+    legend = plt.figure(plt.get_fignums()[-1]).axes[0].get_legend()
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert "band: min–max over seeds" not in labels
+    assert "parl2: its seeds' band" in labels
+    assert "the table at its marks: ours parl2, mean [min, max]" in labels
 
 
 @pytest.mark.unit
@@ -325,6 +436,11 @@ def write_no_progress(folder):
     os.remove(os.path.join(folder, "progress.csv"))
 
 
+def write_fifo_progress(folder):
+    write_no_progress(folder)
+    os.mkfifo(os.path.join(folder, "progress.csv"))  # opening it would wait for a writer
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize("make, phrase", [
     (os.makedirs, "not a run directory: config.json and progress.csv are missing"),
@@ -332,12 +448,13 @@ def write_no_progress(folder):
     (write_header_only, "no finished iteration yet"),
     (write_torn_middle, "line 3 is not a complete row"),
     (write_no_evaluation, "no evaluation yet (10,000 steps trained)"),
+    (write_fifo_progress, "progress.csv is a FIFO, not a regular file"),
 ])
 def test_bad_runs_are_one_sentence_and_exit_2(tmp_path, make, phrase):
     folder = str(tmp_path / "run")
     make(folder)
     for script in (PLOT, COMPARE):
-        proc = run_python(script, folder, "--out", tmp_path / "x.png")
+        proc = run_python(script, folder, "--out", tmp_path / "x.png", timeout=120)
         assert_one_sentence(proc, 2, phrase)
     assert not (tmp_path / "x.png").exists()
 
@@ -345,12 +462,11 @@ def test_bad_runs_are_one_sentence_and_exit_2(tmp_path, make, phrase):
 @pytest.mark.e2e
 @pytest.mark.parametrize("log_text, flags, phrase", [
     ("\n".join([ARGV, PARL_LINES[0], PARL_LINES[1].replace("1020.0", "e")]), [],
-     "line 3: the evaluate reward 'e' is not a finite number"),
+     "line 3: the evaluation reward 'e' is not a finite number"),
     ("\n".join(PARL_LINES), [], "no 'Argv:' line"),
     ("\n".join(PARL_LINES), ["--parl_env", "Hopper-v2"], "no 'Argv:' line"),
     ("\n".join([ARGV.replace("KLPEN", "PPO2")] + PARL_LINES), [], "loss type 'PPO2'"),
-    ("\n".join([ARGV] + PARL_LINES), ["--parl_env", "Walker2d-v2"], "was run with --env Hopper-v2"),
-    ("\n".join([ARGV, TRAIN_LINE]), [], "no 'Steps N, Evaluate reward: R' lines"),
+    ("\n".join([ARGV, TRAIN_LINE]), [], "has no evaluation lines: neither PARL 1.x's 'Steps N, "),
     ("\n".join([ARGV] + PARL_LINES), ["--smooth", -1], "--smooth must be 0"),
     ("\n".join([ARGV] + PARL_LINES), ["--window", 0], "--window must be a positive"),
     ("\n".join([ARGV] + PARL_LINES), ["--out", "/nonexistent/dir/c.png"], "does not exist"),
@@ -364,6 +480,46 @@ def test_bad_parl_logs_and_flags_are_one_sentence_and_exit_2(tmp_path, log_text,
         args += ["--out", tmp_path / "c.png"]
     proc = run_python(*args)
     assert_one_sentence(proc, 2, phrase)
+
+
+def fifo(path):
+    os.mkfifo(path)
+
+
+def damaged_event_file(path):
+    data = open(os.path.join(EXAMPLE, "HalfCheetah-v4_seed1.events.out.tfevents"), "rb").read()
+    path.write_bytes(data[:30020] + bytes([data[30020] ^ 0xFF]) + data[30021:])
+
+
+def huge_rewards(path):
+    path.write_text("\n".join([ARGV] + [line.rsplit(" ", 1)[0] + " 1e308"
+                                        for line in PARL_LINES]) + "\n")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("make, flags, phrase", [
+    (fifo, [], "is a FIFO, not a regular file"),  # opening it would wait for a writer
+    (os.makedirs, [], "is a directory, not a regular file"),
+    (damaged_event_file, ["--parl_env", "HalfCheetah-v4"], "is damaged at byte 29,997"),
+    (damaged_event_file, [], "is a TensorBoard event file, which does not name its task"),
+    (huge_rewards, [], "line 2: the evaluation reward '1e308' is not a finite number within"),
+])
+def test_a_parl_log_that_cannot_be_read_is_one_sentence(tmp_path, make, flags, phrase):
+    log = tmp_path / "parl.log"
+    make(log)
+    proc = run_python(COMPARE, "--parl_log", log, *flags, "--out", tmp_path / "c.png",
+                      timeout=60)
+    assert_one_sentence(proc, 2, phrase)
+
+
+@pytest.mark.unit
+def test_reference_curves_that_are_no_regular_file_are_refused(tmp_path):
+    from mujoco_ppo.analysis.parl_published import load_reference
+    from mujoco_ppo.errors import UserError
+
+    os.mkfifo(tmp_path / "curves.csv")
+    with pytest.raises(UserError, match="curves.csv are a FIFO, not a regular file"):
+        load_reference([str(tmp_path / "curves.csv")])
 
 
 @pytest.mark.e2e

@@ -5,9 +5,9 @@ import argparse
 
 import pytest
 
+from helpers import compare_table
 from synthetic_runs import every, write_run
 
-from mujoco_ppo.analysis import compare
 from mujoco_ppo.analysis.grid import load_grid, plan_text
 from mujoco_ppo.analysis.parl_comparison import marks_for, steps_value, window_at
 from mujoco_ppo.analysis.parl_logs import check_parl_env
@@ -18,10 +18,7 @@ pytestmark = pytest.mark.unit
 
 def table(capsys, *argv):
     """compare_parl.py's table rows, each split on two or more spaces."""
-    assert compare.main([*map(str, argv)]) is None
-    lines = capsys.readouterr().out.splitlines()
-    return [[cell.strip() for cell in line.split("  ") if cell.strip()]
-            for line in lines[1:] if not line.startswith("wrote ")]
+    return compare_table(capsys, *argv)[1]
 
 
 def test_a_54k_run_gets_marks_at_a_quarter_half_and_all_of_it_and_a_verdict(tmp_path, capsys):
@@ -32,9 +29,9 @@ def test_a_54k_run_gets_marks_at_a_quarter_half_and_all_of_it_and_a_verdict(tmp_
         f"Steps {s}, Evaluate reward: 300\n" for s in range(5000, 60001, 5000)))
     rows = table(capsys, run, "--parl_log", log, "--out", tmp_path / "c.png", "--smooth", 0)
     assert [row[2] for row in rows] == ["13k", "27k", "54k"]
-    # at 13k the window is one evaluation interval of the log (PARL's default, 10k), more than
-    # half the mark: the run's evaluations at 4k, ..., 12k (mean 80), the log's at 10k
-    assert rows[0][3:] == ["80 (1 seed)", "300 (1 seed)", "— (starts at 500k)",
+    # at 13k the window is half the mark, 6.5k: the run's evaluations at 8k, 10k and 12k (mean
+    # 100), the log's at 10k
+    assert rows[0][3:] == ["100 (1 seed)", "300 (1 seed)", "— (starts at 500k)",
                            "logs' mean above our single seed"]
     # 54k: the window is half the mark, 27k: evaluations at 28k, ..., 54k, mean 410
     assert rows[2][3:5] == ["410 (1 seed)", "300 (1 seed)"]
@@ -53,9 +50,9 @@ def test_marks_of_longer_runs_and_the_window():
     assert marks_for(54000, 54000) == [13000, 27000, 54000]
     assert marks_for(1002888, 2000000) == [250000, 500000, 1000000, 2000000]
     assert marks_for(80, 80) == [20, 40, 80]
-    assert window_at(13000, 50000, 2000) == 6500
-    assert window_at(13000, 50000, 10000) == 10000  # at least one evaluation interval
-    assert window_at(1000000, 50000, 10000) == 50000
+    assert window_at(13000, 50000) == 6500
+    assert window_at(1000000, 50000) == 50000
+    assert list(window_at([4000, 200000], 50000)) == [2000, 50000]  # each point of a line
 
 
 @pytest.mark.parametrize("text, steps", [("5e4", 50000), ("50k", 50000), ("1M", 1000000),

@@ -21,7 +21,7 @@ from .curves import (
     split_settings,
     write_text,
 )
-from .parl_logs import load_reference
+from .parl_published import load_reference
 from .results import env_family, group_by_setting, load_run, note
 from .scores import normalise_rows, normalisers, setting_matrices, setting_rows
 

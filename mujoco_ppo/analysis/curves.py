@@ -1,7 +1,8 @@
 """The series a figure draws, drawn and written beside it as CSV.
 
 One run's curve, at each of its own points (evaluations or iterations) s_i, is the trailing mean
-    y_i = mean{ r_j : s_i - W < s_j <= s_i }        (W = --smooth steps; W = 0: y_i = r_i),
+    y_i = mean{ r_j : s_i - W < s_j <= s_i }        (W = --smooth steps; W = 0: y_i = r_i;
+                                                     compare_parl.py: at most s_i / 2, its table's window),
 so nothing is drawn before a run's first point or after its last, and no value is made up where a
 run has no points. Runs of one setting are matched in bins of B steps, [kB, (k+1)B), B being the
 runs' evaluation interval: in a bin, a run's value is the mean of its y_i there, and the setting's
@@ -22,13 +23,15 @@ from ..errors import UserError
 
 SERIES_COLUMNS = ["panel", "setting", "step", "mean", "low", "high", "seeds"]
 BAND = "min–max over seeds"
+SEED_BAND = "seed band"  # the gid of a band draw_curve draws
 SETTINGS_PER_PANEL = 6  # more curves (with their bands and dots) in one panel cannot be told apart
 
 
 def trailing_mean(steps, values, window):
-    """y_i = mean of values[j] with steps[i] - window < steps[j] <= steps[i] (steps ascending)."""
+    """y_i = mean of values[j] with steps[i] - window < steps[j] <= steps[i] (steps ascending;
+    ``window`` one number, or one for each point)."""
     values = np.asarray(values, dtype=float)
-    if window == 0 or len(values) == 0:
+    if not np.any(window) or len(values) == 0:
         return values
     first = np.searchsorted(steps, np.asarray(steps) - window, side="right")
     sums = np.concatenate([[0.0], np.cumsum(values)])
@@ -107,7 +110,8 @@ def draw_curve(ax, curve, runs, kind, colour, label, linestyle="-"):
     several = curve["seeds"] > 1
     if several.any():
         ax.fill_between(x, np.where(several, curve["low"], np.nan),
-                        np.where(several, curve["high"], np.nan), color=colour, alpha=0.18, lw=0)
+                        np.where(several, curve["high"], np.nan), color=colour, alpha=0.18, lw=0,
+                        gid=SEED_BAND)
     for run in runs:
         ax.plot(run[f"{kind}_steps"], run[f"{kind}_reward"], ls="none", marker=".", ms=3,
                 color=colour, alpha=0.35)
@@ -127,11 +131,14 @@ def fitted_window(smooth, runs):
     return min(smooth, min(run["last_step"] for run in runs) // 10)
 
 
-def smoothing_text(smooth, bin_steps=None, asked=None, shortest=None, band=True):
+def smoothing_text(smooth, bin_steps=None, asked=None, shortest=None, band=True, halved=False):
     """The caption's first sentence; ``asked`` (--smooth) and ``shortest`` (the shortest run's
-    steps) say why ``smooth`` is shorter than asked for; ``band``: whether any band is drawn."""
+    steps) say why ``smooth`` is shorter than asked for; ``band``: whether any band is drawn;
+    ``halved``: the window is at most half the step, as compare_parl.py's table takes it."""
     what = (f"trailing mean of each run's points in the last {smooth:,} steps" if smooth
             else "each run's points, unsmoothed")
+    if smooth and halved:
+        what += " (or half the step, where that is shorter: the table's window)"
     if asked is not None and smooth < asked:
         what += (f" (--smooth {asked:,} shrunk to a tenth of the shortest run, {shortest:,} "
                  f"steps)")
@@ -141,9 +148,10 @@ def smoothing_text(smooth, bin_steps=None, asked=None, shortest=None, band=True)
 
 
 def legend_with_points(ax):
-    """The legend, with an entry for the dots, and one for the bands if the panel has any."""
+    """The legend, with an entry for the dots, and one for the seeds' bands if the panel has any
+    (not for other shaded areas: a published curve's band has its own entry)."""
     ax.plot([], [], ls="none", marker=".", color="grey", label="dots: single points, unsmoothed")
-    if ax.collections:
+    if any(area.get_gid() == SEED_BAND for area in ax.collections):
         ax.plot([], [], lw=6, color="grey", alpha=0.3, label=f"band: {BAND}")
     ax.legend(loc="best", fontsize=7, framealpha=0.6)
 

@@ -1,8 +1,9 @@
 """The helpers of the comparison with PARL (compare.py): the marks a table is printed at, the
-step a run counts as having reached, each side's seed band at a mark, PARL's published value there
-and the verdicts (or why there is none), the uniform-random floor of a panel, and the figure's
-seed-count labels and caption words."""
+step a run counts as having reached, each side's seed band at a mark (the window the figure's
+lines average over too), PARL's published value there and the verdicts (or why there is none), the
+uniform-random floor of a panel, and the figure's seed-count labels and caption words."""
 import argparse
+import math
 import re
 
 import numpy as np
@@ -51,10 +52,12 @@ def marks_for(shortest, longest):
     return sorted(own | set(marks_until(longest)))
 
 
-def window_at(mark, window, interval):
-    """The steps before ``mark`` whose evaluations make its value: ``window``, or half the mark
-    where that is shorter, but never less than one evaluation ``interval``."""
-    return min(window, max(mark // 2, interval))
+def window_at(mark, window):
+    """The steps before ``mark`` (a step, or an array of them) whose evaluations make its value:
+    ``window``, or half the mark where that is shorter, so that a small mark's value never
+    reaches back to the run's first evaluations (a 5k mark of a run evaluated at 512 and
+    5,120 has none, not the untrained policy's)."""
+    return np.minimum(window, np.asarray(mark) // 2)
 
 
 def marks_until(last):
@@ -65,15 +68,14 @@ def marks_until(last):
 
 
 def reached(run):
-    """The step a run counts as having reached: its last step, or, for a parl2 run that ran all
-    its updates, its step budget (it stops at the last whole rollout within it: 999,424 of 1M).
-    A PARL log has no config: its last step."""
-    run_config = run.get("config", {})
-    config = run_config.get("config", {})  # parl2's resolved config, as its config.json holds it
-    if (run_config.get("algo") == "parl2" and "num_updates" in config
-            and run["last_step"] == config["num_updates"] * config["batch_size"]):
-        return config["train_total_steps"]
-    return run["last_step"]
+    """The last step up to which every evaluation of the run is known: its last step, or for
+    PARL 2.x's PPO (our parl2 runs and PARL 2.x's logs), which evaluates only at the end of an
+    update, the step before its next update would end (a 1M run stops at 999,424, its last whole
+    update of 2,048 steps, and reaches 1M); never past a run's step budget nor past --until."""
+    config = run.get("config", {}).get("config", {})  # parl2's resolved config (config.json)
+    update = run.get("update_steps") or config.get("batch_size", 1)
+    return min(run["last_step"] + update - 1, config.get("train_total_steps", math.inf),
+               run.get("until", math.inf))
 
 
 def band_at(runs, mark, window):
@@ -86,9 +88,13 @@ def band_at(runs, mark, window):
     return np.array(values)
 
 
-def cell(values, runs, who):
+def cell(values, runs, who, mark, window):
+    """A side's cell at ``mark``: mean [min, max] over the runs that have a value, or why none
+    has: the runs end before the mark, or none evaluated in its window."""
     if not len(values):
-        return f"— ({who} end at {short(max(r['last_step'] for r in runs))})"
+        if all(reached(run) < mark for run in runs):
+            return f"— ({who} end at {short(max(r['last_step'] for r in runs))})"
+        return f"— ({who} have no evaluation in ({short(mark - window)}, {short(mark)}])"
     if len(runs) == 1:
         return f"{values[0]:,.0f} (1 seed)"
     counted = f" ({len(values)} of {len(runs)})" if len(values) < len(runs) else ""
@@ -138,7 +144,7 @@ def draw_random_policy(ax, family, sides, series, table, width):
     score = random_policy_score(first)
     ran, _ = resolve_env_id(first)
     ax.axhline(score, color="grey", ls="--", lw=1, label=f"uniform random actions ({score:,.1f})")
-    ends = np.array([0, max(reached(run) for group in panel
+    ends = np.array([0, max(run["last_step"] for group in panel
                             for run in [*sum(group["ours"].values(), []), *group["logs"]])])
     series.append((family, "random policy", {"step": ends, "mean": np.full(2, score),
                                              "low": np.full(2, score), "high": np.full(2, score),
@@ -171,19 +177,26 @@ def drawn_text(series):
     banded = any(name.startswith("published") and not np.array_equal(curve["low"], curve["mean"])
                  for _, name, curve in series)
     text = " Dashed: your PARL logs." if "your" in drawn else ""
+    if "table" in drawn:
+        logs = any(name.startswith("table your") for _, name, _ in series)
+        text += (" Diamonds: the table's values at its marks (mean and min-max over seeds"
+                 + ("; filled: your PARL logs)." if logs else ")."))
     if "published" in drawn:
         text += (" Dotted squares: PARL's published curves (digitised"
                  + ("; dotted band: their seeds' spread)." if banded else ")."))
     return text
 
 
+NO_RUNS, NO_LOGS = "— (no runs)", "— (no logs)"  # the cells of a side that was not given
+
+
 def no_verdict(row, published_cell):
     """Why a row has no verdict: what its cells say is missing."""
     def reason(cell):
         return cell.partition("(")[2].rstrip(")")
-    # a side that was not given ("no runs", "no logs") is not a missing value
+    # a side that was not given is not a missing value
     missing = [reason(cell) for cell in row[3:]
-               if cell.startswith("—") and not reason(cell).startswith("no ")]
+               if cell.startswith("—") and cell not in (NO_RUNS, NO_LOGS)]
     if published_cell.startswith("—"):
         published = reason(published_cell)
         missing.append(published.replace("none for", "no published curve for")

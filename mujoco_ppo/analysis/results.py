@@ -1,5 +1,5 @@
-"""Reading runs back (config.json, progress.csv); PARL's text logs and published curves are
-read by parl_logs.py.
+"""Reading runs back (config.json, progress.csv); PARL's logs are read by parl_logs.py, its
+published curves by parl_published.py.
 
 Every reader refuses what it cannot read with one sentence (UserError, exit 2 in the tools); a torn
 last row of progress.csv (a run writing it right now) is left out with a note on stderr.
@@ -16,6 +16,7 @@ import numpy as np
 from ..algos import load_run_config
 from ..errors import UserError
 from ..parl1.flags import build_parser
+from ..run.run_log import open_regular
 
 
 def note(message):
@@ -39,7 +40,7 @@ def finite_number(text):
 def _read_progress(path):
     """Rows of progress.csv as dicts of floats (eval_reward None where no evaluation ran, and
     train_reward None where no episode ended: parl2's rollouts can end inside one)."""
-    with open(path, newline="") as f:
+    with open_regular(path, newline="") as f:
         lines = list(csv.reader(f))
     header = lines[0] if lines else []
     if not {"steps", "train_reward", "eval_reward"} <= set(header):
@@ -115,10 +116,13 @@ def load_runs(run_dirs):
 
 
 def up_to(run, last_step):
-    """The run as it was at ``last_step`` steps: its points after that step left out."""
-    if last_step is None or run["last_step"] <= last_step:
+    """The run as it was at ``last_step`` steps: its points after that step left out, and
+    nothing after it counted as reached ("until")."""
+    if last_step is None:
         return run
-    cut = dict(run, last_step=last_step)
+    if run["last_step"] <= last_step:
+        return dict(run, until=last_step)
+    cut = dict(run, last_step=last_step, until=last_step)
     for kind in ("eval", "train"):
         kept = run[f"{kind}_steps"] <= last_step
         cut[f"{kind}_steps"], cut[f"{kind}_reward"] = run[f"{kind}_steps"][kept], run[f"{kind}_reward"][kept]

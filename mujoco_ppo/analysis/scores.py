@@ -11,7 +11,7 @@ Undefined where ``one`` does not beat random actions, or no published curve cove
 """
 import numpy as np
 
-from .parl_logs import load_reference
+from .parl_published import load_reference
 from .results import env_family, note
 
 NORMALISATIONS = ("best", "reference")

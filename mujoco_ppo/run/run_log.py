@@ -63,16 +63,21 @@ _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFDIR: "a directory", stat.S_IFCHR: "a 
           stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}
 
 
-def refuse_irregular(path):
-    """UserError if ``path`` exists and is not a regular file (symbolic links followed): a
-    FIFO would block its opening until something writes into it, and a directory or a device
-    is nothing a run wrote."""
+def irregular_kind(path):
+    """What ``path`` is ("a FIFO", "a directory", ...) if it exists and is not a regular file
+    (symbolic links followed), else None: a FIFO would block its opening until something writes
+    into it, and a directory or a device is nothing a run or a log wrote."""
     try:
         mode = os.stat(path).st_mode
     except OSError:
-        return  # missing or unreadable: opening it says so
-    if not stat.S_ISREG(mode):
-        kind = _KINDS.get(stat.S_IFMT(mode), "of another kind")
+        return None  # missing or unreadable: opening it says so
+    return None if stat.S_ISREG(mode) else _KINDS.get(stat.S_IFMT(mode), "of another kind")
+
+
+def refuse_irregular(path):
+    """UserError if ``path`` exists and is not a regular file (irregular_kind)."""
+    kind = irregular_kind(path)
+    if kind:
         raise UserError(f"{path} is {kind}, not a regular file; a run's files are regular files "
                         f"(move it away).")
 
