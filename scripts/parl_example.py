@@ -1,7 +1,11 @@
-"""Run PARL 2.x's own examples/PPO, unmodified, beside `train.py --algo parl2`.
+"""Run PARL 2.x's own examples/PPO, unmodified, beside `train.py --algo parl2`, and report both.
 
-    python scripts/parl_example.py --parl_src PARL --out results/parl2_vs_example/parl_example \\
+    python scripts/parl_example.py run --parl_src PARL --out results/parl2_vs_example/parl_example \\
         --env HalfCheetah-v4 Hopper-v4 --seeds 1 2 3 4 5 --steps 1e6
+    python scripts/ablate.py run results/parl2_vs_example/ours --algo parl2 \\
+        --env HalfCheetah-v4 Hopper-v4 --seeds 1 2 3 4 5 --steps 1e6 --jobs 1 \\
+        --train_args --learner_threads 1
+    python scripts/parl_example.py report results/parl2_vs_example
 
 PARL's source is the user's own checkout at PARL_COMMIT (git clone PaddlePaddle/PARL, then
 git checkout PARL_COMMIT); every file of the example is checked against that commit's blobs
@@ -11,7 +15,10 @@ written for), one run at a time, one thread, its working directory a scratch fol
 run's log.log and TensorBoard event file are moved to OUT/<env>/seed<k>/ with
 run.json (the command, the commit, the versions, the wall time) written last, so a folder with a
 run.json is complete. Run again, it skips finished runs and starts unfinished ones again (the
-example has no checkpoints). docs/parl2.md ("PARL's own example beside it") has the whole recipe.
+example has no checkpoints). `report DIR` reads DIR/parl_example (the event files) and DIR/ours
+(the grid) and writes DIR/report.md, finals.csv and curves.png: each side's values at the marks,
+final scores with their IQM and mean and 95% bootstrap intervals, and the probability that a run of
+PARL's example beats a run of ours. docs/parl2.md ("PARL's own example beside it") has the recipe.
 """
 import argparse
 import fcntl
@@ -125,50 +132,218 @@ def cpu_model():
     return platform.machine()
 
 
+MARKS = (300_000, 500_000, 1_000_000)
+MIN_RUNS = 3  # fewer runs a side: a bootstrap only reshuffles them, so no interval is given
+MARK_WINDOW = 50_000  # a mark's value: the mean of a run's evaluations in the 50k steps before it
+SIDES = {"parl_example": "PARL's examples/PPO", "ours": "train.py --algo parl2"}
+COLOURS = {"parl_example": "tab:red", "ours": "tab:blue"}
+
+
+def read_sides(folder):
+    """{side: {env: [runs]}}: the finished runs of PARL's example (each run.json's event file)
+    and of our grid (every run with progress.csv; unfinished ones are left out with a note)."""
+    from mujoco_ppo.analysis.parl_logs import read_parl_log
+    from mujoco_ppo.analysis.results import load_run, note
+
+    sides = {side: {} for side in SIDES}
+    for record in sorted((folder / "parl_example").glob("*/seed*/run.json")):
+        info = json.loads(record.read_text())
+        run = read_parl_log(str(record.parent / info["event_files"][0]), env=info["env_id"])
+        run["seed"] = info["seed"]
+        sides["parl_example"].setdefault(info["env_id"], []).append(run)
+    for config in sorted((folder / "ours" / "runs").glob("*/parl2/seed*/config.json")):
+        run = load_run(str(config.parent))
+        total = run["config"]["config"]["num_updates"] * run["config"]["config"]["batch_size"]
+        if run["last_step"] < total:
+            note(f"{config.parent} is unfinished ({run['last_step']:,} of {total:,} steps); "
+                 f"it is left out.")
+            continue
+        sides["ours"].setdefault(run["config"]["env_id"], []).append(run)
+    return sides
+
+
+def mark_name(steps):
+    return f"{steps // 1_000_000}M" if steps % 1_000_000 == 0 else f"{steps // 1000}k"
+
+
+def value_at(run, mark):
+    """The mean of the run's evaluations in (mark - MARK_WINDOW, mark], or None."""
+    inside = (run["eval_steps"] > mark - MARK_WINDOW) & (run["eval_steps"] <= mark)
+    return float(run["eval_reward"][inside].mean()) if inside.any() else None
+
+
+def report(folder):
+    import numpy as np
+
+    from mujoco_ppo.analysis.scores import final_score
+    from mujoco_ppo.analysis.stats import aggregate_estimates, improvement_matrix
+
+    sides = read_sides(folder)
+    envs = sorted(set(sides["parl_example"]) & set(sides["ours"]))
+    if not envs:
+        raise Refused(f"{folder} has no task with finished runs on both sides yet.")
+    rows, lines = [], []
+    for env in envs:
+        for side in SIDES:
+            for run in sorted(sides[side][env], key=lambda r: r["seed"]):
+                rows.append({"env": env, "side": side, "seed": run["seed"],
+                             **{f"at_{mark_name(m)}": value_at(run, m) for m in MARKS},
+                             "final": final_score(run)})
+    finals = {env: {side: np.array([[r["final"]] for r in rows if r["env"] == env
+                                    and r["side"] == side]) for side in SIDES} for env in envs}
+    lines += ["# PARL 2.x's PPO: PARL's own examples/PPO beside `train.py --algo parl2`", "",
+              f"Both on this machine, side by side (one run of each at a time, one core each), "
+              f"HalfCheetah-v4 and Hopper-v4, 1M steps a run. PARL's example: commit "
+              f"{PARL_COMMIT[:8]}, unmodified, on gym 0.25.2 (mujoco 2.3.1); ours: Gymnasium 1.4 "
+              f"(mujoco 4.0.0), PARL's reward rule (`--return_reset episode_end`).", "",
+              "## Each run", "",
+              "| task | side | seed | " + " | ".join(mark_name(m) for m in MARKS)
+              + " | final |", "|---|---|---:|" + "---:|" * (len(MARKS) + 1)]
+    for r in rows:
+        cells = [f"{r[f'at_{mark_name(m)}']:,.0f}" if r[f"at_{mark_name(m)}"] is not None
+                 else "—" for m in MARKS]
+        lines.append(f"| {r['env']} | {SIDES[r['side']]} | {r['seed']} | {' | '.join(cells)} | "
+                     f"{r['final']:,.0f} |")
+    lines += ["", f"A mark's value: the mean of the run's evaluations (3 episodes each) in the "
+              f"{MARK_WINDOW // 1000}k steps before it. Final: the mean of its evaluations in the "
+              f"last 10% of its steps.", "", "## Final scores", "",
+              "| task | side | runs | mean [95% CI] | IQM [95% CI] |", "|---|---|---:|---:|---:|"]
+    enough = [env for env in envs if min(len(finals[env][side]) for side in SIDES) >= MIN_RUNS]
+    for env in envs:
+        estimates = aggregate_estimates(finals[env]) if env in enough else None
+        for side in SIDES:
+            scores = finals[env][side][:, 0]
+            if estimates is None:
+                lines.append(f"| {env} | {SIDES[side]} | {len(scores)} | {scores.mean():,.0f} "
+                             f"(runs {scores.min():,.0f} to {scores.max():,.0f}) | — |")
+                continue
+            mean, iqm = estimates[side]["mean"], estimates[side]["IQM"]
+            lines.append(f"| {env} | {SIDES[side]} | {len(scores)} | "
+                         f"{mean[0]:,.0f} [{mean[1]:,.0f}, {mean[2]:,.0f}] | "
+                         f"{iqm[0]:,.0f} [{iqm[1]:,.0f}, {iqm[2]:,.0f}] |")
+    lines += ["", "## Probability of improvement", "",
+              "P(a run of PARL's example ends above a run of ours), with its 95% stratified-"
+              "bootstrap interval (rliable's; 0.5 is no difference):", ""]
+    for env in envs:
+        if env not in enough:
+            lines.append(f"- {env}: not estimated, fewer than {MIN_RUNS} finished runs a side "
+                         f"(a bootstrap of so few only reshuffles them).")
+            continue
+        p, low, high = improvement_matrix(finals[env])["parl_example", "ours"]
+        lines.append(f"- {env}: {p:.2f} [{low:.2f}, {high:.2f}]")
+    if len(enough) > 1 and len({len(finals[e][s]) for e in enough for s in SIDES}) == 1:
+        both = {side: np.hstack([finals[env][side] for env in enough]) for side in SIDES}
+        p, low, high = improvement_matrix(both)["parl_example", "ours"]
+        lines.append(f"- both tasks (averaged over tasks): {p:.2f} [{low:.2f}, {high:.2f}]")
+    draw_curves(folder / "curves.png", sides, envs)
+    lines += ["", "## Curves", "", "![curves](curves.png)", "",
+              f"Thin lines: each run's evaluations, trailing mean over {MARK_WINDOW // 1000}k "
+              f"steps; thick: their mean over seeds; black dashes: PARL 2.x's published curve "
+              f"(PARL-experiments, digitised).", ""]
+    write_csv(folder / "finals.csv", rows)
+    (folder / "report.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+def write_csv(path, rows):
+    import csv
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def draw_curves(path, sides, envs):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from mujoco_ppo.analysis.curves import trailing_mean
+    from mujoco_ppo.analysis.parl_published import load_reference
+    from mujoco_ppo.analysis.results import env_family
+
+    published = load_reference()
+    fig, axes = plt.subplots(1, len(envs), figsize=(6.5 * len(envs), 4.5), squeeze=False)
+    for ax, env in zip(axes[0], envs):
+        for side, label in SIDES.items():
+            runs = sides[side][env]
+            smoothed = [trailing_mean(r["eval_steps"], r["eval_reward"], MARK_WINDOW) for r in runs]
+            for run, values in zip(runs, smoothed):
+                ax.plot(run["eval_steps"], values, color=COLOURS[side], alpha=0.3, lw=0.8)
+            shortest = min(len(v) for v in smoothed)  # both evaluate at the same steps
+            ax.plot(runs[0]["eval_steps"][:shortest],
+                    np.mean([v[:shortest] for v in smoothed], axis=0), color=COLOURS[side],
+                    lw=2.2, label=f"{label} ({len(runs)} seed{'s' if len(runs) > 1 else ''})")
+        curve = published.get((env_family(env), "parl2"))
+        if curve is not None:
+            keep = curve["steps"] <= MARKS[-1]
+            ax.plot(curve["steps"][keep], curve["mean"][keep], "k--", lw=1.5, label=curve["label"])
+        ax.set_title(env)
+        ax.set_xlabel("environment steps")
+        ax.set_ylabel("evaluation reward (3 episodes)")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--parl_src", required=True, help=f"a PARL checkout at {PARL_COMMIT}, or its "
-                                                     "examples/PPO folder")
-    p.add_argument("--out", required=True, help="where the runs go: OUT/<env>/seed<k>/")
-    p.add_argument("--env", nargs="+", default=["HalfCheetah-v4", "Hopper-v4"])
-    p.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5],
-                   help="from 1: PARL's example leaves seed 0 unseeded (`if config['seed']`)")
-    p.add_argument("--steps", type=float, default=1e6, help="--train_total_steps of each run")
-    p.add_argument("--python", default=str(DEFAULT_PYTHON),
-                   help="the example's interpreter (default: .venv-parl-example's)")
+    commands = p.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run PARL's example for each task and seed")
+    run.add_argument("--parl_src", required=True, help=f"a PARL checkout at {PARL_COMMIT}, or "
+                                                       "its examples/PPO folder")
+    run.add_argument("--out", required=True, help="where the runs go: OUT/<env>/seed<k>/")
+    run.add_argument("--env", nargs="+", default=["HalfCheetah-v4", "Hopper-v4"])
+    run.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5],
+                     help="from 1: PARL's example leaves seed 0 unseeded (`if config['seed']`)")
+    run.add_argument("--steps", type=float, default=1e6, help="--train_total_steps of each run")
+    run.add_argument("--python", default=str(DEFAULT_PYTHON),
+                     help="the example's interpreter (default: .venv-parl-example's)")
+    summary = commands.add_parser("report", help="the page comparing the two sides")
+    summary.add_argument("folder", help="holding parl_example/ (this run's --out) and ours/ "
+                                        "(the ablate.py grid)")
     args = p.parse_args(argv)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        if not all(1 <= seed < 2**31 for seed in args.seeds):
-            raise Refused("--seeds must be from 1 to 2**31 - 1: PARL's example does not seed "
-                          "seed 0.")
-        if not 2048 <= args.steps <= 1e8:
-            raise Refused(f"--steps must be from 2048 (one update) to 1e8 (got {args.steps:g}).")
-        folder, stack = example_dir(args.parl_src), versions(args.python)
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        lock = open(out / ".lock", "w")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise Refused(f"another parl_example.py is running on {out}.") from None
-        for env_id in args.env:
-            for seed in args.seeds:
-                run_dir = out / env_id / f"seed{seed}"
-                if (run_dir / "run.json").is_file():
-                    print(f"done   {run_dir}", flush=True)
-                    continue
-                print(f"start  {run_dir}", flush=True)
-                run_one(folder, Path(args.python), env_id, seed, int(args.steps), run_dir, stack)
-                print(f"done   {run_dir}", flush=True)
+        if args.command == "report":
+            report(Path(args.folder))
+        else:
+            run_all(args)
     except Refused as exc:
         print(f"parl_example.py: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("parl_example.py: stopped; the unfinished run starts again next time.",
+        print("parl_example.py: stopped; an unfinished run starts again next time.",
               file=sys.stderr)
         return 130
     return 0
+
+
+def run_all(args):
+    if not all(1 <= seed < 2**31 for seed in args.seeds):
+        raise Refused("--seeds must be from 1 to 2**31 - 1: PARL's example does not seed seed 0.")
+    if not 2048 <= args.steps <= 1e8:
+        raise Refused(f"--steps must be from 2048 (one update) to 1e8 (got {args.steps:g}).")
+    folder, stack = example_dir(args.parl_src), versions(args.python)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    lock = open(out / ".lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise Refused(f"another parl_example.py is running on {out}.") from None
+    for env_id in args.env:
+        for seed in args.seeds:
+            run_dir = out / env_id / f"seed{seed}"
+            if (run_dir / "run.json").is_file():
+                print(f"done   {run_dir}", flush=True)
+                continue
+            print(f"start  {run_dir}", flush=True)
+            run_one(folder, Path(args.python), env_id, seed, int(args.steps), run_dir, stack)
+            print(f"done   {run_dir}", flush=True)
 
 
 if __name__ == "__main__":
