@@ -10,6 +10,8 @@ VIDEO_PACKAGES ?= libegl1 libgl1-mesa-dri
 
 .PHONY: install install-v2 install-parl-example v2-unavailable train test test-fast lint clean video-libraries
 install: $(STAMP)
+	@echo "Installed into $(VENV): \`source $(VENV)/bin/activate\` makes python its Python in this shell" \
+		"(then: python train.py $(TRAIN_ARGS)); or type $(PY) instead of python."
 
 $(STAMP): requirements.txt requirements-dev.txt setup.py
 	$(PYTHON) -m venv $(VENV)
