@@ -11,6 +11,7 @@ import sys
 from ..errors import Interrupted, SamplingError, TrainingDiverged, UserError, WriteFailed
 from .run_log import complete_rows
 from .signals import accept_stop_signals, ignore_stop_signals
+from .train_log import end_progress_bar
 
 
 def run_to_end(train, args, kind):
@@ -114,6 +115,7 @@ def say(sentence, logger=None):
     """``sentence`` on stderr and in train.log (make_logger's last handler; not printed
     twice), once ``logger`` is there."""
     with contextlib.suppress(OSError):  # stderr on a terminal closed (SIGHUP) takes no lines
+        end_progress_bar(logger)  # the sentence below the bar's last state, not after it
         print(sentence, file=sys.stderr)
     if logger is not None:
         with contextlib.suppress(WriteFailed):  # a full disk takes no more lines
