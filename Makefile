@@ -10,6 +10,8 @@ VIDEO_PACKAGES ?= libegl1 libgl1-mesa-dri
 
 .PHONY: install install-v2 install-parl-example v2-unavailable train test test-fast lint clean video-libraries
 install: $(STAMP)
+	@echo "Installed into $(VENV): \`source $(VENV)/bin/activate\` makes python its Python in this shell" \
+		"(then: python train.py $(TRAIN_ARGS)); or type $(PY) instead of python."
 
 $(STAMP): requirements.txt requirements-dev.txt setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +31,11 @@ video-libraries:
 		else echo "evaluate.py --video needs the Debian packages $(VIDEO_PACKAGES), missing here:" \
 			"install them as root (apt-get install $(VIDEO_PACKAGES)); everything else is installed."; fi; fi
 
+# Ctrl-C reaches make and the recipe's shell as well as train.py, which saves a checkpoint, says
+# how to resume and exits 130: the shell waits for it (trap), and that ending is no error of make's.
 train: $(STAMP)
-	$(PY) train.py $(TRAIN_ARGS)
+	@echo "$(PY) train.py $(TRAIN_ARGS)"
+	@trap : INT; $(PY) train.py $(TRAIN_ARGS) || { status=$$?; [ $$status -eq 130 ] || exit $$status; }
 
 # `make test` is what CI runs (.ci/run): the linter, then every test; `make test-fast` only the
 # unit tests (pytest.ini describes the kinds), under two minutes.

@@ -20,6 +20,10 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    from mujoco_ppo.dependencies import require
+
+    # one sentence, not a traceback, where this Python lacks the packages
+    require("train.py")
     # SIGINT/SIGTERM wait while Paddle and PARL import (an exception raised inside an extension
     # module's initialisation becomes "ImportError: initialization failed", and Paddle installs
     # a SIGTERM handler that dumps a C++ stack); the loop's main installs this package's

@@ -30,6 +30,7 @@ measures PARL 2.x's PPO: Breakout frames/s with random actions (8 environments, 
 floor), in the loop's sampling phase and in the whole loop, and HalfCheetah-v4 steps/s, each per
 phase. Writes results/bench_parl2.json.
 """
+# ruff: noqa: E402  (the imports below come after the dependency check)
 import argparse
 import csv
 import json
@@ -42,6 +43,13 @@ import tempfile
 import threading
 import time
 import warnings
+
+# this checkout's mujoco_ppo, also where none is installed (or another checkout's is)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from mujoco_ppo.dependencies import require  # the standard library only
+
+# one sentence, not a traceback, where this Python lacks the packages
+require("bench.py")
 
 import mujoco_ppo  # first: it sets environment variables before Paddle loads
 

@@ -9,6 +9,8 @@ The grid defaults to 4 runs of 50k steps of Hopper-v4 (CLIP and KLPEN, seeds 0 a
 after ``--`` replace it (ablate.py run's, without the grid directory).
 """
 import argparse
+import os
+import sys
 
 DEFAULT_GRID = ["--env", "Hopper-v4", "--loss_type", "CLIP", "KLPEN", "--seeds", "0", "1",
                 "--steps", "50000"]
@@ -31,4 +33,10 @@ def main():
 
 
 if __name__ == "__main__":
+    # this checkout's mujoco_ppo, also where none is installed (or another checkout's is)
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from mujoco_ppo.dependencies import require
+
+    # one sentence, not a traceback, where this Python lacks the packages
+    require("cluster_grid_time.py")
     main()

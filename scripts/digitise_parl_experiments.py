@@ -20,9 +20,18 @@ is the median of the 7 columns nearest its step (the 3 or 4 inside the frame at 
 Pixel size alone allows about +-22 reward on HalfCheetah's axes, +-11 on Hopper's and +-1 on
 Breakout's.
 """
+# ruff: noqa: E402  (the imports below come after the dependency check)
 import argparse
 import csv
 import os
+import sys
+
+# this checkout's mujoco_ppo, also where none is installed (or another checkout's is)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from mujoco_ppo.dependencies import require  # the standard library only
+
+# one sentence, not a traceback, where this Python lacks the packages
+require("digitise_parl_experiments.py")
 
 import numpy as np
 from PIL import Image

@@ -11,11 +11,23 @@ episodic life, fire reset, 84x84 grey, 4 stacked frames, clipped rewards), 1 and
 the two are interleaved and the best of --repeats kept, so the ratio holds on a busy machine even
 where the absolute rates do not. Frames are 4 per agent step. Writes results/envpool_vs_ale.json.
 """
+# ruff: noqa: E402  (the imports below come after the dependency check)
 import argparse
 import json
 import os
 import platform
+import sys
 import time
+
+# this checkout's mujoco_ppo, also where none is installed (or another checkout's is)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from mujoco_ppo.dependencies import require  # the standard library only
+
+# one sentence, not a traceback, where this Python lacks the packages
+SIDE_VIRTUALENV = ("it runs in a side virtualenv with EnvPool, made and run as the top of this "
+                   "script says")
+require("envpool_vs_ale.py", stack=(), extra=dict.fromkeys(
+    ("numpy", "gymnasium", "ale_py", "cv2"), SIDE_VIRTUALENV))
 
 import numpy as np
 
@@ -74,6 +86,7 @@ def main():
     p.add_argument("--repeats", type=int, default=2, help="best of (default: 2)")
     p.add_argument("--out", default=os.path.join(ROOT, "results", "envpool_vs_ale.json"))
     args = p.parse_args()
+    require("envpool_vs_ale.py", stack=(), extra={"envpool": SIDE_VIRTUALENV})
     import envpool
     load_before = os.getloadavg()
     rows = []

@@ -21,10 +21,20 @@ U(-a, a), a = sqrt(6 / (fan_in + fan_out)), zero bias).
 
 Writes results/paddle_vs_torch/<env>_<loss>.csv, summary.json and lockstep.png.
 """
+# ruff: noqa: E402  (the imports below come after the dependency check)
 import argparse
 import csv
 import json
 import os
+import sys
+
+# this checkout's mujoco_ppo, also where none is installed (or another checkout's is)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from mujoco_ppo.dependencies import require  # the standard library only
+
+# one sentence, not a traceback, where this Python lacks the packages
+require("paddle_vs_torch.py", {"torch": "install it with `pip install torch==2.13.0` (the "
+                                              "CPU build) into this Python"})
 
 import mujoco_ppo  # noqa: F401  (PARL's environment variables, before paddle)
 

@@ -113,4 +113,10 @@ def main():
 
 
 if __name__ == "__main__":
+    # this checkout's mujoco_ppo, also where none is installed (or another checkout's is)
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from mujoco_ppo.dependencies import require
+
+    # one sentence, not a traceback, where this Python lacks the packages
+    require("run_fingerprints.py")
     main()

@@ -15,6 +15,7 @@ sides' values), constants_diff.csv (every value that differs), one_step.csv (one
 comparison), one_step.json (the summary), one_step.png (the distribution of the one-step
 differences) and summary.md (the tables).
 """
+# ruff: noqa: E402  (the imports below come after the dependency check)
 import argparse
 import csv
 import io
@@ -25,6 +26,13 @@ import subprocess
 import sys
 import tempfile
 import time
+
+# this checkout's mujoco_ppo, also where none is installed (or another checkout's is)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from mujoco_ppo.dependencies import require  # the standard library only
+
+# one sentence, not a traceback, where this Python lacks the packages
+require("v2_physics.py")
 
 import numpy as np
 

@@ -168,3 +168,72 @@ def test_sample_ahead_only_where_the_serial_order_cannot_tell():
     assert sample_ahead(args, run(530, 1, next_evaluation=2), 50)
     assert not sample_ahead(args, run(100, 3), 50)       # the 4th iteration: checkpoint
     assert not sample_ahead(args, run(960, 1, next_evaluation=3), 50)  # 1010: the last batch
+
+
+def in_a_terminal(args, cwd, stop_after_rows=None, timeout=300):
+    """Output of ``train.py ARGS`` run in a pseudo-terminal (its progress bar on), as the bytes a
+    terminal receives; with ``stop_after_rows``, Ctrl-C once progress.csv holds that many rows."""
+    import pty
+    import select
+    import signal
+    import sys
+    import time
+
+    from helpers import ROOT, child_environment
+
+    command = [sys.executable, os.path.join(ROOT, "train.py"), *map(str, args)]
+    pid, terminal = pty.fork()
+    if pid == 0:  # the run in the foreground of a terminal of 100 columns
+        os.chdir(cwd)
+        os.execve(command[0], command, dict(child_environment(), COLUMNS="100", LINES="24"))
+    output, deadline, stopped = b"", time.time() + timeout, False
+    try:
+        while time.time() < deadline:
+            if stop_after_rows and not stopped and os.path.exists(args[-1] + "/progress.csv") \
+                    and len(read_progress(args[-1])) >= stop_after_rows:
+                os.write(terminal, b"\x03")
+                stopped = True
+            if select.select([terminal], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(terminal, 65536)
+                except OSError:  # the terminal closed: the run has exited
+                    break
+                if not chunk:
+                    break
+                output += chunk
+    finally:
+        if time.time() >= deadline:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        os.close(terminal)
+    return output.decode(errors="replace"), os.waitstatus_to_exitcode(status)
+
+
+@pytest.mark.e2e
+def test_the_progress_bar_shows_this_iterations_rewards_and_the_sentence_comes_below_it(tmp_path):
+    """Hostile case: the bar's train= was the previous iteration's (set after tqdm had drawn),
+    it never showed an evaluation reward, and the sentence a stopped run ends with was printed
+    after the bar on its line, the bar drawn again below it."""
+    out = str(tmp_path / "run")
+    args = ["--env", "InvertedPendulum-v4", "--seed", 3, "--num_workers", 1,
+            "--test_every_steps", 500, "--train_total_steps", 10**6, "--output_dir", out]
+    text, status = in_a_terminal(args, tmp_path, stop_after_rows=6)
+    assert status == 130, text
+    rows = read_progress(out)
+    # the bar as an iteration leaves it (its last state before the next iteration's log line)
+    # shows that iteration's training reward and the latest evaluation reward
+    left, shown, evaluated, iteration = {}, None, None, 0
+    for part in re.split(r"[\r\n]", text):
+        if re.search(r"Steps \d+, Train reward: ", part):
+            iteration += 1
+        elif "train=" in part:
+            left[iteration] = part
+    assert len(left) >= 6
+    for number, row in enumerate(rows, start=1):
+        evaluated = row["eval_reward"] or evaluated
+        shown = left[number]
+        assert f"train={float(row['train_reward']):.0f}" in shown, (number, shown, row)
+        assert f"eval={float(evaluated):.0f}" in shown, (number, shown, evaluated)
+    lines = [line.strip() for line in text.replace("\r", "\n").split("\n") if line.strip()]
+    assert lines[-1].startswith("train.py: stopped by signal 2 at step "), lines[-3:]
+    assert lines[-1].endswith(f"--resume {out}")

@@ -116,7 +116,7 @@ def test_stop_and_resume_equals_one_run(env_args, tmp_path):
     assert stderr.strip().splitlines()[-1] == (
         f"train.py: stopped by signal 15 at step {rows[-1]['steps']}; progress.csv holds its "
         f"{len(rows)} finished iterations and checkpoint iter_{len(rows):06d} is kept; "
-        f"continue with: {resume_command(stopped)}.")
+        f"continue with: {resume_command(stopped)}")
     resumed = run_train("--resume", stopped)  # no --algo: config.json says parl2
     assert resumed.returncode == 0, resumed.stderr
     assert without_timings(read_progress(stopped)) == without_timings(
@@ -199,7 +199,7 @@ def test_nan_reward_stops_the_run_with_one_sentence_and_keeps_the_last_checkpoin
     assert proc.stderr.strip().splitlines()[-1] == (
         f"train.py: training diverged: update 3 (step 768) produced a non-finite loss; "
         f"progress.csv holds its 2 finished iterations and checkpoint iter_000002 is kept; "
-        f"continue with: {resume_command(out)}.")
+        f"continue with: {resume_command(out)}")
     assert_no_traceback(proc.stderr)
     assert len(read_progress(out)) == 2
     assert (out / "checkpoints" / "latest").read_text().strip() == "iter_000002"
@@ -220,4 +220,4 @@ def test_a_full_disk_under_tensorboard_is_one_sentence(tmp_path):
     assert proc.stderr.strip().splitlines()[-1] == (
         f"train.py: cannot write {out / 'tensorboard'} (No space left on device); progress.csv "
         f"holds its {rows} finished iterations and checkpoint iter_{(rows - 1) // 3 * 3:06d} is "
-        f"kept; continue with: {resume_command(out)}.")
+        f"kept; continue with: {resume_command(out)}")

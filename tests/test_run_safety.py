@@ -4,10 +4,12 @@ sentence. Real train.py runs on InvertedPendulum; in-process checks where a subp
 only add Paddle's import time."""
 import contextlib
 import copy
+import dataclasses
 import json
 import math
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -38,6 +40,7 @@ from mujoco_ppo.analysis.grid_runner import command_for
 from mujoco_ppo.errors import UserError, WriteFailed
 from mujoco_ppo.parl1.workers import WORKER_RESIDENT_BYTES, check_workers_fit, default_num_workers
 from mujoco_ppo.run import checkpoint
+from mujoco_ppo.run.run_ending import shortest_path
 from mujoco_ppo.run.run_lock import RunLock, holder_pid
 from mujoco_ppo.run.run_log import ProgressCSV, complete_rows, prepare_output_dir
 from mujoco_ppo.run.train_log import make_logger
@@ -78,8 +81,41 @@ def finished(proc, timeout=120):
 
 def assert_says_what_is_kept(result, out):
     assert (f"holds its {len(read_progress(out))} finished iterations and checkpoint "
-            f"{checkpoint_dirs(out)[0].name} is kept; continue with: {resume_command(out)}."
+            f"{checkpoint_dirs(out)[0].name} is kept; continue with: {resume_command(out)}\n"
             in result.stderr), result.stderr
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("name", ["hopper1", "my runs/hopper 1"])
+def test_the_resume_command_ends_the_sentence_and_pastes_as_it_is(tmp_path, capsys, name):
+    """Hostile case: "... continue with: .venv/bin/python train.py --resume runs/x." took the
+    full stop with the path (double-click, or a copy of the line's end), naming no directory."""
+    from mujoco_ppo.parl1.train_loop import RUNS
+    from mujoco_ppo.run.run_ending import failure_sentence, report_stop
+
+    run_dir = tmp_path / name
+    run_dir.mkdir(parents=True)
+
+    class OneCheckpoint:
+        def intact_checkpoints(self):
+            return [(7, str(run_dir / "checkpoints" / "iter_000007"))]
+
+    kind = dataclasses.replace(RUNS, checkpointer=lambda _: OneCheckpoint())
+    assert report_stop(2, 700, str(run_dir), None, kind) == 130
+    stopped = capsys.readouterr().err.strip()
+    failed, status = failure_sentence(KeyboardInterrupt(), str(run_dir), kind)
+    assert status == 130
+    for sentence in (stopped, failed):
+        assert sentence.endswith(f"checkpoint iter_000007 is kept; continue with: "
+                                 f"{shlex.quote(shortest_path(sys.executable))} train.py "
+                                 f"--resume {shlex.quote(str(run_dir))}")
+        pasted = shlex.split(sentence.split("continue with: ")[1])
+        assert pasted[1:] == ["train.py", "--resume", str(run_dir)] and os.path.isdir(pasted[-1])
+    # without a checkpoint the sentence ends as sentences do
+    kind = dataclasses.replace(RUNS, checkpointer=lambda _: type(
+        "NoCheckpoint", (), {"intact_checkpoints": lambda self: []})())
+    assert failure_sentence(KeyboardInterrupt(), str(run_dir), kind)[0].endswith(
+        "no checkpoint was saved yet (a new run starts over).")
 
 
 # --- one process per run directory -------------------------------------------------------

@@ -1,5 +1,9 @@
 """The statistics (analysis/stats.py) pinned to rliable on fixed inputs, the wording of small
 tables, the smoothing rule, and ablate.py report on a synthetic grid."""
+import csv
+import re
+import shutil
+
 import numpy as np
 import pytest
 from rliable import library, metrics
@@ -8,7 +12,7 @@ from synthetic_runs import every, write_run
 
 from mujoco_ppo.analysis import stats
 from mujoco_ppo.analysis.curves import fitted_window, smoothing_text
-from mujoco_ppo.analysis.report import report
+from mujoco_ppo.analysis.report import due_steps, efficiency_arrays, report
 from mujoco_ppo.analysis.tables import RANGE_SENTENCE
 
 pytestmark = pytest.mark.unit
@@ -108,12 +112,18 @@ def test_two_seeds_give_a_range_and_the_table_says_why(tmp_path):
     across = next(line for line in summary.splitlines() if line.startswith("| KLPEN |"))
     assert "[" not in across.split("|")[3]  # the IQM cell: no interval with 2 seeds
     page = (grid / "report.md").read_text()
-    for name in ("report_improvement.png", "report_profile.png", "report_sample_efficiency.png",
+    for name in ("report_profile.png", "report_sample_efficiency.png",
                  "curves_HalfCheetah-v4.png", "python scripts/ablate.py report"):
         assert name in page
     for png in grid.glob("*.png"):
         assert png.read_bytes()[:4] == b"\x89PNG"
     assert "shrunk to a tenth of the shortest run, 30,000 steps" in page  # --smooth 50k > 30k
+    # Hostile case: the page gave P(CLIP > KLPEN) = 0.00 and 1.00 the other way, with no interval
+    # and no caveat, from 2 x 2 runs
+    assert "No probability of improvement: CLIP (2 seeds) and KLPEN (2 seeds) have fewer than 3 " \
+        "seeds; with fewer than 3 seeds there is no interval" in page
+    assert "P(row > column)" not in page and "report_improvement.png" not in page
+    assert not (grid / "report_improvement.png").exists()
 
 
 def test_three_seeds_give_a_ci_and_one_seed_no_interval(tmp_path):
@@ -127,6 +137,56 @@ def test_three_seeds_give_a_ci_and_one_seed_no_interval(tmp_path):
     report(str(one), ["report", str(one)], reps=200)
     summary = (one / "summary.md").read_text()
     assert "1 seed: none" in summary and "| CLIP | 1 seed × 1 | 1.00 |" in summary
+
+
+def test_a_setting_with_fewer_than_3_seeds_has_no_probability_of_improvement(tmp_path):
+    grid = small_grid(tmp_path / "mixed", seeds=(0, 1, 2), loss_types=("CLIP", "KLPEN", "NONE"))
+    for seed in (0, 1, 2):  # KLPEN keeps 2 seeds
+        if seed == 2:
+            shutil.rmtree(grid / "runs" / "HalfCheetah-v4" / "KLPEN" / f"seed{seed}")
+    report(str(grid), ["report", str(grid)], reps=200)
+    page = (grid / "report.md").read_text()
+    table = [line for line in page.splitlines() if line.startswith("| ")]
+    rows = {line.split(" | ")[0][2:]: line.split(" | ")[1:] for line in table}
+    assert rows["CLIP"][0] == "—" and rows["CLIP"][1] == "—"  # itself; KLPEN (2 seeds)
+    assert re.fullmatch(r"0\.00 \[0\.00, 0\.00\] \|", rows["CLIP"][2])  # NONE is better
+    assert all(cell.strip(" |") == "—" for cell in rows["KLPEN"])
+    assert "KLPEN (2 seeds) has none (— in the table): with fewer than 3 seeds" in page
+    assert "report_improvement.png" in page
+
+
+def test_sample_efficiency_reads_each_mark_from_the_evaluations_due_at_or_before_it(tmp_path):
+    """Hostile case: evaluations are due when the step count crosses a multiple of 10k and are
+    made at the end of that iteration (10,009 to 10,226 steps on HalfCheetah), so the window
+    (0, 10k] held only the first iteration's evaluation, of the untrained policy, for every
+    setting, and each later mark the evaluations of a spacing before it."""
+    steps = list(range(1100, 30801, 1100))  # iterations of 1,100 steps, evaluations as PARL's
+    evals, due = {}, 0
+    for step in steps:
+        if step // 10000 >= due:
+            due = step // 10000 + 1
+            evals[step] = 100.0 + step / 100  # the later, the better
+    assert sorted(evals) == [1100, 11000, 20900, 30800]
+    run = {"last_step": steps[-1], "test_every_steps": 10000, "config": {},
+           "eval_steps": np.array(sorted(evals)), "eval_reward": np.array([evals[s] for s in sorted(evals)])}
+    scored = {"rows": [{"setting": "CLIP", "env": "HalfCheetah-v4", "normalised_runs": [1.0],
+                        "runs": [run]}],
+              "matrices": {"CLIP": np.zeros((1, 1))}, "scales": {"HalfCheetah-v4": (0.0, 1.0, None)}}
+    arrays, marks, made_by, spacing = efficiency_arrays(scored)
+    assert list(marks) == [10000, 20000, 30000] and spacing == 10000
+    assert list(arrays["CLIP"][0, 0]) == [210.0, 309.0, 408.0]  # not 111 (untrained) at 10k
+    assert list(made_by) == [11000, 20900, 30800]  # each point drawn where its evaluation was made
+    # PARL 2.x's loop counts the step after the rollout: an evaluation at 9,999 is due at 10,000
+    parl2 = dict(run, config={"algo": "parl2"}, eval_steps=np.array([999, 9999, 20479]))
+    assert list(due_steps(parl2)) == [0, 10000, 20000]
+
+    grid = small_grid(tmp_path / "grid", seeds=(0, 1, 2))  # evaluations exactly on the marks
+    report(str(grid), ["report", str(grid)], reps=200)
+    with open(grid / "report_sample_efficiency.csv", newline="") as f:
+        first = next(csv.DictReader(f))
+    assert first["step"] == "10000"
+    assert "each point drawn at the step by which every run had made its evaluations (10,000 for " \
+        "the mark 10,000)" in (grid / "report.md").read_text()
 
 
 def test_reference_normalisation_is_the_published_curve_at_the_runs_length(tmp_path):

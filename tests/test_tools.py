@@ -2,6 +2,7 @@
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -76,6 +77,73 @@ def test_make_goes_on_without_the_video_packages_for_a_user_who_is_not_root():
     assert proc.stdout.splitlines() == [
         f"evaluate.py --video needs the Debian packages {missing}, missing here: install them as "
         f"root (apt-get install {missing}); everything else is installed."]
+
+
+def fake_venv(tmp_path, body):
+    """A VENV for make whose bin/python runs ``body`` (Python) instead of train.py, installed."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (tmp_path / "fake_train.py").write_text(body)
+    python = venv / "bin" / "python"
+    python.write_text(f"#!/bin/sh\nexec {sys.executable} {tmp_path / 'fake_train.py'} \"$@\"\n")
+    python.chmod(0o755)
+    (venv / ".installed").touch()  # newer than requirements.txt: make installs nothing
+    return venv
+
+
+STOPS_ON_CTRL_C = """import signal, sys, time
+def stop(signum, frame):
+    time.sleep(0.5)  # an iteration finishing, a checkpoint saved
+    print("train.py: stopped by signal 2 at step 5; continue with: python train.py --resume x",
+          file=sys.stderr, flush=True)
+    sys.exit(130)
+signal.signal(signal.SIGINT, stop)
+print("training", flush=True)
+time.sleep(60)
+"""
+
+
+def test_make_train_ends_a_ctrl_c_with_train_pys_sentence_not_an_error_of_makes(tmp_path):
+    """Hostile case: a clean Ctrl-C of `make train` ended with `make: *** [Makefile:34: train]
+    Error 130` under train.py's sentence saying how to resume."""
+    import pty
+    import select
+
+    if not shutil.which("make"):
+        pytest.skip("needs make")
+    venv = fake_venv(tmp_path, STOPS_ON_CTRL_C)
+    pid, terminal = pty.fork()
+    if pid == 0:  # make in the foreground of a terminal, as typed
+        os.chdir(ROOT)
+        os.execvp("make", ["make", "--no-print-directory", "train", f"VENV={venv}"])
+    output = b""
+    try:
+        while b"training" not in output:
+            assert select.select([terminal], [], [], 30)[0], output
+            output += os.read(terminal, 4096)
+        os.write(terminal, b"\x03")  # Ctrl-C: SIGINT to make, its shell and train.py
+        while select.select([terminal], [], [], 30)[0]:
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:  # the terminal closed: everything has exited
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(terminal)
+    text = output.decode()
+    assert "continue with: python train.py --resume x" in text, text
+    assert "make: ***" not in text and "Error" not in text, text
+    assert os.waitstatus_to_exitcode(status) in (0, -signal.SIGINT), text
+
+
+def test_make_train_still_reports_a_failed_run(tmp_path):
+    venv = fake_venv(tmp_path, "import sys; sys.exit(2)")
+    proc = subprocess.run(["make", "--no-print-directory", "train", f"VENV={venv}"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "train] Error 2" in proc.stderr, proc.stderr
 
 
 @pytest.mark.parametrize("args, phrase", [

@@ -12,7 +12,9 @@ KLPEN with every --kl_targ, KLFIXED with every --beta, NONE alone (the rows of t
 comparison of surrogate objectives), and TRPO with every --max_kl. Without --loss_type, a
 parameter list implies its objective (--kl_targ 0.003 0.01: KLPEN only; --kl_targ and --beta:
 KLPEN and KLFIXED); with neither, CLIP and KLPEN. The plan (every environment, setting and seed,
-and the number of runs) is printed before the first run starts. A JSON --config holds the same
+and where each run stands: to start, to resume, done) is printed before the first run starts; then a
+line as each run starts ("k of N") and as it ends ("done k/N", with the time left, estimated from
+the runs finished so far), and, once every run is done, the aggregate and report commands. A JSON --config holds the same
 keys (algo, env, loss_type, clip_epsilon, kl_targ, beta, max_kl, seeds, steps, jobs, train_args);
 flags given on the command line win. With --algo parl2 (PARL 2.x's PPO) each environment has one
 setting, ``parl2``, with its config's defaults (--train_args changes them), and without --steps

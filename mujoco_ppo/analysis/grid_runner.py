@@ -3,12 +3,14 @@ at once as the grid's jobs, each decided again under its lock as it starts; a st
 passed on to the runs under way, each then saving a checkpoint."""
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import time
 
 from ..errors import Interrupted, UserError
+from ..run.run_ending import shortest_path
 from ..run.run_lock import RunLock, holder_pid
 from ..run.run_log import prepare_output_dir
 from ..run.signals import STOP_SIGNALS, StopRequest, in_this_process_only, stop_at_once
@@ -99,7 +101,18 @@ def run_grid(grid_dir, grid, cluster=None):
         print(f"ablate.py: {len(failed)} runs failed or were left alone ({', '.join(failed)}); "
               f"see above and {grid_dir}/logs/.", file=sys.stderr)
         return 1
+    print(next_steps(grid_dir), flush=True)
     return 0
+
+
+def next_steps(grid_dir):
+    """What to run once a grid's runs are done: its tables and curves, or its report."""
+    command = (f"{shlex.quote(shortest_path(sys.executable))} "
+               f"{shlex.quote(shortest_path(os.path.join(ROOT, 'scripts', 'ablate.py')))}")
+    where = shlex.quote(grid_dir)
+    return (f"every run is done; next: {command} aggregate {where} (tables and curves), or "
+            f"{command} report {where} (those and one page, {os.path.join(grid_dir, 'report.md')}, "
+            f"with the statistics and figures)")
 
 
 def run_all(grid_dir, grid, runs, running, stop, jobs):
@@ -110,12 +123,13 @@ def run_all(grid_dir, grid, runs, running, stop, jobs):
     for relative, flags in runs:  # what there is to do; each run is decided again as it starts
         status, note = run_status(os.path.join(grid_dir, "runs", relative), grid["steps"],
                                   grid["algo"])
-        print(f"{status:>7}  {relative}" + (f"  ({note})" if note else ""))
+        print(f"{PLANNED.get(status, status):>{WIDTH}}  {relative}" + (f"  ({note})" if note else ""))
         if status in ("start", "resume"):
             pending.append((relative, flags))
         elif status in ("busy", "kept"):
             failed.append(relative)
     print(f"{len(runs)} runs, {len(pending)} to run, {jobs.describe()}", flush=True)
+    progress = Progress(len(pending))
     while (pending or running) and stop.signal is None:
         for _ in range(jobs.room(running) if pending else 0):
             if not pending or stop.signal is not None:
@@ -123,7 +137,8 @@ def run_all(grid_dir, grid, runs, running, stop, jobs):
             relative, flags = pending.pop(0)
             args, status, note = command_for(grid_dir, relative, flags, grid, jobs.one_core_each)
             if args is None:
-                print(f"{status:>7}  {relative}  (meanwhile" + (f"; {note})" if note else ")"),
+                progress.ended(relative)
+                print(f"{status:>{WIDTH}}  {relative}  (meanwhile" + (f"; {note})" if note else ")"),
                       flush=True)
                 if status in ("busy", "kept"):
                     failed.append(relative)
@@ -131,8 +146,12 @@ def run_all(grid_dir, grid, runs, running, stop, jobs):
             try:
                 running.append(jobs.launch(grid_dir, relative, args, status, grid["algo"]))
             except UserError as exc:  # its lock taken meanwhile by a train.py started by hand
-                print(f"   busy  {relative}  (meanwhile; {exc})", flush=True)
+                progress.ended(relative)
+                print(f"{'busy':>{WIDTH}}  {relative}  (meanwhile; {exc})", flush=True)
                 failed.append(relative)
+                continue
+            print(f"{status:>{WIDTH}}  {relative}  ({progress.started(relative, len(running))})",
+                  flush=True)
         time.sleep(1)
         for job in list(running):
             returncode = job.poll()
@@ -142,19 +161,83 @@ def run_all(grid_dir, grid, runs, running, stop, jobs):
                 job.close()
                 losses[job.relative] = losses.get(job.relative, 0) + 1
                 again = losses[job.relative] < MAX_LOSSES
-                print(f"   lost  {job.relative}  ({job.lost}; "
+                print(f"{'lost':>{WIDTH}}  {job.relative}  ({job.lost}; "
                       f"{'started again' if again else 'given up'})", flush=True)
-                (pending.insert(0, (job.relative, dict(runs)[job.relative])) if again
-                 else failed.append(job.relative))
+                if again:
+                    pending.insert(0, (job.relative, dict(runs)[job.relative]))
+                else:
+                    progress.ended(job.relative)
+                    failed.append(job.relative)
             elif returncode is not None:
                 running.remove(job)
                 job.close()
-                verdict = "done" if returncode == 0 else f"FAILED (exit {returncode})"
-                print(f"{verdict}  {job.relative}  ({time.time() - job.started:.0f} s)",
+                took = time.time() - job.started
+                count = progress.ended(job.relative, took if returncode == 0 else None)
+                verdict = (f"done {count}" if returncode == 0
+                           else f"FAILED {count} (exit {returncode})")
+                left = progress.time_left(running, len(pending))
+                # runs under way for longer than the mean take an unknown while more
+                later = (f"; about {duration(left)} left" if left and left >= 1 else
+                         f"; {len(running)} still running" if running else "")
+                print(f"{verdict:>{WIDTH}}  {job.relative}  ({duration(took)}{later})",
                       flush=True)
                 if returncode != 0:
                     failed.append(job.relative)
     return failed
+
+
+# The status column: what the plan finds (runs to start or resume), what happens (start, resume,
+# done k/N, FAILED k/N, lost) as it happens.
+PLANNED = {"start": "to start", "resume": "to resume"}
+WIDTH = 9
+
+
+class Progress:
+    """The runs of a grid runner's session: how many of those it is to run have ended, and the
+    time the rest will take, from the mean time of those that finished."""
+
+    def __init__(self, to_run):
+        self.to_run, self.numbers, self.finished = to_run, {}, []
+        self.count = self.at_once = 0
+
+    def started(self, relative, running):
+        """'k of N': the run's place among those to run (a run started again keeps its own);
+        ``running``: how many runs are under way now, this one included."""
+        self.at_once = max(self.at_once, running)
+        number = self.numbers.setdefault(relative, len(self.numbers) + 1)
+        return f"{number} of {self.to_run}"
+
+    def ended(self, relative, seconds=None):
+        """'k/N', counting this run as ended; ``seconds``: how long it took, if it finished."""
+        self.count += 1
+        if seconds is not None:
+            self.finished.append(seconds)
+        return f"{self.count}/{self.to_run}"
+
+    def time_left(self, running, pending):
+        """Seconds until the last run ends, about (None before any run finished, or when none is
+        left): the runs under way take the mean time of the finished ones from their start, the
+        ``pending`` ones that long each, as many at a time as were under way at most so far."""
+        if not self.finished or not (running or pending):
+            return None
+        mean = sum(self.finished) / len(self.finished)
+        now = time.time()
+        slots = [max(0.0, mean - (now - job.started)) for job in running]
+        slots += [0.0] * max(1, self.at_once - len(slots))
+        for _ in range(pending):
+            slots[slots.index(min(slots))] += mean
+        return max(slots)
+
+
+def duration(seconds):
+    """'45 s', '12 min', '3 h 20 min'."""
+    seconds = round(seconds)
+    if seconds < 90:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
 
 
 class LocalJobs:

@@ -22,8 +22,10 @@ def banded(matrices):
     return [s for s in sorted(matrices) if len(matrices[s]) >= MIN_SEEDS_FOR_CI]
 
 
-def draw_improvement(grid_dir, matrices, found):
-    """report_improvement.png: P(row > column) as numbers on a colour scale, 0.5 white."""
+def draw_improvement(grid_dir, matrices, found, left_out=""):
+    """report_improvement.png: P(row > column) as numbers on a colour scale, 0.5 white, for the
+    settings of ``matrices`` (those with 3 seeds or more); ``left_out``: the others, named in
+    the caption."""
     settings = sorted(matrices)
     size = len(settings)
     plt, fig, ax = figure(max(5.5, 1.6 + 1.15 * size), max(4.5, 1.4 + 0.75 * size))
@@ -48,7 +50,9 @@ def draw_improvement(grid_dir, matrices, found):
               for x in settings for y in settings if x != y]
     save_figure(fig, "Each cell: P(X > Y) + P(X = Y) / 2 of a run of the row's setting against one "
                 "of the column's on the same environment, averaged over environments; the "
-                "diagonal is left empty.", path, path[:-4] + ".csv", series)
+                "diagonal is left empty." + (f" Not drawn, with fewer than 3 seeds: {left_out}."
+                                             if left_out else ""),
+                path, path[:-4] + ".csv", series)
     plt.close(fig)
     return path
 
@@ -107,22 +111,30 @@ def scaled(series, factor):
     return [(s, dict(c, step=np.round(np.asarray(c["step"]) * factor))) for s, c in series]
 
 
-def draw_sample_efficiency(grid_dir, arrays, marks, found, shortest, longest):
-    """report_sample_efficiency.png: the IQM of normalised scores at each mark."""
+def efficiency_binning(marks, made_by, spacing):
+    """How the sample-efficiency points are read, in words (the figure's caption and the page)."""
+    return (f"each run's mean evaluation among those due in the {int(spacing):,} steps up to each "
+            f"mark (an evaluation is due when the step count crosses a multiple of "
+            f"--test_every_steps, and is made at the end of that iteration), each point drawn at "
+            f"the step by which every run had made its evaluations ({int(made_by[0]):,} for the "
+            f"mark {int(marks[0]):,})")
+
+
+def draw_sample_efficiency(grid_dir, arrays, marks, made_by, spacing, found, shortest, longest):
+    """report_sample_efficiency.png: the IQM of normalised scores at each mark, drawn at the step
+    by which every run had made the evaluations behind it (report.efficiency_arrays)."""
     plt, fig, ax = figure()
-    series = draw_lines(ax, arrays, marks, found)
+    series = draw_lines(ax, arrays, np.asarray(made_by), found)
     ax.set_xlabel("environment steps")
     ax.set_ylabel("IQM of normalised evaluation score")
     ax.set_title("sample efficiency", fontsize=10)
-    spacing, last = int(marks[0]), int(marks[-1])
     # the table's final scores reach each run's own end: say how far short of it the marks stop
-    cut = (f" Marks end at {last:,} steps, within the shortest run ({shortest:,}); the table "
-           f"scores each run over the last 10% of its own steps (up to {longest:,}).")
+    cut = (f" Marks end at {int(marks[-1]):,} steps, within the shortest run ({shortest:,}); the "
+           f"table scores each run over the last 10% of its own steps (up to {longest:,}).")
     path = os.path.join(grid_dir, "report_sample_efficiency.png")
     save_figure(fig, f"Lines: the interquartile mean over all runs (every seed on every "
-                f"environment) of each run's mean evaluation in the {spacing:,} steps up to each "
-                f"mark, normalised as the table's final scores, unsmoothed." + cut
-                + band_caption(arrays), path, path[:-4] + ".csv",
-                [("sample efficiency", s, c) for s, c in series])
+                f"environment) of {efficiency_binning(marks, made_by, spacing)}, normalised as "
+                f"the table's final scores, unsmoothed." + cut + band_caption(arrays), path,
+                path[:-4] + ".csv", [("sample efficiency", s, c) for s, c in series])
     plt.close(fig)
     return path

@@ -5,11 +5,13 @@ import contextlib
 import logging
 import math
 import os
+import shlex
 import sys
 
 from ..errors import Interrupted, SamplingError, TrainingDiverged, UserError, WriteFailed
 from .run_log import complete_rows
 from .signals import accept_stop_signals, ignore_stop_signals
+from .train_log import end_progress_bar
 
 
 def run_to_end(train, args, kind):
@@ -91,7 +93,7 @@ def failure_sentence(exc, run_dir=None, kind=None):
     else:
         signum = exc.signum if isinstance(exc, Interrupted) else 2
         what, status = f"interrupted by signal {signum}", 128 + signum
-    return f"train.py: {what}; {what_is_kept(run_dir, kind)}.", status
+    return f"train.py: {what}; {ended(what_is_kept(run_dir, kind), run_dir)}", status
 
 
 def report_failure(exc, run_dir, logger, kind):
@@ -105,7 +107,7 @@ def report_stop(signum, steps, run_dir, logger, kind):
     """How a run stopped by a signal ended (after its final checkpoint), said (``say``: on
     stderr and in train.log, for both PPOs alike); returns the exit status, 128 + signum."""
     say(f"train.py: stopped by signal {signum} at step {steps}; "
-        f"{what_is_kept(run_dir, kind)}.", logger)
+        f"{ended(what_is_kept(run_dir, kind), run_dir)}", logger)
     return 128 + signum
 
 
@@ -113,6 +115,7 @@ def say(sentence, logger=None):
     """``sentence`` on stderr and in train.log (make_logger's last handler; not printed
     twice), once ``logger`` is there."""
     with contextlib.suppress(OSError):  # stderr on a terminal closed (SIGHUP) takes no lines
+        end_progress_bar(logger)  # the sentence below the bar's last state, not after it
         print(sentence, file=sys.stderr)
     if logger is not None:
         with contextlib.suppress(WriteFailed):  # a full disk takes no more lines
@@ -138,10 +141,20 @@ def what_is_kept(run_dir, kind):
             f"{resume_command(run_dir)}")
 
 
+def ended(clause, run_dir):
+    """The last clause of a sentence, with its full stop, except after the command that
+    resumes the run: a full stop there would be taken with the path by a double-click or a
+    copy of the line's end, and the command pasted would name a directory that is not there."""
+    if run_dir is not None and clause.endswith(resume_command(run_dir)):
+        return clause
+    return f"{clause}."
+
+
 def resume_command(run_dir):
     """The command that continues the run, with the interpreter running this one (a bare
-    ``python`` may be another, without this package)."""
-    return f"{shortest_path(sys.executable)} train.py --resume {run_dir}"
+    ``python`` may be another, without this package), quoted for a shell where it must be."""
+    return (f"{shlex.quote(shortest_path(sys.executable))} train.py --resume "
+            f"{shlex.quote(str(run_dir))}")
 
 
 def shortest_path(path, start=None):

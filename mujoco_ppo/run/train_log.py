@@ -82,7 +82,37 @@ def progress_bar_handler(total, initial):
                smoothing=0.1, **sized)
 
     class TqdmHandler(logging.Handler):
+        progress_bar = bar  # closed by end_progress_bar before a run's last sentence
+
         def emit(self, record):
             tqdm.write(self.format(record), file=sys.stdout)
 
     return bar, TqdmHandler()
+
+
+def shown_rewards(shown, row):
+    """``shown`` ({'train': ..., 'eval': ...}, the rewards a progress bar shows) updated with a
+    progress.csv ``row``'s: its training reward, and its evaluation reward where it has one."""
+    for key, column in (("train", "train_reward"), ("eval", "eval_reward")):
+        if row.get(column) not in (None, ""):
+            shown[key] = f"{float(row[column]):.0f}"
+    return shown
+
+
+def show_progress(bar, steps, row, shown):
+    """The bar at ``steps``, with the training reward of the iteration that ``row`` records and
+    the latest evaluation reward (``shown``: those of earlier iterations, updated here), drawn
+    now. tqdm draws in ``update``, so a reward set after it (as set_postfix(refresh=False) does)
+    would show an iteration late."""
+    bar.set_postfix(shown_rewards(shown, row), refresh=False)
+    bar.update(min(steps, bar.total) - bar.n)
+    bar.refresh()
+
+
+def end_progress_bar(logger):
+    """Close the progress bar that ``logger`` writes above, if any, leaving its last state on its
+    line: what is said next (how the run ended) then comes below it, not after it on its line."""
+    for handler in logger.handlers if logger is not None else ():
+        bar = getattr(handler, "progress_bar", None)
+        if bar is not None:
+            bar.close()

@@ -26,7 +26,7 @@ from .run_log import (
     write_json_atomic,
 )
 from .signals import StopRequest, ignore_stop_signals
-from .train_log import make_logger, progress_bar_handler
+from .train_log import make_logger, progress_bar_handler, show_progress, shown_rewards
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,9 @@ class TrainingRun:
             prepare_output_dir(output_dir, args.overwrite)
         self._kept_rows = kept_rows
         self.bar, bar_handler = progress_bar_handler(total_steps, self.counters.steps)
+        self.bar_rewards = {}  # the rewards the bar shows: a resumed run's from its last rows
+        for kept in kept_rows:
+            shown_rewards(self.bar_rewards, kept)
         self.logger = make_logger(os.path.join(output_dir, "train.log"), bar_handler)
         for note in skipped:
             self.logger.warning(f"train.py: {note}")
@@ -110,9 +113,7 @@ class TrainingRun:
         self.progress.write(row)
         self.scalars.write(row)
         if self.bar is not None:
-            self.bar.update(min(self.counters.steps, self.bar.total) - self.bar.n)
-            if row["train_reward"] is not None:
-                self.bar.set_postfix(train=f"{row['train_reward']:.0f}", refresh=False)
+            show_progress(self.bar, self.counters.steps, row, self.bar_rewards)
         if self.counters.iteration % self.args.checkpoint_every == 0:
             self.save_checkpoint()
 
