@@ -307,3 +307,31 @@ def test_runs_made_before_the_return_reset_flag_resume_with_gymnasiums_rule(tmp_
     (run / "config.json").write_text(json.dumps(config))
     assert parse_args(["--resume", str(run)]).return_reset == "termination"
     assert parse_args(["--env", "Hopper-v4"]).return_reset == "episode_end"
+
+
+def test_evaluation_gets_a_copy_of_the_training_statistics_as_they_are_at_the_evaluation():
+    """PARL hands its evaluation environment the training environment's RunningMeanStd itself;
+    here it gets a copy at each evaluation: the same values then (what the evaluation uses), and
+    neither the evaluation nor later training steps change the copy."""
+    from mujoco_ppo.parl2.env_utils import obs_rms
+    from mujoco_ppo.parl2.parallel_env import ParallelEnv
+    from mujoco_ppo.parl2.train_loop import freeze_eval_statistics
+
+    envs = ParallelEnv("InvertedPendulum-v4", "mujoco", "episode_end", [0])
+    eval_env = make_env("InvertedPendulum-v4", "mujoco", evaluation=True)
+    envs.reset()
+    for _ in range(30):
+        envs.step(np.zeros((1, 1), np.float32))
+    eval_env.reset(seed=1)
+    freeze_eval_statistics(envs, eval_env)
+    training, evaluation = obs_rms(envs.workers[0].env), obs_rms(eval_env)
+    assert evaluation is not training and evaluation.count == training.count
+    np.testing.assert_array_equal(evaluation.mean, training.mean)
+    np.testing.assert_array_equal(evaluation.var, training.var)
+    mean, count = evaluation.mean.copy(), evaluation.count
+    eval_env.step(np.zeros(1, np.float32))
+    envs.step(np.zeros((1, 1), np.float32))
+    assert evaluation.count == count and training.count == count + 1
+    np.testing.assert_array_equal(evaluation.mean, mean)
+    envs.close()
+    eval_env.close()

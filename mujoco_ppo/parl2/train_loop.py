@@ -50,7 +50,7 @@ def train(args, ending):
     ``ending`` (RunEnding), which also says how a failed run ended."""
     import numpy as np
 
-    from .env_utils import obs_rms, run_evaluate_episodes
+    from .env_utils import run_evaluate_episodes
     from .storage import RolloutStorage
 
     config, run, envs, eval_env, agent = open_run(args, ending)
@@ -90,11 +90,7 @@ def train(args, ending):
         eval_reward = None
         # PARL 2.x's rule counts the step after the rollout
         if counters.evaluation_due(counters.steps + 1, config["test_every_steps"]):
-            rms = envs.first_obs_rms()
-            if rms is not None:  # the training statistics, frozen in the evaluation env
-                eval_rms = obs_rms(eval_env)
-                eval_rms.mean, eval_rms.var = rms[0].copy(), rms[1].copy()
-                eval_rms.count = rms[2]
+            freeze_eval_statistics(envs, eval_env)
             eval_reward = run_evaluate_episodes(agent, eval_env, config["eval_episode"])
             run.logger.info(f"Evaluation over: {config['eval_episode']} episodes, Reward: "
                             f"{eval_reward}")
@@ -113,14 +109,11 @@ def open_run(args, ending):
     environments first, then the run's directory (a cluster that is not there stops the run
     before it writes), each registered with ``ending``."""
     import numpy as np
-    from parl.algorithms import PPO
 
     from ..run.machine import available_memory, draw_seed, set_up_paddle
     from ..sampling.envs import resolve_env_id
     from ..sampling.stack import physics_line, physics_of, refuse_other_stack
-    from .agent import PPOAgent
     from .env_utils import env_kind, make_env
-    from .model import MODELS
     from .parallel_env import ParallelEnv
     from .storage import check_rollout_fits
 
@@ -151,12 +144,38 @@ def open_run(args, ending):
         if line:
             run.logger.info(line)
     set_up_paddle(args.seed, args.learner_threads)
-    model = MODELS[kind](eval_env.observation_space, eval_env.action_space)
-    ppo = PPO(model, clip_param=float(config["clip_param"]),
+    agent = build_agent(config, eval_env.observation_space, eval_env.action_space,
+                        np.random.default_rng(agent_seed))
+    run.write_config({"algo": "parl2", "args": vars(args), "config": config, "env_id": env_id,
+                      "physics": physics})
+    return config, run, envs, eval_env, agent
+
+
+def build_agent(config, obs_space, act_space, rng):
+    """The config's model (initialised from Paddle's random stream), ``parl.algorithms.PPO``
+    over it and the PPOAgent whose minibatches ``rng`` shuffles."""
+    from parl.algorithms import PPO
+
+    from .agent import PPOAgent
+    from .model import MODELS
+
+    kind = config["kind"]
+    ppo = PPO(MODELS[kind](obs_space, act_space), clip_param=float(config["clip_param"]),
               value_loss_coef=float(config["value_loss_coef"]),
               entropy_coef=float(config["entropy_coef"]), initial_lr=float(config["initial_lr"]),
               max_grad_norm=float(config["max_grad_norm"]), continuous_action=kind == "mujoco")
-    run.write_config({"algo": "parl2", "args": vars(args), "config": config, "env_id": env_id,
-                      "physics": physics})
-    return config, run, envs, eval_env, PPOAgent(ppo, config, np.random.default_rng(agent_seed))
+    return PPOAgent(ppo, config, rng)
+
+
+def freeze_eval_statistics(envs, eval_env):
+    """Before an evaluation: the evaluation environment normalises observations with a copy of
+    the first training environment's statistics as they are now (PARL hands the evaluation
+    environment that RunningMeanStd object itself; neither updates it while evaluating)."""
+    from .env_utils import obs_rms
+
+    rms = envs.first_obs_rms()
+    if rms is not None:  # MuJoCo
+        eval_rms = obs_rms(eval_env)
+        eval_rms.mean, eval_rms.var = rms[0].copy(), rms[1].copy()
+        eval_rms.count = rms[2]
 
