@@ -309,6 +309,10 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         if args.command == "report":
+            # this checkout's mujoco_ppo; `run` needs only the standard library
+            sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+            from mujoco_ppo.dependencies import require
+            require("parl_example.py report")
             report(Path(args.folder))
         else:
             run_all(args)

@@ -1,6 +1,6 @@
 """PARL 2.x's own examples/PPO beside `train.py --algo parl2`, step by step, component by component.
 
-    PYTHONPATH=. .venv/bin/python scripts/parl_example_trace.py --parl_src /work/parl_src \\
+    .venv/bin/python scripts/parl_example_trace.py --parl_src PARL \\
         --env HalfCheetah-v4 Hopper-v4 --out results/parl2_vs_example
 
 Both sides start from the same initial weights (ours, made after paddle.seed(--weight_seed) and
