@@ -12,7 +12,7 @@ from ..core.objectives import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO
 from ..errors import UserError, WriteFailed
 from ..parl2.checkpoint import checkpointer as parl2_checkpointer
 from ..parl2.train_loop import PROGRESS_COLUMNS as PARL2_COLUMNS
-from ..run.checkpoint import Checkpointer
+from ..run.checkpoint import Checkpointer, resume_point
 from ..run.run_lock import RunLock
 from ..run.run_log import PROGRESS_COLUMNS as PARL1_COLUMNS
 from ..run.run_log import complete_rows
@@ -113,6 +113,19 @@ def checkpointer(run_dir, algo):
             else Checkpointer(os.path.join(run_dir, "checkpoints")))
 
 
+def resume_checkpoint(run_dir, algo):
+    """(path, arrays, state, skipped) of the checkpoint that train.py --resume continues: the
+    newest intact one that progress.csv's rows reach; where no checkpoint fits the rows, or a
+    row is damaged, the newest intact one (train.py --resume then says what is wrong).
+    UserError if there is no intact checkpoint."""
+    checkpoints = checkpointer(run_dir, algo)
+    try:
+        return resume_point(checkpoints, os.path.join(run_dir, "progress.csv"),
+                            PARL2_COLUMNS if algo == "parl2" else PARL1_COLUMNS)[:4]
+    except UserError:
+        return checkpoints.load_newest_intact()
+
+
 @contextlib.contextmanager
 def decided(run_dir, steps, algo):
     """(status, note) of a run directory, with its lock held in the block (except 'busy'):
@@ -134,7 +147,7 @@ def decided(run_dir, steps, algo):
 def status_of(run_dir, steps, algo):
     finished_at = finish_line(run_dir, algo, steps)
     try:
-        _, _, state, skipped = checkpointer(run_dir, algo).load_newest_intact()
+        _, _, state, skipped = resume_checkpoint(run_dir, algo)
     except UserError as no_checkpoint:
         try:
             if finished_steps(run_dir, algo) >= finished_at:  # committed evidence: no checkpoints
