@@ -2,12 +2,21 @@
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
-from helpers import ROOT, assert_no_traceback, assert_one_sentence, run_python
+from helpers import (
+    ROOT,
+    assert_no_traceback,
+    assert_one_sentence,
+    child_environment,
+    python_command,
+    run_python,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -60,6 +69,26 @@ def test_a_committed_pretrained_policy_is_evaluated_from_its_directory_alone(tmp
     (alone / "policy.safetensors").write_bytes(b"damaged")
     damaged = run_python("evaluate.py", "--checkpoint", alone)
     assert_one_sentence(damaged, 2, "policy.safetensors is damaged: its sha256 differs")
+
+
+@pytest.mark.parametrize("signum, when", [(signal.SIGINT, "start-up"), (signal.SIGTERM, "start-up"),
+                                          (signal.SIGINT, "playing"), (signal.SIGTERM, "playing")])
+def test_evaluate_ends_on_a_signal_as_train_does(signum, when):
+    """Hostile case: Ctrl-C printed a KeyboardInterrupt traceback, and SIGTERM ended it with
+    143 and nothing said. Now one sentence and 128 + the signal, as train.py."""
+    proc = subprocess.Popen(python_command("evaluate.py", "--checkpoint", os.path.join(
+        ROOT, "results", "pretrained", "CartPole"), "--episodes", 1000), cwd=ROOT, text=True,
+        env=child_environment({"PYTHONUNBUFFERED": "1"}), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE)
+    if when == "start-up":  # while Paddle imports
+        time.sleep(0.3)
+    else:
+        while not proc.stdout.readline().startswith("episode 2:"):
+            assert proc.poll() is None
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert_one_sentence(subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr),
+                        128 + signum, f"evaluate.py: interrupted by signal {signum}.")
 
 
 def test_make_goes_on_without_the_video_packages_for_a_user_who_is_not_root():
@@ -159,3 +188,4 @@ def test_a_progress_bar_on_a_terminal_only(tmp_path):
     assert proc.returncode == 0
     assert b"step/s" in terminal and b"100%" in terminal  # the bar, with rate, on the terminal
     assert "step/s" not in proc.stdout and "Steps " in proc.stdout  # the log stays plain
+

@@ -7,10 +7,10 @@ import math
 import os
 import sys
 
-from ..errors import Interrupted, SamplingError, TrainingDiverged, UserError, WriteFailed
+from ..errors import SamplingError, TrainingDiverged, UserError, WriteFailed
 from .checkpoint import resume_point
 from .run_log import complete_rows
-from .signals import accept_stop_signals, ignore_stop_signals
+from .signals import accept_stop_signals, ignore_stop_signals, stop_status
 
 
 def run_to_end(train, args, kind):
@@ -90,8 +90,8 @@ def failure_sentence(exc, run_dir=None, kind=None):
     elif isinstance(exc, (SamplingError, WriteFailed)):
         what, status = str(exc), 1
     else:
-        signum = exc.signum if isinstance(exc, Interrupted) else 2
-        what, status = f"interrupted by signal {signum}", 128 + signum
+        signum, status = stop_status(exc)
+        what = f"interrupted by signal {signum}"
     return f"train.py: {what}; {what_is_kept(run_dir, kind)}.", status
 
 
