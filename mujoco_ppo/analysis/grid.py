@@ -255,6 +255,24 @@ def load_grid(args):
     if grid["jobs"] < 1 or not grid["seeds"] or not all(0 <= s < 2**32 for s in grid["seeds"]):
         raise UserError("jobs must be at least 1 and seeds a non-empty list of seeds in "
                         "[0, 2**32).")
+    check_env_ids(grid)
     return grid
+
+
+def check_env_ids(grid):
+    """UserError, before any run starts, for an environment id that train.py would refuse: an
+    unknown one with the closest known ids, one whose code does not import here, an Atari game
+    in a grid of PARL 1.x's PPO (train.py's own sentence, said once rather than by every run)."""
+    from ..sampling.envs import atari_refusal, is_atari, resolve_env_id
+
+    if grid["algo"] == "parl2":
+        from ..parl2 import env_utils  # noqa: F401  (registers the Atari ids)
+    for env_id in grid["env"]:
+        try:
+            if grid["algo"] != "parl2" and is_atari(env_id):
+                raise atari_refusal(env_id)
+            resolve_env_id(env_id)
+        except UserError as exc:
+            raise UserError(f"--env {env_id}: {exc}") from None
 
 
