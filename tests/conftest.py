@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 import mujoco_ppo  # noqa: F401  (sets PARL's environment variables before parl is imported)
@@ -5,7 +7,12 @@ import mujoco_ppo  # noqa: F401  (sets PARL's environment variables before parl 
 # isort: split
 import paddle
 
-from helpers import run_train
+from helpers import ROOT, run_train
+
+# Every command line a test runs (scripts/*.py, python -m mujoco_ppo.xparl, the cluster's
+# processes) imports this checkout's mujoco_ppo: the virtualenv's editable install names one
+# checkout, and another git worktree sharing the virtualenv would otherwise test that one's.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))
 
 # Each test is of one kind (pytest.ini describes them); `pytest -m unit` is the fast subset.
 KINDS = ("unit", "e2e", "cluster")

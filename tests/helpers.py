@@ -9,8 +9,9 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# tests/faulty_envs.py is importable by the child process: `--env faulty_envs:...`
-TEST_ENVS = {"PYTHONPATH": os.path.join(ROOT, "tests")}
+# tests/faulty_envs.py is importable by the child process: `--env faulty_envs:...` (and this
+# checkout's mujoco_ppo, as conftest.py puts it for every command line)
+TEST_ENVS = {"PYTHONPATH": os.pathsep.join([os.path.join(ROOT, "tests"), ROOT])}
 
 
 def python_command(script, *args):

@@ -94,3 +94,20 @@ def test_several_axes_imply_several_objectives_and_loss_type_wins():
     assert grid_of(max_kl=[0.02], clip_epsilon=[0.1])["loss_type"] == ["CLIP", "TRPO"]
     assert grid_of(kl_targ=[0.01], loss_type=["CLIP", "KLPEN"])["loss_type"] == ["CLIP", "KLPEN"]
     assert grid_of(seeds=[0])["loss_type"] == ["CLIP", "KLPEN"]  # no axis: the default pair
+
+
+def test_a_misspelt_grid_env_is_refused_before_any_run(tmp_path):
+    """Hostile case: ablate.py run --env Hoper-v4 started six runs that each failed, and ended
+    with "see above" while the reason was only in logs/."""
+    from mujoco_ppo.analysis.ablate import main
+    with pytest.raises(UserError) as refusal:
+        main(["run", str(tmp_path / "grid"), "--env", "Hopper-v4", "Hoper-v4", "--seeds", "0"])
+    assert str(refusal.value).startswith("--env Hoper-v4: unknown environment id 'Hoper-v4'; "
+                                         "closest known ids: Hopper-v4, ")
+    assert not (tmp_path / "grid").exists()
+    with pytest.raises(UserError, match="--env ALE/Breakout-v5: ALE/Breakout-v5 is an Atari "
+                                        "game: Atari runs with train.py --algo parl2"):
+        grid_of(env=["ALE/Breakout-v5"])
+    assert grid_of(algo="parl2", env=["ALE/Breakout-v5", "CartPole-v1"])["env"] == [
+        "ALE/Breakout-v5", "CartPole-v1"]
+

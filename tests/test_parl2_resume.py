@@ -124,6 +124,24 @@ def test_stop_and_resume_equals_one_run(env_args, tmp_path):
     assert "Resumed" in (stopped / "train.log").read_text()
 
 
+def test_resume_continues_from_the_checkpoint_the_rows_reach(tiny_run, tmp_path):
+    """Hostile case: progress.csv cut to the first update's row; --resume went on from the
+    second update's checkpoint, and the rows jumped from update 1 to 3. The harness is the
+    first PPO's (test_run_safety.py)."""
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    lines = (run / "progress.csv").read_text().splitlines(keepends=True)
+    (run / "progress.csv").write_text("".join(lines[:2]))
+    proc = run_train("--resume", run)  # the finished run's second update again
+    assert proc.returncode == 0, proc.stderr
+    assert (f"skipped checkpoint iter_000002 (left as it is): {run / 'progress.csv'} holds 1 of "
+            f"its 2 iterations' rows; using iter_000001." in proc.stderr), proc.stderr
+    assert without_timings(read_progress(run)) == without_timings(read_progress(tiny_run))
+    (run / "progress.csv").write_text(lines[0])
+    assert_one_sentence(run_train("--resume", run, "--train_total_steps", 512), 2,
+                        "fits the run's rows (iter_000002: ")
+
+
 def test_resume_refuses_a_damaged_middle_row_naming_its_line(tmp_path):
     """Hostile case: a damaged middle row of progress.csv cut the file there on --resume, losing
     the intact rows after it."""

@@ -239,6 +239,57 @@ def test_only_a_torn_last_row_is_dropped_and_only_past_the_checkpoint(tmp_path):
     assert len(complete_rows(str(path), math.inf)) == 4  # no checkpoint: taken as torn
 
 
+def run_files(run_dir):
+    """{path: bytes} of every file of a run but its lock."""
+    return {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file() and p.name != ".lock"}
+
+
+@pytest.mark.e2e
+def test_resume_continues_from_the_newest_checkpoint_the_rows_reach(small_run, run_copy):
+    """Hostile case: progress.csv cut short of the newest checkpoint (as a crash of an older
+    version or an editor leaves it). --resume went on from that checkpoint without a word, the
+    rows jumping over the missing iterations, and rotation then removed the older checkpoint,
+    the only one the rows agreed with."""
+    newest, older = checkpoint_dirs(run_copy)
+    reached = int(older.name[len("iter_"):])
+    lines = (run_copy / "progress.csv").read_text().splitlines(keepends=True)
+    (run_copy / "progress.csv").write_text("".join(lines[:1 + reached]))
+    assert run_status(str(run_copy), 400)[0] == "resume"  # the grid's runner: not done
+    proc = run_train("--resume", run_copy, "--train_total_steps", 800)
+    assert proc.returncode == 0, proc.stderr
+    assert (f"skipped checkpoint {newest.name} (left as it is): {run_copy / 'progress.csv'} "
+            f"holds {reached} of its {int(newest.name[len('iter_'):])} iterations' rows; using "
+            f"{older.name}." in proc.stderr), proc.stderr
+    assert f"from iteration {reached}," in proc.stdout
+    rows = read_progress(run_copy)
+    assert [int(row["iteration"]) for row in rows] == list(range(1, len(rows) + 1))
+    original = read_progress(small_run)
+    assert len(rows) > len(original)
+    assert without_timings(rows[:len(original)]) == without_timings(original)  # none lost
+    kept = checkpoint_dirs(run_copy)
+    assert len(kept) == 2
+    for path in kept:  # each one the rows agree with
+        counters = checkpoint.load(path)[1]["counters"]
+        assert int(rows[counters["iteration"] - 1]["steps"]) == counters["steps"]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("progress", ["deleted", "empty", "header only"])
+def test_resume_refuses_rows_that_reach_no_checkpoint(run_copy, progress):
+    """Hostile case: with progress.csv emptied or deleted, --resume went on from the newest
+    checkpoint and the new progress.csv began at its iteration."""
+    path = run_copy / "progress.csv"
+    header = path.read_text().splitlines(keepends=True)[0]
+    path.unlink() if progress == "deleted" else path.write_text(
+        "" if progress == "empty" else header)
+    before = run_files(run_copy)
+    proc = run_train("--resume", run_copy, "--train_total_steps", 800)
+    assert_one_sentence(proc, 2, f"no checkpoint in {run_copy / 'checkpoints'} fits the run's "
+                                 f"rows ({checkpoint_dirs(run_copy)[0].name}: {path} holds 0 of")
+    assert "nothing was changed" in proc.stderr
+    assert run_files(run_copy) == before
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize("line, old, new", [(11, ",", ";"), (1, ",kl,", ",kl;")])
 def test_resume_refuses_a_damaged_row_or_header_naming_its_line(run_copy, line, old, new):
@@ -336,6 +387,21 @@ def test_rotation_counts_only_intact_checkpoints(small_run, tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["iter_000002", "iter_000003", "iter_999999", "latest"]
     assert [os.path.basename(path) for _, path in saver.intact_checkpoints()] == [
         "iter_000003", "iter_000002"]
+
+
+@pytest.mark.e2e
+def test_rotation_leaves_the_checkpoints_past_a_resume_alone(small_run, tmp_path):
+    """Hostile case: resumed from iteration 20 (its rows ended there) with iter_000030 on disk,
+    the run's next checkpoint removed iter_000020 and kept iter_000030, which no row reaches."""
+    arrays, state = checkpoint.load(checkpoint_dirs(small_run)[0])
+    state = {k: v for k, v in state.items() if k not in ("sha256", "checksum")}
+    saver = checkpoint.Checkpointer(str(tmp_path))
+    for iteration in (20, 30, 21):
+        saver.save(iteration, arrays, {**state, "counters": {**state["counters"],
+                                                             "iteration": iteration}})
+    assert sorted(os.listdir(tmp_path)) == ["iter_000020", "iter_000021", "iter_000030", "latest"]
+    saver.save(24, arrays, {**state, "counters": {**state["counters"], "iteration": 24}})
+    assert sorted(os.listdir(tmp_path)) == ["iter_000021", "iter_000024", "iter_000030", "latest"]
 
 
 @pytest.mark.e2e

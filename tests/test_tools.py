@@ -1,14 +1,23 @@
-"""evaluate.py, scripts/plot.py, scripts/compare_parl.py and the TensorBoard files, on real runs."""
+"""evaluate.py, scripts/plot.py, scripts/compare_parl.py and the TensorBoard files, on real runs;
+the refusals of `python -m mujoco_ppo.xparl`."""
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
-from helpers import ROOT, assert_no_traceback, assert_one_sentence, run_python
+from helpers import (
+    ROOT,
+    assert_no_traceback,
+    assert_one_sentence,
+    child_environment,
+    python_command,
+    run_python,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -61,6 +70,38 @@ def test_a_committed_pretrained_policy_is_evaluated_from_its_directory_alone(tmp
     (alone / "policy.safetensors").write_bytes(b"damaged")
     damaged = run_python("evaluate.py", "--checkpoint", alone)
     assert_one_sentence(damaged, 2, "policy.safetensors is damaged: its sha256 differs")
+
+
+@pytest.mark.parametrize("signum, when", [(signal.SIGINT, "start-up"), (signal.SIGTERM, "start-up"),
+                                          (signal.SIGINT, "playing"), (signal.SIGTERM, "playing")])
+def test_evaluate_ends_on_a_signal_as_train_does(signum, when):
+    """Hostile case: Ctrl-C printed a KeyboardInterrupt traceback, and SIGTERM ended it with
+    143 and nothing said. Now one sentence and 128 + the signal, as train.py."""
+    proc = subprocess.Popen(python_command("evaluate.py", "--checkpoint", os.path.join(
+        ROOT, "results", "pretrained", "CartPole"), "--episodes", 1000), cwd=ROOT, text=True,
+        env=child_environment({"PYTHONUNBUFFERED": "1"}), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE)
+    if when == "start-up":  # while Paddle imports
+        time.sleep(0.3)
+    else:
+        while not proc.stdout.readline().startswith("episode 2:"):
+            assert proc.poll() is None
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert_one_sentence(subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr),
+                        128 + signum, f"evaluate.py: interrupted by signal {signum}.")
+
+
+@pytest.mark.parametrize("missing", ["policy.safetensors", "policy.json"])
+def test_an_exported_policy_missing_a_file_is_said_so(tmp_path, missing):
+    """Hostile case: without its weights file it was taken for a run directory, refused as "no
+    checkpoint ... (the run saved none yet)"."""
+    alone = tmp_path / "CartPole"
+    shutil.copytree(os.path.join(ROOT, "results", "pretrained", "CartPole"), alone)
+    (alone / missing).unlink()
+    assert_one_sentence(run_python("evaluate.py", "--checkpoint", alone), 2,
+                        f"the exported policy in {alone} is incomplete: {alone / missing} is "
+                        f"missing.")
 
 
 def test_make_goes_on_without_the_video_packages_for_a_user_who_is_not_root():
@@ -227,3 +268,22 @@ def test_a_progress_bar_on_a_terminal_only(tmp_path):
     assert proc.returncode == 0
     assert b"step/s" in terminal and b"100%" in terminal  # the bar, with rate, on the terminal
     assert "step/s" not in proc.stdout and "Steps " in proc.stdout  # the log stays plain
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--bogus"], "python -m mujoco_ppo.xparl: error: unrecognized arguments: --bogus."),
+    (["status", "--bogus"], "xparl: error: status: No such option '--bogus' (python -m "
+                            "mujoco_ppo.xparl status --help lists its options)"),
+    (["bogus"], "xparl: error: No such command 'bogus'"),
+])
+def test_xparl_refuses_an_unknown_flag_in_one_sentence(args, phrase):
+    """Hostile case: a usage line (or click's usage block) came before the error. In a private
+    network namespace: nothing listens, but nothing could reach beyond it either."""
+    from mujoco_ppo.xparl.local import private_network_command
+    command, reason = private_network_command([sys.executable, "-m", "mujoco_ppo.xparl", *args])
+    if command is None:
+        pytest.skip(f"no private network namespace on this machine: {reason}")
+    proc = subprocess.run(command, cwd=ROOT, env=child_environment(), capture_output=True,
+                          text=True, timeout=120)
+    assert_one_sentence(proc, 2, phrase)
+

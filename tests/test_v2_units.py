@@ -1,6 +1,9 @@
 """The literal -v2 stack's parts, in-process: the note where it is not installed, train.log's line,
 and, where gym and mujoco_py are installed (.venv-v2; tests/test_v2_stack.py runs this file
 there), the adapter's spaces, registry entries and physics state."""
+import json
+import re
+
 import numpy as np
 import pytest
 
@@ -35,6 +38,46 @@ def test_the_physics_line_names_package_bindings_and_mujoco():
                   "mujoco_version": None}
     assert physics_line(no_physics) == "CartPole-v1: Gymnasium 1.4.0"
     assert gym_v2.mujoco_version(210) == "2.1.0" and gym_v2.mujoco_version(150) == "1.5.0"
+
+
+RECORD = {"env_id": "InvertedPendulum-v4", "environments": "gymnasium",
+          "environments_version": "1.4.0", "bindings": "mujoco", "bindings_version": "3.3.0",
+          "mujoco_version": "3.3.0"}
+LITERAL = {**RECORD, "environments": "gym", "environments_version": "0.26.2",
+           "bindings": "mujoco-py", "bindings_version": "2.0.2.13", "mujoco_version": "2.1.0"}
+
+
+@pytest.mark.parametrize("env_id, env, physics, phrase", [
+    ("Hopper-v4", "InvertedPendulum-v4", RECORD, "contradicts itself: its env_id is Hopper-v4 "
+                                                  "and its physics record is of "
+                                                  "InvertedPendulum-v4; it was changed"),
+    ("Hopper-v4", "InvertedPendulum-v4", {**RECORD, "env_id": "Hopper-v4"},
+     "contradicts itself: it says the run ran Hopper-v4 on Gymnasium, and its --env "
+     "InvertedPendulum-v4 makes InvertedPendulum-v4 here on Gymnasium's stack"),
+    ("InvertedPendulum-v4", "InvertedPendulum-v4", LITERAL,
+     "ran Gym's InvertedPendulum-v4 on mujoco-py (the literal -v2 stack), which this Python does "
+     "not have: run .venv-v2/bin/python train.py --resume"),
+    ("Hopper-v2", "Hopper-v2", None, "ran Hopper-v2, and this Python makes Hopper-v4 of its --env "
+                                     "Hopper-v2: resume it where it was started"),
+    ("InvertedPendulum-v4", "InvertedPendulum-v4", RECORD, None),
+])
+def test_resume_blames_config_json_or_the_python_rightly(tmp_path, monkeypatch, env_id, env,
+                                                         physics, phrase):
+    """Hostile case: a config.json whose env_id names another task was refused as "this Python
+    ... resume it where it was started"; a physics record of mujoco-py with the id of a task
+    Gymnasium has was resumed on Gymnasium, as only the ids were compared."""
+    from mujoco_ppo.sampling import stack
+    monkeypatch.setattr(stack, "literal_stack_installed", lambda: False,  # as in .venv
+                        raising=False)
+    monkeypatch.setattr(stack, "is_literal", lambda env_id: False)
+    config = {"env_id": env_id, "args": {"env": env}, **({"physics": physics} if physics else {})}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    here = envs.resolve_env_id(env)[0] if env.endswith("-v4") else "Hopper-v4"
+    if phrase is None:
+        stack.refuse_other_stack(str(tmp_path), here)
+        return
+    with pytest.raises(UserError, match=re.escape(phrase)):
+        stack.refuse_other_stack(str(tmp_path), here)
 
 
 @literal_stack

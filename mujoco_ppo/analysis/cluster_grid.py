@@ -23,14 +23,13 @@ import shutil
 import time
 
 from ..errors import UserError
-from ..run.checkpoint import KEEP
 from ..run.run_lock import RunLock
 from ..run.run_log import writing
 from ..xparl.binding import address_towards
 from ..xparl.cluster import cluster_cpus, serve_networking_only
 from ..xparl.run_job import RUN_DIR, RunJob
 from ..xparl.sampler import first_line, shippable
-from .grid import checkpointer
+from .grid import checkpointer, resume_checkpoint
 
 RESUME_FILES = ("progress.csv", "train.log", "config.json")
 POLL_S = 1.0
@@ -77,9 +76,9 @@ class ClusterJobs:
 
 
 def files_to_resume(run_dir, algo):
-    """{relative path: bytes} of what train.py --resume needs: the newest intact checkpoint,
-    progress.csv, train.log and config.json."""
-    path = checkpointer(run_dir, algo).load_newest_intact()[0]
+    """{relative path: bytes} of what train.py --resume needs: the checkpoint it continues (the
+    newest intact one that progress.csv's rows reach), progress.csv, train.log and config.json."""
+    path = resume_checkpoint(run_dir, algo)[0]
     files = {}
     for name in os.listdir(path):
         with open(os.path.join(path, name), "rb") as f:
@@ -146,8 +145,7 @@ def store_checkpoint(run_dir, algo, name, files):
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)
     write_file(run_dir, os.path.join("checkpoints", "latest"), "replace", f"{name}\n".encode())
-    for _, old in checkpointer(run_dir, algo).intact_checkpoints()[KEEP:]:
-        shutil.rmtree(old, ignore_errors=True)
+    checkpointer(run_dir, algo).rotate(int(name[len("iter_"):]))
 
 
 class ClusterJob:

@@ -12,7 +12,7 @@ from ..core.objectives import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO
 from ..errors import UserError, WriteFailed
 from ..parl2.checkpoint import checkpointer as parl2_checkpointer
 from ..parl2.train_loop import PROGRESS_COLUMNS as PARL2_COLUMNS
-from ..run.checkpoint import Checkpointer
+from ..run.checkpoint import Checkpointer, resume_point
 from ..run.run_lock import RunLock
 from ..run.run_log import PROGRESS_COLUMNS as PARL1_COLUMNS
 from ..run.run_log import complete_rows
@@ -113,6 +113,19 @@ def checkpointer(run_dir, algo):
             else Checkpointer(os.path.join(run_dir, "checkpoints")))
 
 
+def resume_checkpoint(run_dir, algo):
+    """(path, arrays, state, skipped) of the checkpoint that train.py --resume continues: the
+    newest intact one that progress.csv's rows reach; where no checkpoint fits the rows, or a
+    row is damaged, the newest intact one (train.py --resume then says what is wrong).
+    UserError if there is no intact checkpoint."""
+    checkpoints = checkpointer(run_dir, algo)
+    try:
+        return resume_point(checkpoints, os.path.join(run_dir, "progress.csv"),
+                            PARL2_COLUMNS if algo == "parl2" else PARL1_COLUMNS)[:4]
+    except UserError:
+        return checkpoints.load_newest_intact()
+
+
 @contextlib.contextmanager
 def decided(run_dir, steps, algo):
     """(status, note) of a run directory, with its lock held in the block (except 'busy'):
@@ -134,7 +147,7 @@ def decided(run_dir, steps, algo):
 def status_of(run_dir, steps, algo):
     finished_at = finish_line(run_dir, algo, steps)
     try:
-        _, _, state, skipped = checkpointer(run_dir, algo).load_newest_intact()
+        _, _, state, skipped = resume_checkpoint(run_dir, algo)
     except UserError as no_checkpoint:
         try:
             if finished_steps(run_dir, algo) >= finished_at:  # committed evidence: no checkpoints
@@ -242,6 +255,24 @@ def load_grid(args):
     if grid["jobs"] < 1 or not grid["seeds"] or not all(0 <= s < 2**32 for s in grid["seeds"]):
         raise UserError("jobs must be at least 1 and seeds a non-empty list of seeds in "
                         "[0, 2**32).")
+    check_env_ids(grid)
     return grid
+
+
+def check_env_ids(grid):
+    """UserError, before any run starts, for an environment id that train.py would refuse: an
+    unknown one with the closest known ids, one whose code does not import here, an Atari game
+    in a grid of PARL 1.x's PPO (train.py's own sentence, said once rather than by every run)."""
+    from ..sampling.envs import atari_refusal, is_atari, resolve_env_id
+
+    if grid["algo"] == "parl2":
+        from ..parl2 import env_utils  # noqa: F401  (registers the Atari ids)
+    for env_id in grid["env"]:
+        try:
+            if grid["algo"] != "parl2" and is_atari(env_id):
+                raise atari_refusal(env_id)
+            resolve_env_id(env_id)
+        except UserError as exc:
+            raise UserError(f"--env {env_id}: {exc}") from None
 
 

@@ -12,11 +12,11 @@ Gymnasium's MuJoCo tasks through MuJoCo's EGL backend unless MUJOCO_GL says othe
 literal -v2 tasks through mujoco-py's OSMesa renderer.
 """
 import os
+import signal
 
 from ..cli import run_command
 from ..errors import UserError
-from .loading import load
-from .video import check_video_path
+from ..run.signals import STOP_SIGNALS, accept_stop_signals, ignore_stop_signals, stop_status
 
 PROG = "evaluate.py"
 
@@ -45,11 +45,14 @@ def parse_args(argv=None):
     if args.video_seconds is not None and not args.video_seconds > 0:
         raise UserError(f"--video_seconds must be a positive number, got {args.video_seconds}")
     if args.video:
+        from .video import check_video_path
         check_video_path(args.video)
     return args
 
 
 def main(argv=None):
+    from .loading import load
+
     args = parse_args(argv)
     config, checkpoint_dir, arrays, info = load(args.checkpoint, PROG)
     if args.video and (config.get("physics") or {}).get("environments") == "gym":
@@ -60,13 +63,30 @@ def main(argv=None):
         os.environ.setdefault("MUJOCO_GL", "egl")  # before MuJoCo's renderer loads
     from ..sampling.stack import refuse_unmakeable
     refuse_unmakeable(config, args.checkpoint)
+    # Paddle, PARL, MuJoCo load while the stop signals wait (command); Paddle installs a SIGTERM
+    # handler, replaced by accept_stop_signals' (as train.py's run_to_end does)
     if config.get("algo") == "parl2":
         from .parl2 import evaluate
     else:
         from .parl1 import evaluate
-    return evaluate(args, checkpoint_dir, config, arrays, info)
+    restore_signals = accept_stop_signals()
+    try:
+        return evaluate(args, checkpoint_dir, config, arrays, info)
+    finally:
+        restore_signals()
 
 
 def command():
-    """The command line: evaluate.py and mujoco-ppo-evaluate."""
-    run_command(main, PROG)
+    """The command line: evaluate.py and mujoco-ppo-evaluate. It ends as train.py does: SIGINT,
+    SIGTERM and SIGHUP wait while the modules load (an exception raised inside an extension
+    module's initialisation is "ImportError: initialization failed"), then stop it at once
+    (a partial video is removed) with one sentence and the exit status 128 + the signal."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    run_command(main, PROG, {KeyboardInterrupt: interrupted})
+
+
+def interrupted(exc):
+    """(sentence, exit status) of evaluate.py stopped by a signal."""
+    ignore_stop_signals()  # the status is decided: a further signal must not cut the sentence
+    signum, status = stop_status(exc)
+    return f"interrupted by signal {signum}.", status

@@ -1,20 +1,19 @@
 """Deterministic (mean-action, or arg-max) episodes of a run of PARL 1.x's PPO, with the run's
-saved scaler."""
+saved scaler. Importing it loads Paddle (evaluate.py does so while the stop signals wait)."""
+import gymnasium as gym
+
+from ..core.build import build_agent
+from ..core.scaler import Scaler
 from ..errors import UserError
+from ..run.weights import check_weights_fit, load_weights
+from ..sampling.envs import make_env
+from ..sampling.episodes import run_evaluate_episode
 from .loading import describe
 from .player import play_and_print
 
 
 def evaluate(args, checkpoint_dir, config, arrays, info):
     """Plays ``args.episodes`` episodes of the checkpoint's policy; returns the exit status."""
-    import gymnasium as gym
-
-    from ..core.build import build_agent
-    from ..core.scaler import Scaler
-    from ..run.weights import check_weights_fit, load_weights
-    from ..sampling.envs import make_env
-    from ..sampling.episodes import run_evaluate_episode
-
     env_id, obs_dim, act_dim = config["env_id"], config["obs_dim"], config["act_dim"]
     agent = build_agent(config["args"], obs_dim, act_dim, config.get("discrete", False))
     policy = agent.alg.model.policy_model

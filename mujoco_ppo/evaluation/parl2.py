@@ -1,19 +1,19 @@
 """Deterministic episodes (argmax, or the Gaussian mean) of a run of PARL 2.x's PPO (train.py
---algo parl2), with the training observation statistics frozen (MuJoCo), whole games (Atari)."""
+--algo parl2), with the training observation statistics frozen (MuJoCo), whole games (Atari).
+Importing it loads Paddle and PARL (evaluate.py does so while the stop signals wait)."""
+from parl.algorithms import PPO
+
 from ..errors import UserError
+from ..parl2.agent import PPOAgent
+from ..parl2.env_utils import make_env, obs_rms, run_evaluate_episodes
+from ..parl2.model import MODELS
+from ..run.weights import load_weights
 from .loading import describe
 from .player import play_and_print
 
 
 def evaluate(args, checkpoint_dir, config, arrays, info):
     """Plays ``args.episodes`` episodes of the checkpoint's model; returns the exit status."""
-    from parl.algorithms import PPO
-
-    from ..parl2.agent import PPOAgent
-    from ..parl2.env_utils import make_env, obs_rms, run_evaluate_episodes
-    from ..parl2.model import MODELS
-    from ..run.weights import load_weights
-
     env_id, kind = config["env_id"], config["config"]["kind"]
     render = {}
     if args.video:

@@ -23,6 +23,7 @@ from safetensors.numpy import load as arrays_from_bytes
 from safetensors.numpy import save_file
 
 from ..errors import UserError
+from ..run.run_log import open_regular
 
 WEIGHTS, INFO, CONFIG = "policy.safetensors", "policy.json", "config.json"
 FORMAT = 1
@@ -30,8 +31,10 @@ _OBS_RMS = re.compile(r"^env0/.*NormalizeObservation\.obs_rms\.mean$")
 
 
 def is_pretrained(path):
-    """Whether ``path`` holds an exported policy rather than a run."""
-    return os.path.isfile(os.path.join(path, WEIGHTS))
+    """Whether ``path`` holds an exported policy rather than a run: either of its own files
+    (one of them missing is then said of the export, not taken for a run without
+    checkpoints)."""
+    return any(os.path.lexists(os.path.join(path, name)) for name in (WEIGHTS, INFO))
 
 
 def small_arrays(config, arrays, state):
@@ -79,10 +82,13 @@ def load(path):
 
     config = load_run_config(path)
     info_path, weights_path = os.path.join(path, INFO), os.path.join(path, WEIGHTS)
+    for file in (info_path, weights_path):
+        if not os.path.lexists(file):
+            raise UserError(f"the exported policy in {path} is incomplete: {file} is missing.")
     try:
-        with open(info_path) as f:
+        with open_regular(info_path) as f:
             info = json.load(f)
-        with open(weights_path, "rb") as f:
+        with open_regular(weights_path, "rb") as f:
             data = f.read()
     except (OSError, ValueError) as exc:
         raise UserError(f"cannot read the exported policy in {path} ({exc}).") from None

@@ -7,12 +7,13 @@ A checkpoint is a directory ``checkpoints/iter_NNNNNN`` holding
 - ``state.json``: counters, random streams' states and the PPO's other values.
 It is written into ``iter_NNNNNN.tmp`` and renamed, then ``checkpoints/latest`` (one line naming
 it) is replaced atomically, so a kill at any moment leaves the previous checkpoint usable. The
-two newest intact checkpoints (by iteration number) are kept.
+two newest intact checkpoints (by iteration number) are kept (Checkpointer.rotate).
 
 ``state.json`` records the sha256 of ``arrays.safetensors`` and a checksum of itself (sha256 of
 its canonical JSON without that field), and is checked against the keys and types written here:
 loading (train.py --resume, evaluate.py, scripts/ablate.py alike) takes the newest checkpoint
-that passes, saying which newer ones it skipped and why.
+that passes, saying which newer ones it skipped and why; a resume takes the newest that
+progress.csv's rows also reach (resume_point).
 """
 import errno
 import hashlib
@@ -27,7 +28,7 @@ from safetensors.numpy import save_file
 
 from ..errors import UserError, WriteFailed
 from .counters import COUNTERS_SCHEMA
-from .run_log import open_regular, writing
+from .run_log import complete_rows, open_regular, writing
 from .schema import COUNT, NUMBER, check, one_of, whole_in
 
 FORMAT = 2  # 2: state.json records the sha256 of arrays.safetensors and its own checksum
@@ -139,11 +140,20 @@ class Checkpointer:
         _write(os.path.join(self.root, "latest.tmp"), lambda f: f.write(f"{name}\n".encode()))
         os.replace(os.path.join(self.root, "latest.tmp"), os.path.join(self.root, "latest"))
         _fsync_dir(self.root)
-        # a damaged directory (an empty iter_999999) is neither counted nor removed: counted,
-        # it would displace an intact checkpoint; its owner may want to look at it
-        for _, old in self.intact_checkpoints()[KEEP:]:
-            shutil.rmtree(old, ignore_errors=True)
+        self.rotate(iteration)
         return final
+
+    def rotate(self, iteration):
+        """Keep checkpoint ``iteration``, just saved, and the newest intact one before it;
+        remove the older intact ones. A damaged directory (an empty iter_999999) is neither
+        counted nor removed: counted, it would displace an intact checkpoint; its owner may
+        want to look at it. Nor is a checkpoint numbered above ``iteration``: the run was
+        resumed from an older one, since progress.csv's rows did not reach it (resume_point),
+        and counted, it would displace the one its rows agree with; the run replaces it when
+        it reaches its iteration again."""
+        ours = [path for number, path in self.intact_checkpoints() if number <= iteration]
+        for old in ours[KEEP:]:
+            shutil.rmtree(old, ignore_errors=True)
 
     def checkpoints(self):
         """[(iteration, path)] of the checkpoint directories, newest (highest number) first;
@@ -171,26 +181,64 @@ class Checkpointer:
         except UserError:
             return False
 
-    def load_newest_intact(self):
-        """(path, arrays, state, skipped) of the newest checkpoint that passes load();
-        ``skipped`` says, one sentence each, which newer ones were damaged and why. UserError
-        if there is no checkpoint or none is intact."""
+    def load_newest_intact(self, unfit=None):
+        """(path, arrays, state, skipped) of the newest checkpoint that passes load() (and that
+        ``unfit(path, state)``, if given, finds no fault with: it returns None, or the reason in
+        a few words); ``skipped`` says, one sentence each, which newer ones were damaged (or
+        unfit) and why. UserError if there is no checkpoint or none is intact (or fit)."""
         latest = os.path.join(self.root, "latest")
         if os.path.lexists(latest) and not os.path.isfile(latest):
             raise UserError(f"{latest} is not a file (it names the newest checkpoint); "
                             f"remove it and resume again.")
-        damaged = []
+        damaged, unfitting, skipped = [], [], []
         for _, path in self.checkpoints():
             try:
                 arrays, state = load(path, self.schema, self.required_arrays)
             except UserError as exc:
                 damaged.append(str(exc).rstrip("."))
+                skipped.append(f"skipped a damaged checkpoint: {damaged[-1]}")
                 continue
-            return path, arrays, state, [f"skipped a damaged checkpoint: {reason}; using "
-                                         f"{os.path.basename(path)}." for reason in damaged]
+            fault = unfit(path, state) if unfit is not None else None
+            if fault is not None:
+                unfitting.append(f"{os.path.basename(path)}: {fault}")
+                skipped.append(f"skipped checkpoint {os.path.basename(path)} (left as it "
+                               f"is): {fault}")
+                continue
+            return path, arrays, state, [f"{note}; using {os.path.basename(path)}."
+                                         for note in skipped]
+        if unfitting:
+            raise UserError(f"no checkpoint in {self.root} fits the run's rows ("
+                            f"{'; '.join(unfitting)}); nothing was changed: put back the rows "
+                            f"of progress.csv, or start the run over with --overwrite.")
         if not damaged:
             raise UserError(f"no checkpoint in {self.root} (the run saved none yet).")
         raise UserError(f"no intact checkpoint in {self.root}: {'; '.join(damaged)}.")
+
+
+def resume_point(checkpoints, progress_path, columns):
+    """(path, arrays, state, skipped, rows) of what ``train.py --resume`` continues, for both
+    PPOs: the newest intact checkpoint of the Checkpointer ``checkpoints`` that progress.csv
+    (``progress_path``, of ``columns``) agrees with, its rows reaching the checkpoint's
+    iteration, and ``rows``, those rows. A newer checkpoint that
+    they do not reach (a progress.csv cut short by a crash of an older version or by an
+    editor) is skipped, said in ``skipped``, and left as it is (Checkpointer.rotate): resuming
+    from it would leave a gap in the rows, and its rotation would remove the checkpoint that
+    the rows agree with. UserError where no checkpoint agrees (progress.csv emptied or
+    removed), or a line of progress.csv that the newest checkpoint needs is damaged."""
+    rows = {}
+
+    def unfit(path, state):
+        iteration = state["counters"]["iteration"]
+        if "all" not in rows:  # the newest intact checkpoint's: a damaged line is refused
+            rows["all"] = complete_rows(progress_path, iteration, columns)
+        kept = rows["all"][:iteration]
+        if len(kept) < iteration:
+            return f"{progress_path} holds {len(kept)} of its {iteration} iterations' rows"
+        rows["kept"] = kept  # whether they are its run's: restoring it checks its counters
+        return None
+
+    path, arrays, state, skipped = checkpoints.load_newest_intact(unfit)
+    return path, arrays, state, skipped, rows["kept"]
 
 
 def load(path, schema=None, required_arrays=REQUIRED_ARRAYS):

@@ -8,9 +8,10 @@ import os
 import shlex
 import sys
 
-from ..errors import Interrupted, SamplingError, TrainingDiverged, UserError, WriteFailed
+from ..errors import SamplingError, TrainingDiverged, UserError, WriteFailed
+from .checkpoint import resume_point
 from .run_log import complete_rows
-from .signals import accept_stop_signals, ignore_stop_signals
+from .signals import accept_stop_signals, ignore_stop_signals, stop_status
 from .train_log import end_progress_bar
 
 
@@ -91,8 +92,8 @@ def failure_sentence(exc, run_dir=None, kind=None):
     elif isinstance(exc, (SamplingError, WriteFailed)):
         what, status = str(exc), 1
     else:
-        signum = exc.signum if isinstance(exc, Interrupted) else 2
-        what, status = f"interrupted by signal {signum}", 128 + signum
+        signum, status = stop_status(exc)
+        what = f"interrupted by signal {signum}"
     return f"train.py: {what}; {ended(what_is_kept(run_dir, kind), run_dir)}", status
 
 
@@ -128,16 +129,21 @@ def what_is_kept(run_dir, kind):
     (``kind``: the RunKind of its PPO), how to go on."""
     if run_dir is None or not os.path.isdir(run_dir):
         return "the run had not started, nothing was written"
+    progress = os.path.join(run_dir, "progress.csv")
     try:
-        rows = len(complete_rows(os.path.join(run_dir, "progress.csv"), math.inf, kind.columns))
-        newest = kind.checkpointer(run_dir).intact_checkpoints()
+        rows = len(complete_rows(progress, math.inf, kind.columns))
+        checkpoints = kind.checkpointer(run_dir)
+        try:  # the one --resume continues
+            newest = resume_point(checkpoints, progress, kind.columns)[0]
+        except UserError:
+            newest = next(iter(checkpoints.intact_checkpoints()), (None, None))[1]
     except (UserError, OSError):  # the sentence is owed even where the directory is unreadable
-        rows, newest = 0, []
-    if not newest:
+        rows, newest = 0, None
+    if newest is None:
         return (f"progress.csv holds its {rows} finished iterations and no checkpoint was "
                 f"saved yet (a new run starts over)")
     return (f"progress.csv holds its {rows} finished iterations and checkpoint "
-            f"{os.path.basename(newest[0][1])} is kept; continue with: "
+            f"{os.path.basename(newest)} is kept; continue with: "
             f"{resume_command(run_dir)}")
 
 

@@ -81,6 +81,14 @@ def in_this_process_only(handler):
     return handle
 
 
+def stop_status(exc):
+    """(signal number, exit status 128 + it) of a stop signal that raised ``exc``: Interrupted
+    (stop_at_once, a StopRequest's second signal), or KeyboardInterrupt (Python's own SIGINT
+    handler, before this package's is installed)."""
+    signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+    return signum, 128 + signum
+
+
 def stop_at_once(signum, frame):
     """The stop signals' handler outside the training loop (before StopRequest): nothing to
     finish, so stop now, with the exit status 128 + signum."""

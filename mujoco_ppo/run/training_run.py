@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import UserError
+from .checkpoint import resume_point
 from .counters import Counters
 from .run_ending import close_all, report_stop
 from .run_lock import RunLock
 from .run_log import (
     ProgressCSV,
     Scalars,
-    complete_rows,
     package_versions,
     prepare_output_dir,
     write_json_atomic,
@@ -49,7 +49,9 @@ class TrainingRun:
         self.checkpoints = kind.checkpointer(output_dir)
         self.saved, skipped, kept_rows = None, [], []  # saved: (path, arrays, state)
         if args.resume:
-            *self.saved, skipped = self.checkpoints.load_newest_intact()
+            # the newest intact checkpoint that progress.csv's rows reach, and those rows
+            *self.saved, skipped, kept_rows = resume_point(
+                self.checkpoints, os.path.join(output_dir, "progress.csv"), kind.columns)
             path, state = self.saved[0], self.saved[2]
             if check_saved is not None:
                 check_saved(path, state["counters"])
@@ -58,8 +60,6 @@ class TrainingRun:
                 raise UserError(f"the run in {output_dir} already finished at "
                                 f"{self.counters.steps} steps; pass a larger "
                                 f"--train_total_steps to continue it.")
-            kept_rows = complete_rows(os.path.join(output_dir, "progress.csv"),
-                                      self.counters.iteration, kind.columns)
         else:
             prepare_output_dir(output_dir, args.overwrite)
         self._kept_rows = kept_rows

@@ -66,14 +66,19 @@ def resolve_env_id(name):
         _loadable(name)
         return name, None
     close = difflib.get_close_matches(name, list(gym.registry), n=3, cutoff=0.5)
-    if _is_atari(name):
-        raise UserError(f"{name} is an Atari game: Atari runs with train.py --algo parl2 "
-                        f"(PARL 2.x's PPO), not PARL 1.x's.")
+    if is_atari(name):
+        raise atari_refusal(name)
     hint = f"; closest known ids: {', '.join(close)}" if close else ""
     raise UserError(f"unknown environment id {name!r}{hint}.")
 
 
-def _is_atari(name):
+def atari_refusal(name):
+    """The UserError of an Atari id given to PARL 1.x's PPO."""
+    return UserError(f"{name} is an Atari game: Atari runs with train.py --algo parl2 (PARL "
+                     f"2.x's PPO), not PARL 1.x's.")
+
+
+def is_atari(name):
     """Whether ale-py, where installed, registers ``name``: only --algo parl2 imports it, so an
     Atari id is unknown to PARL 1.x's PPO (importing it here, for a refusal, is harmless)."""
     try:

@@ -1,12 +1,16 @@
 """Which physics a run uses: config.json's record of it, the first line of train.log, and the
 refusal to continue or evaluate a run in a Python whose stack makes another environment of it
 (a run of the literal -v2 stack under .venv, or a -v2 run that ran as -v4 under .venv-v2)."""
+import re
+
 import gymnasium
 import mujoco
 
 from ..errors import UserError
 from ..run.settings import read_run_config
-from .gym_v2 import GymMujocoPyEnv, is_literal
+from .gym_v2 import GymMujocoPyEnv, is_literal, literal_stack_installed
+
+_OLD_MUJOCO_ID = re.compile(r"^[A-Za-z0-9]+-v[23]$")  # Gym's literal ids, as they are recorded
 
 
 def physics_of(env, env_id):
@@ -40,19 +44,34 @@ def physics_line(record):
 
 def refuse_other_stack(run_dir, env_id_here):
     """For train.py --resume: UserError unless ``env_id_here``, what this Python makes of the
-    run's --env, is the environment that the run in ``run_dir`` ran; it names the Python to use."""
-    config = read_run_config(run_dir)[0]
+    run's --env, is the environment that the run in ``run_dir`` ran, on the stack it ran on
+    (config.json's physics record, where it has one); it names the Python to use, or, where
+    this Python would make what the run's own --env made, config.json as the fault."""
+    config, path = read_run_config(run_dir)[:2]
     ran, command = config["env_id"], f"train.py --resume {run_dir}"
-    if ran == env_id_here:
-        return
-    if _ran_literal(config):
+    physics = config.get("physics")
+    if physics is not None and physics["env_id"] != ran:
+        raise UserError(f"{path} contradicts itself: its env_id is {ran} and its physics record "
+                        f"is of {physics['env_id']}; it was changed after the run wrote it, so "
+                        f"put back what the run wrote, or start a new run.")
+    ran_literal, here_literal = _ran_literal(config), is_literal(env_id_here)
+    if ran_literal and not here_literal and not literal_stack_installed():
         raise UserError(_needs_literal_stack(run_dir, ran, command))
-    if is_literal(env_id_here):
+    if (physics is not None or ran != env_id_here) and here_literal and not ran_literal:
         raise UserError(f"{run_dir} ran {ran} on Gymnasium's mujoco bindings, and this Python "
                         f"makes Gym's {env_id_here} on mujoco-py of its --env: run .venv/bin/python "
                         f"{command}.")
-    raise UserError(f"{run_dir} ran {ran}, and this Python makes {env_id_here} of its --env "
-                    f"{config['args']['env']}: resume it where it was started.")
+    if ran == env_id_here and ran_literal == here_literal:
+        return
+    if physics is None and _OLD_MUJOCO_ID.match(ran):  # a run of Gym's -v2 before the record
+        raise UserError(f"{run_dir} ran {ran}, and this Python makes {env_id_here} of its --env "
+                        f"{config['args']['env']}: resume it where it was started.")
+    stack = "Gym's mujoco-py stack" if ran_literal else "Gymnasium"
+    raise UserError(f"{path} contradicts itself: it says the run ran {ran} on {stack}, and its "
+                    f"--env {config['args']['env']} makes {env_id_here} here on "
+                    f"{'Gym' if here_literal else 'Gymnasium'}'s stack, as it would have for the "
+                    f"run; it was changed after the run wrote it, so put back what the run "
+                    f"wrote, or start a new run.")
 
 
 def refuse_unmakeable(config, checkpoint):

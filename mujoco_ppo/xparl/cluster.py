@@ -25,6 +25,7 @@ import sys
 
 import zmq
 
+from ..cli import OneLineErrorParser
 from ..errors import UserError
 from .binding import free_port, serve_on
 
@@ -137,7 +138,7 @@ def cluster_cpus(address, timeout_s=5.0):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="python -m mujoco_ppo.xparl",
         description="PARL's xparl command (start, connect, status, stop, with their options) on "
                     "Paddle 3, every process of its cluster listening on --host only.")
@@ -177,7 +178,8 @@ def run_xparl_command(host, allow_remote, argv):
     # Read when PARL is imported: the processes it starts run through this module, on ``host``.
     os.environ["XPARL_PYTHON"] = f"{sys.executable} -m mujoco_ppo.xparl --host {host}"
     serve_networking_only(host)
-    from parl.remote.scripts import main as xparl
+    import click
+    from parl.remote.scripts import cli as xparl
 
     if argv[:1] in (["stop"], ["status"]):
         # PARL finds the cluster's processes with `ps aux | grep`, and ps cuts its lines to the
@@ -186,10 +188,19 @@ def run_xparl_command(host, allow_remote, argv):
         os.environ["COLUMNS"] = "100000"
     sys.argv = ["xparl", *argv]
     try:
-        xparl()
-    except SystemExit as exc:  # click ends every command so
+        # not standalone: click's usage errors come here (it would print a usage block first)
+        status = xparl.main(args=list(argv), prog_name="xparl", standalone_mode=False)
+    except click.UsageError as exc:
+        command = exc.ctx.info_name if exc.ctx is not None and exc.ctx.parent else None
+        raise UserError(f"{command + ': ' if command else ''}{exc.format_message().rstrip('.')} "
+                        f"(python -m mujoco_ppo.xparl {command or ''} --help lists its "
+                        f"options)".replace("  ", " ")) from None
+    except SystemExit as exc:  # PARL's commands end so
         if exc.code:
             raise
+    else:
+        if isinstance(status, int) and status:  # click's exit status of a command
+            sys.exit(status)
     if argv[:1] in (["start"], ["connect"]):
         report_listening(host)
 

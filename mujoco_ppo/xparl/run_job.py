@@ -1,7 +1,7 @@
 """One train.py run on a machine of an xparl cluster: the actor of a grid's cluster job
 (analysis/cluster_grid.py makes it a ``parl.remote_class``, one cluster CPU each).
 
-The actor writes the files it is given (for a resume: the run's newest intact checkpoint,
+The actor writes the files it is given (for a resume: the checkpoint train.py --resume continues,
 progress.csv, train.log, config.json) into a scratch directory of its machine, runs train.py
 there as a subprocess, and answers each ``changes()`` with what that run wrote since the last
 answer: the newest finished checkpoint not sent yet, the bytes appended to each other file (or
