@@ -100,6 +100,9 @@ def test_the_resume_command_ends_the_sentence_and_pastes_as_it_is(tmp_path, caps
         def intact_checkpoints(self):
             return [(7, str(run_dir / "checkpoints" / "iter_000007"))]
 
+        def load_newest_intact(self, unfit=None):  # no progress.csv: no rows reach it
+            raise UserError("progress.csv holds none of its rows")
+
     kind = dataclasses.replace(RUNS, checkpointer=lambda _: OneCheckpoint())
     assert report_stop(2, 700, str(run_dir), None, kind) == 130
     stopped = capsys.readouterr().err.strip()
@@ -113,7 +116,8 @@ def test_the_resume_command_ends_the_sentence_and_pastes_as_it_is(tmp_path, caps
         assert pasted[1:] == ["train.py", "--resume", str(run_dir)] and os.path.isdir(pasted[-1])
     # without a checkpoint the sentence ends as sentences do
     kind = dataclasses.replace(RUNS, checkpointer=lambda _: type(
-        "NoCheckpoint", (), {"intact_checkpoints": lambda self: []})())
+        "NoCheckpoint", (), {"intact_checkpoints": lambda self: [],
+                             "load_newest_intact": OneCheckpoint.load_newest_intact})())
     assert failure_sentence(KeyboardInterrupt(), str(run_dir), kind)[0].endswith(
         "no checkpoint was saved yet (a new run starts over).")
 
