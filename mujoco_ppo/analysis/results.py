@@ -16,6 +16,7 @@ import numpy as np
 from ..algos import load_run_config
 from ..errors import UserError
 from ..parl1.flags import build_parser
+from ..run.run_log import open_regular
 
 
 def note(message):
@@ -39,7 +40,7 @@ def finite_number(text):
 def _read_progress(path):
     """Rows of progress.csv as dicts of floats (eval_reward None where no evaluation ran, and
     train_reward None where no episode ended: parl2's rollouts can end inside one)."""
-    with open(path, newline="") as f:
+    with open_regular(path, newline="") as f:
         lines = list(csv.reader(f))
     header = lines[0] if lines else []
     if not {"steps", "train_reward", "eval_reward"} <= set(header):

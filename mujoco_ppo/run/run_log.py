@@ -63,24 +63,26 @@ _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFDIR: "a directory", stat.S_IFCHR: "a 
           stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}
 
 
-def refuse_irregular(path):
+RUN_FILE = "a run's files are regular files (move it away)"
+
+
+def refuse_irregular(path, hint=RUN_FILE):
     """UserError if ``path`` exists and is not a regular file (symbolic links followed): a
     FIFO would block its opening until something writes into it, and a directory or a device
-    is nothing a run wrote."""
+    is nothing a run wrote (or a tool reads). ``hint``: what the sentence ends with."""
     try:
         mode = os.stat(path).st_mode
     except OSError:
         return  # missing or unreadable: opening it says so
     if not stat.S_ISREG(mode):
         kind = _KINDS.get(stat.S_IFMT(mode), "of another kind")
-        raise UserError(f"{path} is {kind}, not a regular file; a run's files are regular files "
-                        f"(move it away).")
+        raise UserError(f"{path} is {kind}, not a regular file; {hint}.")
 
 
-def open_regular(path, mode="r", **kwargs):
-    """open(), for every file of a run that is read or appended to, once refuse_irregular
-    has passed it."""
-    refuse_irregular(path)
+def open_regular(path, mode="r", hint=RUN_FILE, **kwargs):
+    """open(), for every file that a command reads or appends to (a run's files, a tool's
+    input), once refuse_irregular has passed it."""
+    refuse_irregular(path, hint)
     return open(path, mode, **kwargs)
 
 
