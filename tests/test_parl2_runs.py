@@ -125,7 +125,8 @@ def test_short_atari_run_goes_through_every_wrapper_and_writes_rows(atari_run):
     (["--env", "CartPole-v1", "--update_epochs", "1e300"],
      "--update_epochs must be at most 1,000 (got 1.00e+300)."),
     (["--env", "CartPole-v1", "--eval_episode", "1e12"], "--eval_episode must be at most 100"),
-    (["--env", "CartPole-v1", "--env_num", "100000"], "--env_num must be at most 256"),
+    (["--env", "CartPole-v1", "--env_num", "100000", "--step_nums", "1", "--train_total_steps",
+      "1e6"], "--env_num must be at most 256"),
     (["--env", "CartPole-v1", "--learner_threads", "100000"],
      "--learner_threads must be at most 256, got 100,000"),
 ])
