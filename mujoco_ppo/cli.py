@@ -25,6 +25,67 @@ def whole_number(text):
     return int(value)
 
 
+# The bounds of the counts a user can type, each one a machine can honour. Each is checked with
+# the other flag checks, before anything is written (config.json's values too, on --resume and
+# in evaluate.py), and stated in its flag's help as "at most N".
+#
+# Steps (--train_total_steps, --test_every_steps, ablate.py --steps) and iterations
+# (--checkpoint_every, which a run has no more of than steps): 1e12 steps are 3 years of a run at
+# 10,000 steps/s, and far below 2**53 (9e15), past which a step count as a float64 (NumPy,
+# TensorBoard's events) is no longer exact.
+MAX_STEPS = 10**12
+# Episodes sampled in one training iteration (--episodes_per_batch, --actor_num): a batch is
+# sampled whole before a stop signal is honoured (the first one lets the iteration finish and
+# saves a checkpoint), and its episodes are held in memory; 1,000 episodes of a 1,000-step task
+# are 1M steps, minutes of sampling (about 5,000 steps/s, docs/performance.md) and, with
+# Humanoid's 377 features, 3 GB of observations. 1e12 episodes made a batch that never ended,
+# 1e300 overflowed Python's range().
+MAX_BATCH_EPISODES = 1000
+# Episodes of one evaluation inside a training run (--eval_episode of PARL 2.x's PPO), also
+# played whole before a stop is honoured: 100 whole Atari games can take an hour.
+MAX_EVAL_EPISODES = 100
+# Episodes that evaluate.py plays (it stops at once on a signal): 10,000 episodes of a
+# 1,000-step task are 10M steps, hours of play.
+MAX_EVALUATE_EPISODES = 10_000
+# Paddle's CPU kernel threads (--learner_threads): threads beyond the cores gain nothing; 256
+# start on any machine (4,096 ran here), while OpenMP aborts the process (exit 134, without a
+# word) when it cannot create them (100,000 here). A fixed bound rather than the cores: a run's
+# config.json, checked again on --resume and by evaluate.py, may come from a larger machine.
+MAX_THREADS = 256
+# The loops one update runs whole before a stop is honoured: TRPO's conjugate-gradient
+# iterations and line-search tries (--cg_iters, --ls_max_tries; defaults 10 and 10, and with
+# --ls_backtrack_ratio 0.5 the 1,000th try's step is 2**-1000 of the first, nothing a float32
+# weight notices), PARL 2.x's epochs over a rollout (--update_epochs; PARL's 4 and 10).
+MAX_UPDATE_LOOPS = 1000
+# PARL 2.x's environments (--env_num), stepped in turn in one process or one xparl actor (a
+# cluster CPU) each; PARL's configs run 8 (Atari) and 1 (MuJoCo).
+MAX_ENVS = 256
+# PARL 2.x's rollout, --env_num x --step_nums steps, sampled and learnt from whole before a stop
+# is honoured: 2**20 steps are 1,024 times PARL's Atari rollout and 512 times its MuJoCo one.
+MAX_ROLLOUT = 2**20
+# Runs of a grid at once (ablate.py --jobs), each a train.py process with Paddle loaded (741 and
+# 903 MB at their peak, docs/performance.md): 256 of them need 200 GB.
+MAX_JOBS = 256
+# Bootstrap resamples of every interval (ablate.py --reps): each interval's resamples are held
+# as an array, 100,000 x the runs; rliable's own intervals take 2,000 to 50,000.
+MAX_RESAMPLES = 100_000
+
+
+def shown(count):
+    """A whole number as a message shows it: 1,000 or, where it is long, 1.00e+300."""
+    digits = str(abs(count))
+    if len(digits) <= 15:
+        return f"{count:,}"
+    return f"{'-' if count < 0 else ''}{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
+
+
+def at_most(flag, value, most):
+    """(ok, message) of a flag check: ``value`` (None: not given) is at most ``most``."""
+    if value is None or value <= most:
+        return True, ""
+    return False, f"{flag} must be at most {shown(most)}, got {shown(value)}"
+
+
 def on_off(text):
     """true/false, also written as 1/0, yes/no or on/off."""
     if text.lower() in ("true", "1", "yes", "on"):

@@ -2,6 +2,7 @@
 --parl_env, and ablate.py's objective implied by a parameter axis and its plan: in-process, on
 runs that tests/synthetic_runs.py writes."""
 import argparse
+import re
 
 import pytest
 
@@ -111,3 +112,32 @@ def test_a_misspelt_grid_env_is_refused_before_any_run(tmp_path):
     assert grid_of(algo="parl2", env=["ALE/Breakout-v5", "CartPole-v1"])["env"] == [
         "ALE/Breakout-v5", "CartPole-v1"]
 
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--steps", "1e300"], "steps must be at most 1,000,000,000,000, got 1e+300."),
+    (["--jobs", "100000"], "jobs must be at most 256 (each is a train.py process), got 100,000."),
+    (["--xparl_addr", "127.0.0.1:8010", "--xparl_timeout", "1e300"],
+     "--xparl_timeout must be a positive number of seconds, at most 1000000, got 1e+300."),
+])
+def test_grid_counts_are_bounded_before_any_run(tmp_path, monkeypatch, args, phrase):
+    from mujoco_ppo.analysis import ablate
+    monkeypatch.setattr(ablate, "run_grid", lambda *a: pytest.fail("the grid ran"))
+    with pytest.raises(UserError, match=re.escape(phrase)):
+        ablate.main(["run", str(tmp_path / "grid"), "--env", "Hopper-v4", *args])
+    assert not (tmp_path / "grid").exists()
+
+
+@pytest.mark.parametrize("argv, sentence", [
+    (["aggregate", "GRID", "--reps", "1e12"], "ablate.py aggregate: error: argument --reps: "
+                                              "--reps must be at most 100,000 resamples, got "
+                                              "1,000,000,000,000."),
+    (["run", "GRID", "--jobs", "x"], "ablate.py run: error: argument --jobs: invalid int value: "
+                                     "'x'."),
+])
+def test_ablate_flag_errors_are_one_sentence(tmp_path, capsys, argv, sentence):
+    """Hostile case: ablate.py run's parser printed its whole usage above the error."""
+    from mujoco_ppo.analysis.ablate import main
+    with pytest.raises(SystemExit) as exit_:
+        main([str(tmp_path) if arg == "GRID" else arg for arg in argv])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [sentence]

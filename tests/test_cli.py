@@ -108,6 +108,13 @@ def test_same_seed_same_run(short_run, tmp_path):
     (["--xparl_addr", "127.0.0.1:8010", "--xparl_timeout", "inf"], "at most 1000000"),
     (["--xparl_addr", "127.0.0.1:8010", "--xparl_timeout", "1e300"], "at most 1000000"),
     (["--resume", ""], "--resume needs the directory of the run"),
+    # counts beyond what a machine can honour: an OverflowError traceback (after config.json
+    # was written), a batch that never ended, OpenMP's abort (exit 134, no word)
+    (["--episodes_per_batch", "1e300"],
+     "--episodes_per_batch must be at most 1,000, got 1.00e+300"),
+    (["--episodes_per_batch", "1e12"], "--episodes_per_batch must be at most 1,000, got "
+                                       "1,000,000,000,000"),
+    (["--learner_threads", "100000"], "--learner_threads must be at most 256, got 100,000"),
 ])
 def test_bad_input_is_one_sentence_and_a_nonzero_exit(args, phrase, tmp_path):
     out = tmp_path / "out"
@@ -117,6 +124,24 @@ def test_bad_input_is_one_sentence_and_a_nonzero_exit(args, phrase, tmp_path):
     errors = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(errors) == 1 and phrase in errors[0], proc.stderr
     assert not os.path.exists(out / "progress.csv")
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("args, phrase", [
+    (["--train_total_steps", "1e300"], "--train_total_steps must be at most 1,000,000,000,000"),
+    (["--test_every_steps", "2e12"], "--test_every_steps must be at most 1,000,000,000,000"),
+    (["--checkpoint_every", "1e13"], "--checkpoint_every must be at most 1,000,000,000,000"),
+    (["--xparl_addr", "127.0.0.1:8010", "--actor_num", "6"],
+     "--actor_num must be at most --episodes_per_batch 5 (an actor runs whole episodes), got 6"),
+    (["--learner_threads", "257"], "--learner_threads must be at most 256, got 257"),
+])
+def test_every_count_has_a_bound(args, phrase):
+    from mujoco_ppo.errors import UserError
+    from mujoco_ppo.parl1.flags import parse_args
+    with pytest.raises(UserError, match=re.escape(phrase)):
+        parse_args(args)
+    parse_args(["--episodes_per_batch", "1000", "--learner_threads", "256",
+                "--train_total_steps", "1e12", "--num_workers", "1"])  # the bounds themselves
 
 
 @pytest.mark.e2e

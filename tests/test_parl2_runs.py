@@ -117,8 +117,18 @@ def test_short_atari_run_goes_through_every_wrapper_and_writes_rows(atari_run):
     (["--env", "CartPole-v1", "--xparl_addr", "nohost"], "--xparl_addr must be HOST:PORT"),
     (["--env", "CartPole-v1", "--xparl_timeout", "inf"], "at most 1000000"),
     (["--env", "CartPole-v1", "--xparl_timeout", "1e300"], "at most 1000000"),
-    (["--env", "CartPole-v1", "--step_nums", "1e12", "--train_total_steps", "4e12"],
-     "GiB available; at most --step_nums"),
+    (["--env", "CartPole-v1", "--step_nums", "1e12", "--train_total_steps", "1e12"],
+     "--step_nums must be at most 1,048,576 (got 1,000,000,000,000)."),
+    (["--env", "CartPole-v1", "--env_num", "256", "--step_nums", "8192", "--train_total_steps",
+      "1e7"],
+     "a rollout of --env_num 256 x --step_nums 8,192 steps is more than the 1,048,576 steps"),
+    (["--env", "CartPole-v1", "--update_epochs", "1e300"],
+     "--update_epochs must be at most 1,000 (got 1.00e+300)."),
+    (["--env", "CartPole-v1", "--eval_episode", "1e12"], "--eval_episode must be at most 100"),
+    (["--env", "CartPole-v1", "--env_num", "100000", "--step_nums", "1", "--train_total_steps",
+      "1e6"], "--env_num must be at most 256"),
+    (["--env", "CartPole-v1", "--learner_threads", "100000"],
+     "--learner_threads must be at most 256, got 100,000"),
 ])
 def test_bad_input_is_one_sentence_and_exit_2(args, phrase, tmp_path):
     out = tmp_path / "out"

@@ -92,6 +92,36 @@ def test_evaluate_ends_on_a_signal_as_train_does(signum, when):
                         128 + signum, f"evaluate.py: interrupted by signal {signum}.")
 
 
+@pytest.mark.parametrize("args, phrase", [
+    (["--episodes", "1e300"], "--episodes must be at most 10,000, got 1.00e+300"),
+    (["--episodes", "10001"], "--episodes must be at most 10,000, got 10,001"),
+    (["--video_seconds", "inf"], "--video_seconds must be a positive number, got inf"),
+])
+def test_evaluate_refuses_counts_it_cannot_honour(tmp_path, args, phrase):
+    """Hostile case: --episodes 1e300 played for ever; --video_seconds inf ended in an
+    OverflowError traceback once the first frame was rendered."""
+    proc = run_python("evaluate.py", "--checkpoint", os.path.join(
+        ROOT, "results", "pretrained", "CartPole"), "--video", tmp_path / "episode.mp4", *args,
+        timeout=120)
+    assert_one_sentence(proc, 2, phrase)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_fifo_in_an_exported_policy_or_for_the_video_is_one_sentence(tmp_path):
+    """Hostile case: opening a FIFO waits for a writer (or a reader) for ever."""
+    alone = tmp_path / "CartPole"
+    shutil.copytree(os.path.join(ROOT, "results", "pretrained", "CartPole"), alone)
+    (alone / "policy.json").unlink()
+    os.mkfifo(alone / "policy.json")
+    assert_one_sentence(run_python("evaluate.py", "--checkpoint", alone, timeout=60), 2,
+                        f"{alone / 'policy.json'} is a FIFO, not a regular file")
+    os.mkfifo(tmp_path / "episode.tmp.mp4")
+    assert_one_sentence(run_python("evaluate.py", "--checkpoint", os.path.join(
+        ROOT, "results", "pretrained", "CartPole"), "--video", tmp_path / "episode.mp4",
+        timeout=60), 2, f"{tmp_path / 'episode.tmp.mp4'} is a FIFO, not a regular file; --video "
+                        f"names a video file.")
+
+
 @pytest.mark.parametrize("missing", ["policy.safetensors", "policy.json"])
 def test_an_exported_policy_missing_a_file_is_said_so(tmp_path, missing):
     """Hostile case: without its weights file it was taken for a run directory, refused as "no

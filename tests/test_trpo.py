@@ -196,6 +196,8 @@ def test_agent_takes_one_trpo_step_and_no_clip_fraction():
     ("--cg_damping", "-1", "--cg_damping must be a non-negative number"),
     ("--ls_backtrack_ratio", "1", "--ls_backtrack_ratio must be in (0, 1)"),
     ("--ls_max_tries", "0", "--ls_max_tries must be at least 1"),
+    ("--cg_iters", "1e300", "--cg_iters must be at most 1,000, got 1.00e.300"),
+    ("--ls_max_tries", "1001", "--ls_max_tries must be at most 1,000, got 1,001"),
 ])
 def test_bad_trpo_flags_are_refused(flag, value, phrase):
     with pytest.raises(UserError, match=phrase.replace("(", r"\(").replace(")", r"\)")):

@@ -50,8 +50,9 @@ import argparse
 import signal
 import sys
 
-from ..cli import OneLineErrorParser, run_command, whole_number
+from ..cli import MAX_RESAMPLES, OneLineErrorParser, run_command, shown, whole_number
 from ..errors import Interrupted, UserError, WriteFailed
+from ..run.settings import MAX_TIMEOUT_S
 from ..run.signals import STOP_SIGNALS, in_this_process_only, stop_at_once
 from .curves import add_smooth_flag
 from .grid import DEFAULTS, load_grid, plan_text
@@ -63,7 +64,9 @@ PROG = "ablate.py"
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # one sentence for bad input, in the sub-commands' parsers too (add_parser makes them of p's
+    # class)
+    p = OneLineErrorParser(prog=PROG, description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run (or continue) a grid")
     run.add_argument("grid_dir")
@@ -78,22 +81,22 @@ def main(argv=None):
     run.add_argument("--max_kl", nargs="+", type=float, help="TRPO KL radii (default: 0.01)")
     run.add_argument("--seeds", nargs="+", type=int, help="seeds (default: 0 1 2)")
     run.add_argument("--steps", type=float,
-                     help="env steps per run (default: 1e6; parl2: its config's)")
-    run.add_argument("--jobs", type=int, help="runs at once (default: the number of cores, "
-                                               "or with --xparl_addr the cluster's free CPUs)")
+                     help="env steps per run, at most 1e12 (default: 1e6; parl2: its config's)")
+    run.add_argument("--jobs", type=int, help="runs at once, at most 256 (default: the number of "
+                                               "cores, or with --xparl_addr the cluster's free "
+                                               "CPUs)")
     run.add_argument("--xparl_addr", metavar="HOST:PORT",
                      help="run every run as a job on the xparl cluster whose master listens "
                           "there, one cluster CPU each (docs/xparl.md)")
     run.add_argument("--xparl_timeout", type=float, default=60.0,
                      help="with --xparl_addr: seconds a job's actor may take to answer before "
-                          "its run is started again elsewhere from its newest checkpoint "
-                          "(default: %(default)g)")
+                          "its run is started again elsewhere from its newest checkpoint, at "
+                          "most 1e6 (default: %(default)g)")
     run.add_argument("--train_args", nargs=argparse.REMAINDER,
                      help="further train.py flags, given to every run (last on the line)")
     for name, text in (("aggregate", "tables and curves of a grid's runs"),
                        ("report", "one page of a grid: tables, statistics and figures")):
         sub_parser = sub.add_parser(name, help=text)
-        sub_parser.error = OneLineErrorParser.error.__get__(sub_parser)  # one line, exit 2
         sub_parser.add_argument("grid_dir")
         add_smooth_flag(sub_parser)
         sub_parser.add_argument("--normalise", choices=NORMALISATIONS, default="best",
@@ -101,16 +104,17 @@ def main(argv=None):
                                      "paper's) or PARL's published curve at the runs' length, "
                                      "where one exists (default: %(default)s)")
         sub_parser.add_argument("--reps", type=resamples, default=REPS,
-                                help="bootstrap resamples of every interval (default: %(default)s)")
+                                help="bootstrap resamples of every interval, at least 100 and "
+                                     "at most 100,000 (default: %(default)s)")
     args = p.parse_args(argv)
     if args.command == "run":
         grid = load_grid(args)
         print(plan_text(grid), flush=True)
         cluster = None
         if args.xparl_addr:
-            if not args.xparl_timeout > 0:
-                raise UserError(f"--xparl_timeout must be a positive number of seconds, got "
-                                f"{args.xparl_timeout:g}.")
+            if not 0 < args.xparl_timeout <= MAX_TIMEOUT_S:
+                raise UserError(f"--xparl_timeout must be a positive number of seconds, at "
+                                f"most {MAX_TIMEOUT_S:.0f}, got {args.xparl_timeout:g}.")
             from .cluster_grid import ClusterJobs
 
             cluster = ClusterJobs(args.xparl_addr, args.jobs, args.xparl_timeout)
@@ -130,6 +134,9 @@ def resamples(text):
     count = whole_number(text)
     if count < 100:
         raise argparse.ArgumentTypeError(f"--reps must be at least 100 resamples, got {count}")
+    if count > MAX_RESAMPLES:
+        raise argparse.ArgumentTypeError(f"--reps must be at most {shown(MAX_RESAMPLES)} "
+                                         f"resamples, got {shown(count)}")
     return count
 
 

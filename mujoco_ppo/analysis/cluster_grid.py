@@ -24,7 +24,7 @@ import time
 
 from ..errors import UserError
 from ..run.run_lock import RunLock
-from ..run.run_log import writing
+from ..run.run_log import open_regular, writing
 from ..xparl.binding import address_towards
 from ..xparl.cluster import cluster_cpus, serve_networking_only
 from ..xparl.run_job import RUN_DIR, RunJob
@@ -81,11 +81,11 @@ def files_to_resume(run_dir, algo):
     path = resume_checkpoint(run_dir, algo)[0]
     files = {}
     for name in os.listdir(path):
-        with open(os.path.join(path, name), "rb") as f:
+        with open_regular(os.path.join(path, name), "rb") as f:
             files[os.path.join("checkpoints", os.path.basename(path), name)] = f.read()
     for name in RESUME_FILES:
-        if os.path.isfile(os.path.join(run_dir, name)):
-            with open(os.path.join(run_dir, name), "rb") as f:
+        if os.path.lexists(os.path.join(run_dir, name)):
+            with open_regular(os.path.join(run_dir, name), "rb") as f:
                 files[name] = f.read()
     return files
 

@@ -8,6 +8,7 @@ import math
 import os
 
 from ..algos import load_run_config
+from ..cli import MAX_JOBS, MAX_STEPS, shown
 from ..core.objectives import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO
 from ..errors import UserError, WriteFailed
 from ..parl2.checkpoint import checkpointer as parl2_checkpointer
@@ -15,7 +16,7 @@ from ..parl2.train_loop import PROGRESS_COLUMNS as PARL2_COLUMNS
 from ..run.checkpoint import Checkpointer, resume_point
 from ..run.run_lock import RunLock
 from ..run.run_log import PROGRESS_COLUMNS as PARL1_COLUMNS
-from ..run.run_log import complete_rows
+from ..run.run_log import complete_rows, open_regular
 from ..run.schema import NUMBER, check
 
 PARAMETER = {CLIP: "clip_epsilon", KLPEN: "kl_targ", KLFIXED: "beta", NONE: None,
@@ -23,7 +24,7 @@ PARAMETER = {CLIP: "clip_epsilon", KLPEN: "kl_targ", KLFIXED: "beta", NONE: None
 DEFAULTS = {"algo": "parl1", "env": ["HalfCheetah-v2"], "loss_type": [CLIP, KLPEN],
             "clip_epsilon": [0.2], "kl_targ": [0.003], "beta": [1.0], "max_kl": [0.01],
             "seeds": [0, 1, 2], "steps": None,  # parl1: 1M steps; parl2: its config's
-            "jobs": os.cpu_count() or 1, "train_args": []}
+            "jobs": min(os.cpu_count() or 1, MAX_JOBS), "train_args": []}
 PARL1_STEPS = 1_000_000
 PARL1_ONLY = ("loss_type", *(name for name in PARAMETER.values() if name))
 
@@ -73,13 +74,13 @@ def plan_text(grid):
 def has_history(run_dir):
     """Whether a run has anything worth keeping: a progress.csv row, or any checkpoint."""
     try:
-        with open(os.path.join(run_dir, "progress.csv"), "rb") as f:
+        with open_regular(os.path.join(run_dir, "progress.csv"), "rb") as f:
             if len(f.read().splitlines()) > 1:
                 return True
     except FileNotFoundError:
         pass
-    except OSError:
-        return True  # unreadable: not ours to judge, and not to delete
+    except (OSError, UserError):
+        return True  # unreadable, or no regular file: not ours to judge, and not to delete
     try:
         return bool(Checkpointer(os.path.join(run_dir, "checkpoints")).checkpoints())
     except UserError:  # checkpoints/ is a file: not ours to delete either
@@ -214,7 +215,7 @@ def load_grid(args):
     grid = dict(DEFAULTS)
     if args.config:
         try:
-            with open(args.config, "rb") as f:
+            with open_regular(args.config, "rb", hint="--config names a JSON file") as f:
                 config = json.loads(f.read().decode())
         except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise UserError(f"cannot read --config {args.config}: {exc}.") from None
@@ -251,10 +252,15 @@ def load_grid(args):
     if steps is not None:
         if not (math.isfinite(steps) and steps == int(steps) and steps >= 1):
             raise UserError(f"steps must be a positive whole number, got {steps}.")
+        if steps > MAX_STEPS:
+            raise UserError(f"steps must be at most {shown(MAX_STEPS)}, got {steps:g}.")
         grid["steps"] = int(steps)
     if grid["jobs"] < 1 or not grid["seeds"] or not all(0 <= s < 2**32 for s in grid["seeds"]):
         raise UserError("jobs must be at least 1 and seeds a non-empty list of seeds in "
                         "[0, 2**32).")
+    if grid["jobs"] > MAX_JOBS:
+        raise UserError(f"jobs must be at most {MAX_JOBS} (each is a train.py process), got "
+                        f"{shown(grid['jobs'])}.")
     check_env_ids(grid)
     return grid
 

@@ -7,11 +7,13 @@ over each other, the performance profile, the sample-efficiency curves, each env
 (with PARL's published ones where they exist), the commands that made it, and GRID_DIR/notes.md
 (a reading of the numbers written by hand) when there is one.
 """
-import json
 import os
 
 import numpy as np
 
+from ..errors import UserError
+from ..run.run_log import open_regular
+from ..run.settings import read_json
 from .curves import write_text
 from .report_figures import (
     draw_improvement,
@@ -94,8 +96,9 @@ def grid_settings(grid_dir, scored):
     path = os.path.join(grid_dir, "grid.json")
     lines = []
     if os.path.exists(path):
-        with open(path) as f:
-            grid = json.load(f)
+        grid = read_json(path)
+        if not isinstance(grid, dict):
+            raise UserError(f"{path} is not a grid's settings (a JSON object).")
         lines += [f"- {key}: " + (", ".join(map(str, value)) if isinstance(value, list) else
                                   str(value)) for key, value in grid.items() if value not in (None, [])]
     lines.append(f"- settings found: {len(scored['rows'])} (environment × setting), "
@@ -169,14 +172,17 @@ def report(grid_dir, argv, smooth=50000, normalise="best", reps=None):
     reps = reps or REPS
     scored, curves = aggregate(grid_dir, smooth, normalise, reps)
     matrices = scored["matrices"]
-    with open(os.path.join(grid_dir, "summary.md")) as f:
+    with open_regular(os.path.join(grid_dir, "summary.md")) as f:  # aggregate's, just written
         summary = f.read().rstrip("\n").splitlines()
     page = [f"# Report of {os.path.basename(os.path.normpath(grid_dir))}", "",
             "## Settings", "", *grid_settings(grid_dir, scored), ""]
     notes = os.path.join(grid_dir, "notes.md")
     if os.path.exists(notes):
-        with open(notes) as f:
-            page += ["## Reading", "", f.read().strip(), ""]
+        try:
+            with open_regular(notes, hint="the notes of a grid are a text file") as f:
+                page += ["## Reading", "", f.read().strip(), ""]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"{notes} is unreadable ({exc}).") from None
     page += ["## Tables", "", *summary, ""]
     if matrices:
         page += ["## Probability of improvement", "",

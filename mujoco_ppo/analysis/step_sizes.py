@@ -17,6 +17,7 @@ import numpy as np
 
 from ..cli import OneLineErrorParser, run_command
 from ..errors import UserError
+from ..run.run_log import open_regular
 from .results import group_by_setting, load_runs
 
 PROG = "step_sizes.py"
@@ -25,7 +26,7 @@ COLUMNS = ("kl", "clip_fraction")
 
 def run_medians(run_dir):
     """{column: median over the run's iterations, or None where it logged none}."""
-    with open(os.path.join(run_dir, "progress.csv"), newline="") as f:
+    with open_regular(os.path.join(run_dir, "progress.csv"), newline="") as f:
         rows = list(csv.DictReader(f))
     medians = {}
     for column in COLUMNS:

@@ -11,6 +11,7 @@ directory (runs/MY_RUN/checkpoints/iter_000200) or an exported policy (results/p
 Gymnasium's MuJoCo tasks through MuJoCo's EGL backend unless MUJOCO_GL says otherwise, Gym's
 literal -v2 tasks through mujoco-py's OSMesa renderer.
 """
+import math
 import os
 import signal
 
@@ -22,14 +23,14 @@ PROG = "evaluate.py"
 
 
 def parse_args(argv=None):
-    from ..cli import OneLineErrorParser, whole_number
+    from ..cli import MAX_EVALUATE_EPISODES, OneLineErrorParser, shown, whole_number
 
     p = OneLineErrorParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("--checkpoint", required=True, metavar="DIR",
                    help="a run's output directory, one of its checkpoint directories, or an "
                         "exported policy such as results/pretrained/Hopper")
     p.add_argument("--episodes", type=whole_number, default=10,
-                   help="deterministic episodes to run (default: %(default)s)")
+                   help="deterministic episodes to run, at most 10,000 (default: %(default)s)")
     p.add_argument("--seed", type=whole_number, default=0,
                    help="seed of the evaluation environment (default: %(default)s)")
     p.add_argument("--video", metavar="FILE", default=None,
@@ -40,9 +41,12 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.episodes < 1:
         raise UserError(f"--episodes must be at least 1, got {args.episodes}")
+    if args.episodes > MAX_EVALUATE_EPISODES:
+        raise UserError(f"--episodes must be at most {shown(MAX_EVALUATE_EPISODES)}, got "
+                        f"{shown(args.episodes)}")
     if not 0 <= args.seed < 2**32:
         raise UserError(f"--seed must be in [0, 2**32), got {args.seed}")
-    if args.video_seconds is not None and not args.video_seconds > 0:
+    if args.video_seconds is not None and not 0 < args.video_seconds < math.inf:
         raise UserError(f"--video_seconds must be a positive number, got {args.video_seconds}")
     if args.video:
         from .video import check_video_path

@@ -12,12 +12,14 @@ pixels across, 10 frames a second); then
 prints the export's evaluation beside the committed run's last evaluations.
 """
 import csv
+import math
 import os
 import subprocess
 import sys
 
-from ..cli import OneLineErrorParser, run_command, whole_number
+from ..cli import MAX_EVALUATE_EPISODES, OneLineErrorParser, run_command, shown, whole_number
 from ..errors import UserError
+from ..run.run_log import open_regular
 from .loading import load_checkpoint
 from .pretrained import export
 from .pretrained_runs import EVIDENCE_RUNS, evidence_config, retrain_flags, train_flags
@@ -36,20 +38,24 @@ def parse_args(argv=None):
     p.add_argument("--out", default="results/pretrained",
                    help="where the exported policies go (default: %(default)s)")
     p.add_argument("--episodes", type=whole_number, default=10,
-                   help="evaluation episodes of each export (default: %(default)s)")
+                   help="evaluation episodes of each export, at most 10,000 (default: "
+                        "%(default)s)")
     p.add_argument("--clip_seconds", type=float, default=5.0,
                    help="length of each episode.gif (default: %(default)s)")
     args = p.parse_args(argv)
     if args.episodes < 1:
         raise UserError(f"--episodes must be at least 1, got {args.episodes}")
-    if not args.clip_seconds > 0:
+    if args.episodes > MAX_EVALUATE_EPISODES:  # evaluate.py's bound
+        raise UserError(f"--episodes must be at most {shown(MAX_EVALUATE_EPISODES)}, got "
+                        f"{shown(args.episodes)}")
+    if not 0 < args.clip_seconds < math.inf:
         raise UserError(f"--clip_seconds must be positive, got {args.clip_seconds}")
     return args
 
 
 def evaluations(run_dir):
     """[(steps, evaluation reward)] of a run's progress.csv."""
-    with open(os.path.join(run_dir, "progress.csv"), newline="") as f:
+    with open_regular(os.path.join(run_dir, "progress.csv"), newline="") as f:
         return [(int(r["steps"]), float(r["eval_reward"])) for r in csv.DictReader(f)
                 if r["eval_reward"]]
 

@@ -5,6 +5,7 @@ import json
 import os
 
 from ..errors import UserError
+from ..run.run_log import open_regular
 
 # task -> the committed run whose config is retrained. The MuJoCo tasks and LunarLander take
 # KLPEN at PARL's default kl_targ, the seed with the highest last evaluation of its grid (a
@@ -29,10 +30,12 @@ def evidence_config(task, root="."):
         raise UserError(f"unknown task {task!r}; the tasks are {', '.join(EVIDENCE_RUNS)}.")
     path = os.path.join(root, EVIDENCE_RUNS[task], "config.json")
     try:
-        with open(path) as f:
+        with open_regular(path) as f:
             return json.load(f)
     except OSError as exc:
         raise UserError(f"cannot read {path} ({exc.strerror}).") from None
+    except ValueError as exc:  # not JSON, not UTF-8
+        raise UserError(f"cannot read {path} ({exc}).") from None
 
 
 def train_flags(config, output_dir):
@@ -70,6 +73,6 @@ def finished(output_dir):
     log = os.path.join(output_dir, "train.log")
     if not os.path.isfile(log):
         return False
-    with open(log) as f:
+    with open_regular(log, errors="replace") as f:
         lines = f.read().splitlines()
     return bool(lines) and "] Done: " in lines[-1]

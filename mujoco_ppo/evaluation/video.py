@@ -13,6 +13,7 @@ import sys
 import time
 
 from ..errors import UserError
+from ..run.run_log import refuse_irregular
 
 PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
 
@@ -159,6 +160,8 @@ def check_video_path(path):
         raise UserError(f"--video {path} has no video file extension imageio knows (.mp4, .gif, "
                         f"...).")
     temporary = temporary_path(path)
+    for file in (path, temporary):  # opening a FIFO to write would wait for a reader
+        refuse_irregular(file, "--video names a video file")
     try:
         with open(temporary, "wb"):
             pass

@@ -4,7 +4,15 @@ import argparse
 import math
 import os
 
-from ..cli import OneLineErrorParser, whole_number
+from ..cli import (
+    MAX_BATCH_EPISODES,
+    MAX_STEPS,
+    MAX_UPDATE_LOOPS,
+    OneLineErrorParser,
+    at_most,
+    shown,
+    whole_number,
+)
 from ..core.objectives import LOSS_TYPES
 from ..errors import UserError
 from ..run.machine import available_memory
@@ -44,17 +52,19 @@ def build_parser():
     parl.add_argument("--kl_targ", type=float, default=0.003,
                       help="KL target of the adaptive penalty, KLPEN only (default: %(default)s)")
     parl.add_argument("--episodes_per_batch", type=whole_number, default=5,
-                      help="whole episodes per training batch (default: %(default)s)")
+                      help="whole episodes per training batch, at most 1,000 (default: "
+                           "%(default)s)")
     parl.add_argument("--loss_type", type=_loss_type, default="CLIP",
                       help="surrogate objective: CLIP or KLPEN (PARL's), or KLFIXED (KL penalty "
                            "with beta fixed at --beta) or NONE (the plain ratio objective, no "
                            "clip and no penalty), or TRPO (one natural-gradient step within "
                            "--max_kl) (default: %(default)s)")
     parl.add_argument("--train_total_steps", type=whole_number, default=int(1e7),
-                      help="stop once this many env steps are trained on (default: 1e7)")
+                      help="stop once this many env steps are trained on, at most 1e12 "
+                           "(default: 1e7)")
     parl.add_argument("--test_every_steps", type=whole_number, default=int(1e4),
                       help="evaluate one deterministic episode each time the step count "
-                           "crosses a multiple of this (default: 1e4)")
+                           "crosses a multiple of this, at most 1e12 (default: 1e4)")
     ours = p.add_argument_group("this package's flags")
     ours.add_argument("--algo", choices=("parl1", "parl2"), default="parl1",
                       help="parl1: this PPO (PARL 1.x's); parl2: PARL 2.x's PPO, with its own "
@@ -69,7 +79,8 @@ def build_parser():
                       help="KL radius delta: the step's mean KL(old || new) is at most this "
                            "(default: %(default)s)")
     trpo.add_argument("--cg_iters", type=whole_number, default=10,
-                      help="conjugate-gradient iterations solving F x = g (default: %(default)s)")
+                      help="conjugate-gradient iterations solving F x = g, at most 1,000 "
+                           "(default: %(default)s)")
     trpo.add_argument("--cg_damping", type=float, default=0.1,
                       help="damping added to the Fisher matrix, F + damping * I "
                            "(default: %(default)s)")
@@ -77,8 +88,8 @@ def build_parser():
                       help="line search: each try scales the step by this factor "
                            "(default: %(default)s)")
     trpo.add_argument("--ls_max_tries", type=whole_number, default=10,
-                      help="line search: step sizes tried before the update is skipped "
-                           "(default: %(default)s)")
+                      help="line search: step sizes tried before the update is skipped, at "
+                           "most 1,000 (default: %(default)s)")
     ours.add_argument("--seed", type=whole_number, default=None,
                       help="seed of Paddle, NumPy and the environments; the same seed on the "
                            "same machine gives the same run (default: drawn at random, recorded "
@@ -89,8 +100,8 @@ def build_parser():
                            "(default: the fewest workers, one to four per CPU core, that share "
                            "--episodes_per_batch evenly, else one per core)")
     ours.add_argument("--learner_threads", type=whole_number, default=None,
-                      help="threads of Paddle's CPU kernels in policy_learn and value_learn "
-                           "(default: the number of CPU cores)")
+                      help="threads of Paddle's CPU kernels in policy_learn and value_learn, "
+                           "at most 256 (default: the number of CPU cores)")
     ours.add_argument("--overlap_value", action="store_true",
                       help="sample the next batch while the value net learns this one (same "
                            "results; pays only with a core to spare, see docs/performance.md)")
@@ -100,14 +111,15 @@ def build_parser():
     ours.add_argument("--overwrite", action="store_true",
                       help="allow --output_dir to hold an earlier run, whose files are replaced")
     ours.add_argument("--checkpoint_every", type=whole_number, default=20,
-                      help="iterations between checkpoints; one is also saved at the end and "
-                           "on SIGINT/SIGTERM (default: %(default)s)")
+                      help="iterations between checkpoints, at most 1e12; one is also saved "
+                           "at the end and on SIGINT/SIGTERM (default: %(default)s)")
     ours.add_argument("--xparl_addr", metavar="HOST:PORT", default=None,
                       help="sample on the xparl cluster whose master is at HOST:PORT instead of "
                            "local workers (see docs/xparl.md)")
     ours.add_argument("--actor_num", type=whole_number, default=None,
-                      help="xparl actors, one CPU of the cluster each, sharing a batch's episodes "
-                           "(default: --episodes_per_batch)")
+                      help="xparl actors, one CPU of the cluster each, sharing a batch's "
+                           "episodes, at most --episodes_per_batch (default: "
+                           "--episodes_per_batch)")
     ours.add_argument("--xparl_timeout", type=float, default=300.0,
                       help="seconds the xparl actors have for one batch before the run stops "
                            "with an error, at most 1e6 (default: %(default)s)")
@@ -136,23 +148,31 @@ def validate(args):
         (args.max_kl > 0.0 and math.isfinite(args.max_kl),
          f"--max_kl must be a positive number, got {args.max_kl}"),
         (args.cg_iters >= 1, f"--cg_iters must be at least 1, got {args.cg_iters}"),
+        at_most("--cg_iters", args.cg_iters, MAX_UPDATE_LOOPS),
         (args.cg_damping >= 0.0 and math.isfinite(args.cg_damping),
          f"--cg_damping must be a non-negative number, got {args.cg_damping}"),
         (0.0 < args.ls_backtrack_ratio < 1.0,
          f"--ls_backtrack_ratio must be in (0, 1), got {args.ls_backtrack_ratio}"),
         (args.ls_max_tries >= 1, f"--ls_max_tries must be at least 1, got {args.ls_max_tries}"),
+        at_most("--ls_max_tries", args.ls_max_tries, MAX_UPDATE_LOOPS),
         (args.episodes_per_batch >= 1,
          f"--episodes_per_batch must be at least 1, got {args.episodes_per_batch}"),
+        at_most("--episodes_per_batch", args.episodes_per_batch, MAX_BATCH_EPISODES),
         (args.train_total_steps >= 1,
          f"--train_total_steps must be positive, got {args.train_total_steps}"),
+        at_most("--train_total_steps", args.train_total_steps, MAX_STEPS),
         (args.test_every_steps >= 1,
          f"--test_every_steps must be positive, got {args.test_every_steps}"),
+        at_most("--test_every_steps", args.test_every_steps, MAX_STEPS),
         (args.num_workers is None or args.num_workers >= 1,
          f"--num_workers must be at least 1, got {args.num_workers}"),
         (args.actor_num is None or args.xparl_addr is not None,
          "--actor_num needs --xparl_addr (local sampling is set with --num_workers)"),
         (args.actor_num is None or args.actor_num >= 1,
          f"--actor_num must be at least 1, got {args.actor_num}"),
+        (args.actor_num is None or args.actor_num <= args.episodes_per_batch,
+         f"--actor_num must be at most --episodes_per_batch {args.episodes_per_batch} (an actor "
+         f"runs whole episodes), got {shown(args.actor_num or 0)}"),
         (0.0 < args.worker_timeout <= MAX_TIMEOUT_S,
          f"--worker_timeout must be a positive number of seconds, at most "
          f"{MAX_TIMEOUT_S:.0f}, got {args.worker_timeout}"),

@@ -8,7 +8,17 @@ discrete actions -> classic control. A flag given on the command line overrides 
 """
 import argparse
 
-from ..cli import OneLineErrorParser, on_off, whole_number
+from ..cli import (
+    MAX_ENVS,
+    MAX_EVAL_EPISODES,
+    MAX_ROLLOUT,
+    MAX_STEPS,
+    MAX_UPDATE_LOOPS,
+    OneLineErrorParser,
+    on_off,
+    shown,
+    whole_number,
+)
 from ..errors import UserError
 from ..run.schema import NUMBER, check
 from ..run.settings import (
@@ -39,6 +49,10 @@ CONFIGS = {"atari": ATARI_CONFIG, "mujoco": MUJOCO_CONFIG, "classic": CLASSIC_CO
 # parl.algorithms.PPO's own defaults, which PARL's configs leave commented out (and Adam's
 # epsilon, 1e-5, which is no flag here either).
 PPO_DEFAULTS = dict(value_loss_coef=0.5, max_grad_norm=0.5, gamma=0.99, gae_lambda=0.95)
+# The bounds of the counts (mujoco_ppo/cli.py says why); num_minibatches divides the rollout.
+COUNT_BOUNDS = {"env_num": MAX_ENVS, "step_nums": MAX_ROLLOUT, "num_minibatches": MAX_ROLLOUT,
+                "update_epochs": MAX_UPDATE_LOOPS, "train_total_steps": MAX_STEPS,
+                "test_every_steps": MAX_STEPS, "eval_episode": MAX_EVAL_EPISODES}
 # Flags that --resume may change; any other must equal the run's.
 RESUMABLE = ("train_total_steps", "checkpoint_every", "learner_threads", "resume", "xparl_addr",
              "xparl_timeout")
@@ -56,19 +70,25 @@ def build_parser():
     parl.add_argument("--seed", type=whole_number, default=None,
                       help="seed of Paddle, NumPy and the environments (default: random, "
                            "recorded in config.json)")
-    parl.add_argument("--env_num", type=whole_number, help="environments sampled in parallel")
+    parl.add_argument("--env_num", type=whole_number,
+                      help="environments sampled in parallel, at most 256")
     parl.add_argument("--step_nums", type=whole_number,
-                      help="steps per environment in one rollout (T in the PPO paper)")
+                      help="steps per environment in one rollout (T in the PPO paper); the "
+                           "rollout, --env_num x --step_nums, is at most 2**20 (1,048,576) steps")
     parl.add_argument("--num_minibatches", type=whole_number,
-                      help="minibatches a rollout is split into, per epoch")
+                      help="minibatches a rollout is split into, per epoch (it divides the "
+                           "rollout)")
     parl.add_argument("--update_epochs", type=whole_number,
-                      help="epochs over each rollout (K in the PPO paper)")
+                      help="epochs over each rollout (K in the PPO paper), at most 1,000")
     parl.add_argument("--train_total_steps", type=whole_number,
-                      help="environment steps to train for (all environments together)")
+                      help="environment steps to train for (all environments together), at "
+                           "most 1e12")
     parl.add_argument("--test_every_steps", type=whole_number,
-                      help="evaluate each time the step count crosses a multiple of this")
+                      help="evaluate each time the step count crosses a multiple of this, at "
+                           "most 1e12")
     parl.add_argument("--eval_episode", type=whole_number,
-                      help="deterministic episodes per evaluation (Atari: whole games)")
+                      help="deterministic episodes per evaluation (Atari: whole games), at most "
+                           "100")
     parl.add_argument("--initial_lr", type=float, help="Adam's learning rate at the start")
     parl.add_argument("--lr_decay", type=on_off,
                       help="true: decay the learning rate linearly to 0 over the run")
@@ -96,13 +116,14 @@ def build_parser():
                       help="seconds the actors have for one call; past it the run stops with a "
                            "message; at most 1e6 (default: %(default)s)")
     ours.add_argument("--learner_threads", type=whole_number, default=None,
-                      help="threads of Paddle's CPU kernels (default: the number of CPU cores)")
+                      help="threads of Paddle's CPU kernels, at most 256 (default: the number "
+                           "of CPU cores)")
     ours.add_argument("--output_dir", default=None,
                       help="where the run's files go (default: runs/parl2_<env>_seed<seed>_<time>)")
     ours.add_argument("--overwrite", action="store_true",
                       help="allow --output_dir to hold an earlier run")
     ours.add_argument("--checkpoint_every", type=whole_number, default=20,
-                      help="updates between checkpoints (default: %(default)s)")
+                      help="updates between checkpoints, at most 1e12 (default: %(default)s)")
     ours.add_argument("--resume", default=None, metavar="DIR",
                       help="continue the run in DIR from its last checkpoint")
     return p
@@ -166,6 +187,9 @@ def apply_config(args, kind):
                  "train_total_steps", "test_every_steps", "eval_episode"):
         if config[name] < 1:
             raise UserError(f"--{name} must be at least 1 (got {config[name]}).")
+        if config[name] > COUNT_BOUNDS[name]:
+            raise UserError(f"--{name} must be at most {shown(COUNT_BOUNDS[name])} (got "
+                            f"{shown(config[name])}).")
     for name in ("initial_lr", "clip_param", "max_grad_norm"):
         if not config[name] > 0:
             raise UserError(f"--{name} must be positive (got {config[name]}).")
@@ -177,6 +201,11 @@ def apply_config(args, kind):
     if not 0 <= config["gae_lambda"] <= 1:
         raise UserError(f"--gae_lambda must be in [0, 1] (got {config['gae_lambda']}).")
     config["batch_size"] = config["env_num"] * config["step_nums"]
+    if config["batch_size"] > MAX_ROLLOUT:
+        raise UserError(f"a rollout of --env_num {config['env_num']} x --step_nums "
+                        f"{shown(config['step_nums'])} steps is more than the {shown(MAX_ROLLOUT)} "
+                        f"steps a rollout may have (it is sampled and learnt from whole before a "
+                        f"stop signal is honoured).")
     if config["batch_size"] % config["num_minibatches"]:
         raise UserError(f"--num_minibatches ({config['num_minibatches']}) must divide the "
                         f"rollout of --env_num x --step_nums = {config['batch_size']} steps.")

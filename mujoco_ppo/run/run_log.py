@@ -63,10 +63,13 @@ _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFDIR: "a directory", stat.S_IFCHR: "a 
           stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}
 
 
+RUN_FILE = "a run's files are regular files (move it away)"
+
+
 def irregular_kind(path):
     """What ``path`` is ("a FIFO", "a directory", ...) if it exists and is not a regular file
     (symbolic links followed), else None: a FIFO would block its opening until something writes
-    into it, and a directory or a device is nothing a run or a log wrote."""
+    into it, and a directory or a device is nothing a run wrote (or a tool reads)."""
     try:
         mode = os.stat(path).st_mode
     except OSError:
@@ -74,18 +77,18 @@ def irregular_kind(path):
     return None if stat.S_ISREG(mode) else _KINDS.get(stat.S_IFMT(mode), "of another kind")
 
 
-def refuse_irregular(path):
-    """UserError if ``path`` exists and is not a regular file (irregular_kind)."""
+def refuse_irregular(path, hint=RUN_FILE):
+    """UserError if ``path`` exists and is not a regular file (irregular_kind); ``hint``: what
+    the sentence ends with."""
     kind = irregular_kind(path)
     if kind:
-        raise UserError(f"{path} is {kind}, not a regular file; a run's files are regular files "
-                        f"(move it away).")
+        raise UserError(f"{path} is {kind}, not a regular file; {hint}.")
 
 
-def open_regular(path, mode="r", **kwargs):
-    """open(), for every file of a run that is read or appended to, once refuse_irregular
-    has passed it."""
-    refuse_irregular(path)
+def open_regular(path, mode="r", hint=RUN_FILE, **kwargs):
+    """open(), for every file that a command reads or appends to (a run's files, a tool's
+    input), once refuse_irregular has passed it."""
+    refuse_irregular(path, hint)
     return open(path, mode, **kwargs)
 
 

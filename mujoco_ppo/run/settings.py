@@ -5,7 +5,7 @@ import json
 import os
 from contextlib import contextmanager
 
-from ..cli import OneLineErrorParser, on_off, whole_number
+from ..cli import MAX_STEPS, MAX_THREADS, OneLineErrorParser, at_most, on_off, whole_number
 from ..errors import UserError
 from .run_log import open_regular
 from .schema import NUMBER
@@ -23,14 +23,16 @@ PHYSICS_SCHEMA = {"env_id": str, "environments": str, "environments_version": st
 
 def run_flag_checks(args):
     """(ok, message) of the flags that both PPOs have: the seed, the learner's threads,
-    checkpoints, --resume and the xparl cluster."""
+    checkpoints, --resume and the xparl cluster (their bounds: mujoco_ppo/cli.py)."""
     return [
         (args.seed is None or 0 <= args.seed < 2**32,
          f"--seed must be in [0, 2**32), got {args.seed}"),
         (args.learner_threads is None or args.learner_threads >= 1,
          f"--learner_threads must be at least 1, got {args.learner_threads}"),
+        at_most("--learner_threads", args.learner_threads, MAX_THREADS),
         (args.checkpoint_every >= 1,
          f"--checkpoint_every must be at least 1, got {args.checkpoint_every}"),
+        at_most("--checkpoint_every", args.checkpoint_every, MAX_STEPS),
         (args.resume != "", "--resume needs the directory of the run to continue, got ''"),
         (args.xparl_addr is None or _is_address(args.xparl_addr),
          f"--xparl_addr must be HOST:PORT (e.g. 127.0.0.1:8010), got {args.xparl_addr!r}"),
