@@ -468,7 +468,11 @@ def test_bad_runs_are_one_sentence_and_exit_2(tmp_path, make, phrase):
     ("\n".join([ARGV.replace("KLPEN", "PPO2")] + PARL_LINES), [], "loss type 'PPO2'"),
     ("\n".join([ARGV, TRAIN_LINE]), [], "has no evaluation lines: neither PARL 1.x's 'Steps N, "),
     ("\n".join([ARGV] + PARL_LINES), ["--smooth", -1], "--smooth must be 0"),
-    ("\n".join([ARGV] + PARL_LINES), ["--window", 0], "--window must be a positive"),
+    ("\n".join([ARGV] + PARL_LINES), ["--window", 0], "--window must be a whole number of steps"),
+    ("\n".join([ARGV] + PARL_LINES), ["--window", "1e300"], "from 1 to 1e+12, got 1e+300"),
+    ("\n".join([ARGV] + PARL_LINES), ["--until", "1e300"], "from 1 to 1e+12, got 1e+300"),
+    ("\n".join([ARGV] + PARL_LINES), ["--smooth", "1e300"], "up to 1e+12, got 1e+300"),
+    ("\n".join([ARGV] + PARL_LINES), ["--at", "1e300"], "from 1 to 1e+12"),
     ("\n".join([ARGV] + PARL_LINES), ["--out", "/nonexistent/dir/c.png"], "does not exist"),
     ("\n".join([ARGV] + PARL_LINES), ["--parl_loss_type", "PPO"], "invalid choice"),
 ])

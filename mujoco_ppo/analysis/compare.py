@@ -35,7 +35,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..cli import OneLineErrorParser, run_command, whole_number
+from ..cli import MAX_STEPS, OneLineErrorParser, run_command, whole_number
 from ..errors import UserError
 from .curves import (
     add_smooth_flag,
@@ -120,10 +120,10 @@ def parse_args(argv=None):
                         "(10 episodes, seed 0; on Atari whole games through the evaluation "
                         "wrappers): the floor a learning curve starts from")
     args = p.parse_args(argv)
-    if args.window < 1:
-        raise UserError(f"--window must be a positive number of steps, got {args.window}.")
-    if args.until is not None and args.until < 1:
-        raise UserError(f"--until must be a positive number of steps, got {args.until}.")
+    for flag, steps in (("window", args.window), ("until", args.until)):
+        if steps is not None and not 1 <= steps <= MAX_STEPS:
+            raise UserError(f"--{flag} must be a whole number of steps from 1 to "
+                            f"{MAX_STEPS:.0e}, got {steps:.3g}.")
     if not args.runs and not args.parl_log:
         raise UserError("give run directories of ours, --parl_log files, or both.")
     if args.parl_env:

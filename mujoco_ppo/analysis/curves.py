@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ..cli import whole_number
+from ..cli import MAX_STEPS, whole_number
 from ..errors import UserError
 
 SERIES_COLUMNS = ["panel", "setting", "step", "mean", "low", "high", "seeds"]
@@ -74,9 +74,9 @@ def add_smooth_flag(parser):
 
 def smooth_window(text):
     steps = whole_number(text)
-    if steps < 0:
-        raise argparse.ArgumentTypeError(f"--smooth must be 0 (no smoothing) or a positive number "
-                                         f"of steps, got {steps}")
+    if not 0 <= steps <= MAX_STEPS:
+        raise argparse.ArgumentTypeError(f"--smooth must be 0 (no smoothing) or a number of steps "
+                                         f"up to {MAX_STEPS:.0e}, got {steps:.3g}")
     return steps
 
 

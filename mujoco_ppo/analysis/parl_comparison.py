@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 
+from ..cli import MAX_STEPS
 from ..sampling.envs import resolve_env_id
 from .aggregate import random_policy_score
 from .results import parl1_flag
@@ -33,8 +34,9 @@ def steps_value(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a step count (50000, 5e4, 50k, 1M)")
     value = float(match["number"].replace("_", "")) * {"": 1, "k": 1e3, "m": 1e6}[
         match["unit"].lower()]
-    if value != int(value) or value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number of steps")
+    if not 1 <= value <= MAX_STEPS or value != int(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of steps from 1 to "
+                                         f"{MAX_STEPS:.0e}")
     return int(value)
 
 
