@@ -730,9 +730,10 @@ def main(argv=None):
     if args.child:
         return child(args.example, args.inputs, args.output)
     if not args.parl_src:
-        p.error("--parl_src is required")
-    if args.steps <= 1000:
-        p.error("--steps must be more than 1000, so that a time limit ends an episode")
+        sys.exit("parl_example_trace.py: --parl_src is required (a PARL checkout at 3bb5fe36).")
+    if not 1000 < args.steps <= 100_000:
+        sys.exit("parl_example_trace.py: --steps must be more than 1000, so that a time limit "
+                 "ends an episode, and at most 100,000.")
 
     from parl_example import PARL_COMMIT, Refused, cpu_model, example_dir, versions
 
@@ -745,7 +746,7 @@ def main(argv=None):
     paddle.set_device("cpu")
     paddle.base.core.set_num_threads(1)  # as the child's (one thread: the same sums)
     warnings.simplefilter("ignore")  # Gymnasium's "v4 is out of date", Paddle's notices
-    command = "PYTHONPATH=. .venv/bin/python scripts/parl_example_trace.py " + " ".join(
+    command = ".venv/bin/python scripts/parl_example_trace.py " + " ".join(
         argv if argv is not None else sys.argv[1:])
     record = {"command": command, "parl_commit": PARL_COMMIT,
               "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "os": platform.platform()},
@@ -779,4 +780,9 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    if "--child" not in sys.argv:  # the child runs in PARL's virtualenv, without this package
+        # this checkout's mujoco_ppo, and one sentence where this Python lacks the packages
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from mujoco_ppo.dependencies import require
+        require("parl_example_trace.py")
     sys.exit(main())
