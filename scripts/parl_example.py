@@ -162,10 +162,6 @@ def read_sides(folder):
     return sides
 
 
-def mark_name(steps):
-    return f"{steps // 1_000_000}M" if steps % 1_000_000 == 0 else f"{steps // 1000}k"
-
-
 def value_at(run, mark):
     """The mean of the run's evaluations in (mark - MARK_WINDOW, mark], or None."""
     inside = (run["eval_steps"] > mark - MARK_WINDOW) & (run["eval_steps"] <= mark)
@@ -175,6 +171,8 @@ def value_at(run, mark):
 def report(folder):
     import numpy as np
 
+    from mujoco_ppo.analysis.curves import write_text
+    from mujoco_ppo.analysis.parl_comparison import short as mark_name
     from mujoco_ppo.analysis.scores import final_score
     from mujoco_ppo.analysis.stats import aggregate_estimates, improvement_matrix
 
@@ -241,16 +239,20 @@ def report(folder):
               f"steps; thick: their mean over seeds; black dashes: PARL 2.x's published curve "
               f"(PARL-experiments, digitised).", ""]
     write_csv(folder / "finals.csv", rows)
-    (folder / "report.md").write_text("\n".join(lines))
+    write_text(folder / "report.md", "\n".join(lines))
     print("\n".join(lines))
 
 
 def write_csv(path, rows):
     import csv
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    import io
+
+    from mujoco_ppo.analysis.curves import write_text
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text(path, text.getvalue())
 
 
 def draw_curves(path, sides, envs):
@@ -259,7 +261,7 @@ def draw_curves(path, sides, envs):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from mujoco_ppo.analysis.curves import trailing_mean
+    from mujoco_ppo.analysis.curves import replaced_when_done, trailing_mean
     from mujoco_ppo.analysis.parl_published import load_reference
     from mujoco_ppo.analysis.results import env_family
 
@@ -285,7 +287,8 @@ def draw_curves(path, sides, envs):
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with replaced_when_done(path) as temporary:  # the old figure or the whole new one
+        fig.savefig(temporary, dpi=110, format="png")
     plt.close(fig)
 
 
