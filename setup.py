@@ -11,8 +11,8 @@ setup(
     # the command lines of scripts/ and evaluate.py, by the same mains
     entry_points={"console_scripts": [
         "mujoco-ppo-evaluate = mujoco_ppo.evaluation.command:command",
-        "mujoco-ppo-ablate = mujoco_ppo.analysis.ablate:command",
-        "mujoco-ppo-compare = mujoco_ppo.analysis.compare:command",
+        "mujoco-ppo-ablate = mujoco_ppo.grid.ablate:command",
+        "mujoco-ppo-compare = mujoco_ppo.comparison.compare:command",
         "mujoco-ppo-plot = mujoco_ppo.analysis.plot:command",
         "mujoco-ppo-steps-to-reward = mujoco_ppo.analysis.steps_to_reward:command",
     ]},

@@ -1,6 +1,6 @@
 """Run a grid of train.py runs (environments x objectives x seeds) and aggregate it
 (`python scripts/ablate.py --help`; also mujoco-ppo-ablate): the command line of
-mujoco_ppo/analysis/ablate.py."""
+mujoco_ppo/grid/ablate.py."""
 import os
 import sys
 
@@ -11,6 +11,6 @@ if __name__ == "__main__":
 
     # one sentence, not a traceback, where this Python lacks the packages
     require("ablate.py")
-    from mujoco_ppo.analysis.ablate import command
+    from mujoco_ppo.grid.ablate import command
 
     command()

@@ -58,10 +58,10 @@ import numpy as np
 import psutil
 
 from mujoco_ppo.cli import OneLineErrorParser, run_command, whole_number
+from mujoco_ppo.envs.make import make_env, resolve_env_id, space_dims
 from mujoco_ppo.errors import UserError
 from mujoco_ppo.parl1.workers import default_num_workers
 from mujoco_ppo.run.run_log import package_versions
-from mujoco_ppo.sampling.envs import make_env, resolve_env_id, space_dims
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -100,8 +100,8 @@ def sampling_rate(env_id, make_sampler, batches, episodes=5):
     batch (the scaler's warm-up)."""
     import paddle
 
-    from mujoco_ppo.core.build import build_agent
-    from mujoco_ppo.core.scaler import Scaler
+    from mujoco_ppo.parl1.build import build_agent
+    from mujoco_ppo.parl1.scaler import Scaler
 
     probe = make_env(env_id, 0)
     obs_dim, act_dim, discrete = space_dims(probe)
@@ -121,7 +121,7 @@ def sampling_rate(env_id, make_sampler, batches, episodes=5):
 
 
 def local_sampling_rate(env_id, num_workers, batches):
-    from mujoco_ppo.sampling.local_workers import EpisodeSampler
+    from mujoco_ppo.parl1.local_workers import EpisodeSampler
 
     return sampling_rate(env_id, lambda: EpisodeSampler(env_id, list(range(num_workers))),
                          batches)
@@ -147,8 +147,8 @@ def xparl_sampling_rates(env_id, batches):
 
 def xparl_rows(env_id, batches, out):
     """Inside the namespaces: loopback up, a 2-CPU cluster on 127.0.0.1, the two rates."""
+    from mujoco_ppo.parl1.xparl_sampler import XparlSampler
     from mujoco_ppo.xparl.local import bring_loopback_up, local_cluster
-    from mujoco_ppo.xparl.sampler import XparlSampler
 
     bring_loopback_up()
     rates = {}
@@ -364,8 +364,8 @@ def value_step_costs(obs_dim=18, rounds=3):
     value net), in one process, interleaved, the median of ``rounds``: the agent's own
     ``value_learn`` (Paddle: forward, backward, Adam), and the same step written out in NumPy
     with Adam (a step outside Paddle's dispatch) and without it (the arithmetic alone)."""
-    from mujoco_ppo.core.build import build_agent
-    from mujoco_ppo.core.model import value_sizes
+    from mujoco_ppo.parl1.build import build_agent
+    from mujoco_ppo.parl1.model import value_sizes
 
     rng = np.random.default_rng(0)
     batch, steps = 5000, 200

@@ -1,6 +1,6 @@
 """Our runs' evaluation reward against PARL's: your own PARL logs and PARL's published curves
 (`python scripts/compare_parl.py --help`; also mujoco-ppo-compare): the command line of
-mujoco_ppo/analysis/compare.py."""
+mujoco_ppo/comparison/compare.py."""
 import os
 import sys
 
@@ -11,6 +11,6 @@ if __name__ == "__main__":
 
     # one sentence, not a traceback, where this Python lacks the packages
     require("compare_parl.py")
-    from mujoco_ppo.analysis.compare import command
+    from mujoco_ppo.comparison.compare import command
 
     command()

@@ -37,8 +37,8 @@ import numpy as np
 from PIL import Image
 
 from mujoco_ppo.analysis.curves import replaced_when_done
-from mujoco_ppo.analysis.digitise import digitise
 from mujoco_ppo.cli import run_command
+from mujoco_ppo.comparison.digitise import digitise
 from mujoco_ppo.errors import UserError
 
 # (width, height) of a figure -> its panels: env id -> (pixel region holding the panel, the

@@ -93,7 +93,7 @@ NUMERICS = {
 # Broken learners, patched into the training process before train.py runs.
 BROKEN = {
     "flipped_advantages": textwrap.dedent("""
-        import mujoco_ppo.core.data as data
+        import mujoco_ppo.parl1.data as data
         import mujoco_ppo.parl2.storage as storage
         targets = data.trajectory_targets
         data.trajectory_targets = lambda *a: (lambda adv, tgt: (-adv, tgt))(*targets(*a))
@@ -107,7 +107,7 @@ BROKEN = {
     "frozen_policy": textwrap.dedent("""
         # every optimizer step of the policy does nothing: learning rate 0 for Adam, and a
         # zero natural-gradient step for TRPO (its step is applied through set_value)
-        import mujoco_ppo.core.agent as agent
+        import mujoco_ppo.parl1.agent as agent
         import mujoco_ppo.parl2.agent as agent2
         learn = agent.MujocoAgent.policy_learn
         def frozen(self, *a, **k):

@@ -43,14 +43,14 @@ import numpy as np
 import paddle
 import torch
 
-from mujoco_ppo.core.agent import MujocoAgent
-from mujoco_ppo.core.algorithm import PPO
-from mujoco_ppo.core.data import build_train_data
-from mujoco_ppo.core.model import MujocoModel
-from mujoco_ppo.core.scaler import Scaler
+from mujoco_ppo.envs.make import make_env, resolve_env_id
+from mujoco_ppo.parl1.agent import MujocoAgent
+from mujoco_ppo.parl1.algorithm import PPO
+from mujoco_ppo.parl1.data import build_train_data
+from mujoco_ppo.parl1.local_workers import EpisodeSampler
+from mujoco_ppo.parl1.model import MujocoModel
+from mujoco_ppo.parl1.scaler import Scaler
 from mujoco_ppo.run.run_log import write_json_atomic
-from mujoco_ppo.sampling.envs import make_env, resolve_env_id
-from mujoco_ppo.sampling.local_workers import EpisodeSampler
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

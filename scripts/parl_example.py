@@ -142,8 +142,8 @@ COLOURS = {"parl_example": "tab:red", "ours": "tab:blue"}
 def read_sides(folder):
     """{side: {env: [runs]}}: the finished runs of PARL's example (each run.json's event file)
     and of our grid (every run with progress.csv; unfinished ones are left out with a note)."""
-    from mujoco_ppo.analysis.parl_logs import read_parl_log
     from mujoco_ppo.analysis.results import load_run, note
+    from mujoco_ppo.comparison.parl_logs import read_parl_log
 
     sides = {side: {} for side in SIDES}
     for record in sorted((folder / "parl_example").glob("*/seed*/run.json")):
@@ -172,9 +172,9 @@ def report(folder):
     import numpy as np
 
     from mujoco_ppo.analysis.curves import write_text
-    from mujoco_ppo.analysis.parl_comparison import short as mark_name
     from mujoco_ppo.analysis.scores import final_score
     from mujoco_ppo.analysis.stats import aggregate_estimates, improvement_matrix
+    from mujoco_ppo.comparison.parl_comparison import short as mark_name
 
     sides = read_sides(folder)
     envs = sorted(set(sides["parl_example"]) & set(sides["ours"]))

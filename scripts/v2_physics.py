@@ -72,7 +72,7 @@ def make_side_env(side, task):
     import gymnasium
 
     # its MuJoCo warning handler: Python warnings rather than lines in ./MUJOCO_LOG.TXT
-    import mujoco_ppo.sampling.envs  # noqa: F401
+    import mujoco_ppo.envs.make  # noqa: F401
     return gymnasium.make(f"{task}-v4").unwrapped
 
 

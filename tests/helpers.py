@@ -94,7 +94,7 @@ def resume_command(run_dir):
 def compare_table(capsys, *argv):
     """compare_parl.py run in-process: (the lines it prints before its table, which say what each
     PARL log was read as; the table's rows, each split on two or more spaces)."""
-    from mujoco_ppo.analysis import compare
+    from mujoco_ppo.comparison import compare
     assert compare.main([*map(str, argv)]) is None
     lines = capsys.readouterr().out.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("task "))

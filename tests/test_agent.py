@@ -2,9 +2,9 @@ import numpy as np
 import paddle
 import pytest
 
-from mujoco_ppo.core.agent import MujocoAgent, adapt_beta, value_minibatches
-from mujoco_ppo.core.algorithm import PPO
-from mujoco_ppo.core.model import MujocoModel
+from mujoco_ppo.parl1.agent import MujocoAgent, adapt_beta, value_minibatches
+from mujoco_ppo.parl1.algorithm import PPO
+from mujoco_ppo.parl1.model import MujocoModel
 
 pytestmark = pytest.mark.unit
 

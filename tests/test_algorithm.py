@@ -5,9 +5,9 @@ import paddle
 import pytest
 from scipy.stats import multivariate_normal
 
-from mujoco_ppo.core.algorithm import PPO, clip_objective, klpen_objective
-from mujoco_ppo.core.distributions import gaussian_kl, gaussian_logprob
-from mujoco_ppo.core.model import MujocoModel
+from mujoco_ppo.parl1.algorithm import PPO, clip_objective, klpen_objective
+from mujoco_ppo.parl1.distributions import gaussian_kl, gaussian_logprob
+from mujoco_ppo.parl1.model import MujocoModel
 
 pytestmark = pytest.mark.unit
 
@@ -135,7 +135,7 @@ def test_value_learn_reduces_the_squared_error():
 
 
 def test_gaussian_entropy_and_mode():
-    from mujoco_ppo.core.distributions import DiagGaussian
+    from mujoco_ppo.parl1.distributions import DiagGaussian
     means, logvars = np.array([[0.3, -0.2], [1.0, 0.5]]), np.array([-1.0, 0.4])
     expected = multivariate_normal(np.zeros(2), np.diag(np.exp(logvars))).entropy()
     ours = DiagGaussian.entropy((t(means), t(logvars))).numpy()

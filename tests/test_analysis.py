@@ -294,7 +294,7 @@ def test_the_legend_names_a_seed_band_only_where_one_is_drawn(tmp_path, capsys):
 def test_runs_of_one_task_on_other_physics_are_drawn_and_tabled_apart(tmp_path, capsys):
     """Hostile case: runs of Gym's own HalfCheetah-v2 (mujoco-py) and of Gymnasium's -v4 were one
     group, their seeds averaged together under the first run's id."""
-    from mujoco_ppo.analysis.compare import main
+    from mujoco_ppo.comparison.compare import main
     literal = write_run(tmp_path / "v2", *evaluations(500000, lambda s: 1000.0),
                         env_id="HalfCheetah-v2")
     v4 = write_run(tmp_path / "v4", *evaluations(500000, lambda s: 2000.0))
@@ -355,7 +355,7 @@ def test_digitiser_reads_back_a_drawn_curve_and_band():
     grey gridlines, pink band, 3-pixel red line; the y axis not starting at the frame, as on
     Breakout's): the mean and the band come back to within a pixel's worth of reward, through the
     gridlines."""
-    from mujoco_ppo.analysis.digitise import digitise
+    from mujoco_ppo.comparison.digitise import digitise
 
     pixels = np.full((480, 770, 3), 255, np.uint8)
     x0, x1, y0, y1 = 68, 754, 38, 409  # the frame; axes 0..5e6 steps, -500..7,500 reward

@@ -9,10 +9,10 @@ import pytest
 from helpers import compare_table
 from synthetic_runs import every, write_run
 
-from mujoco_ppo.analysis.grid import load_grid, plan_text
-from mujoco_ppo.analysis.parl_comparison import marks_for, steps_value, window_at
-from mujoco_ppo.analysis.parl_logs import check_parl_env
+from mujoco_ppo.comparison.parl_comparison import marks_for, steps_value, window_at
+from mujoco_ppo.comparison.parl_logs import check_parl_env
 from mujoco_ppo.errors import UserError
+from mujoco_ppo.grid.plan import load_grid, plan_text
 
 pytestmark = pytest.mark.unit
 
@@ -100,7 +100,7 @@ def test_several_axes_imply_several_objectives_and_loss_type_wins():
 def test_a_misspelt_grid_env_is_refused_before_any_run(tmp_path):
     """Hostile case: ablate.py run --env Hoper-v4 started six runs that each failed, and ended
     with "see above" while the reason was only in logs/."""
-    from mujoco_ppo.analysis.ablate import main
+    from mujoco_ppo.grid.ablate import main
     with pytest.raises(UserError) as refusal:
         main(["run", str(tmp_path / "grid"), "--env", "Hopper-v4", "Hoper-v4", "--seeds", "0"])
     assert str(refusal.value).startswith("--env Hoper-v4: unknown environment id 'Hoper-v4'; "
@@ -120,7 +120,7 @@ def test_a_misspelt_grid_env_is_refused_before_any_run(tmp_path):
      "--xparl_timeout must be a positive number of seconds, at most 1000000, got 1e+300."),
 ])
 def test_grid_counts_are_bounded_before_any_run(tmp_path, monkeypatch, args, phrase):
-    from mujoco_ppo.analysis import ablate
+    from mujoco_ppo.grid import ablate
     monkeypatch.setattr(ablate, "run_grid", lambda *a: pytest.fail("the grid ran"))
     with pytest.raises(UserError, match=re.escape(phrase)):
         ablate.main(["run", str(tmp_path / "grid"), "--env", "Hopper-v4", *args])
@@ -136,7 +136,7 @@ def test_grid_counts_are_bounded_before_any_run(tmp_path, monkeypatch, args, phr
 ])
 def test_ablate_flag_errors_are_one_sentence(tmp_path, capsys, argv, sentence):
     """Hostile case: ablate.py run's parser printed its whole usage above the error."""
-    from mujoco_ppo.analysis.ablate import main
+    from mujoco_ppo.grid.ablate import main
     with pytest.raises(SystemExit) as exit_:
         main([str(tmp_path) if arg == "GRID" else arg for arg in argv])
     assert exit_.value.code == 2

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mujoco_ppo.core.data import build_train_data, trajectory_targets
+from mujoco_ppo.parl1.data import build_train_data, trajectory_targets
 
 pytestmark = pytest.mark.unit
 

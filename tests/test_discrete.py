@@ -10,16 +10,16 @@ from scipy.special import log_softmax as scipy_log_softmax
 
 from helpers import eval_rewards, read_progress, run_python, run_train
 
-from mujoco_ppo.core.build import build_agent
-from mujoco_ppo.core.data import build_train_data
-from mujoco_ppo.core.distributions import Categorical
-from mujoco_ppo.core.model import MujocoModel, policy_sizes
-from mujoco_ppo.core.numpy_policy import NumpyPolicy
-from mujoco_ppo.core.objectives import LOSS_TYPES
-from mujoco_ppo.core.scaler import Scaler
+from mujoco_ppo.envs.make import make_env, space_dims
 from mujoco_ppo.errors import UserError
-from mujoco_ppo.sampling.envs import make_env, space_dims
-from mujoco_ppo.sampling.local_workers import EpisodeSampler
+from mujoco_ppo.parl1.build import build_agent
+from mujoco_ppo.parl1.data import build_train_data
+from mujoco_ppo.parl1.distributions import Categorical
+from mujoco_ppo.parl1.local_workers import EpisodeSampler
+from mujoco_ppo.parl1.model import MujocoModel, policy_sizes
+from mujoco_ppo.parl1.numpy_policy import NumpyPolicy
+from mujoco_ppo.parl1.objectives import LOSS_TYPES
+from mujoco_ppo.parl1.scaler import Scaler
 
 
 def t(x, dtype="float32"):

@@ -2,15 +2,15 @@ import numpy as np
 import paddle
 import pytest
 
-from mujoco_ppo.core.agent import MujocoAgent
-from mujoco_ppo.core.algorithm import PPO
-from mujoco_ppo.core.model import MujocoModel
-from mujoco_ppo.core.scaler import Scaler
+from mujoco_ppo.envs.make import make_env, map_action, resolve_env_id
 from mujoco_ppo.errors import SamplingError, UserError
+from mujoco_ppo.parl1.agent import MujocoAgent
+from mujoco_ppo.parl1.algorithm import PPO
+from mujoco_ppo.parl1.episodes import run_evaluate_episode
+from mujoco_ppo.parl1.local_workers import EpisodeSampler
+from mujoco_ppo.parl1.model import MujocoModel
+from mujoco_ppo.parl1.scaler import Scaler
 from mujoco_ppo.parl1.workers import default_num_workers
-from mujoco_ppo.sampling.envs import make_env, map_action, resolve_env_id
-from mujoco_ppo.sampling.episodes import run_evaluate_episode
-from mujoco_ppo.sampling.local_workers import EpisodeSampler
 
 pytestmark = pytest.mark.unit
 

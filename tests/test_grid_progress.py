@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from mujoco_ppo.analysis.grid import DEFAULTS
-from mujoco_ppo.analysis.grid_runner import ROOT, Progress, duration, run_grid
+from mujoco_ppo.grid.plan import DEFAULTS
+from mujoco_ppo.grid.runner import ROOT, Progress, duration, run_grid
 from mujoco_ppo.run.run_ending import shortest_path
 
 pytestmark = pytest.mark.unit

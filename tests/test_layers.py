@@ -1,13 +1,14 @@
-"""The package's layers point one way: core/ (PARL's split) imports nothing else of the package,
-and no two of its folders import each other, directly or round a longer circle. Read from the
+"""The package's layers point one way: PARL 1.x's maths (parl1/'s model, algorithm, TRPO, agent,
+scaler, data) imports nothing else of the package, neither PPO imports the other, and no two of its
+folders import each other, directly or round a longer circle. Read from the
 modules' import statements (every one, also those inside functions), without importing them."""
 import ast
 import pathlib
 
 import pytest
 
-from mujoco_ppo.core.objectives import AGENT_DEFAULTS
 from mujoco_ppo.parl1.flags import build_parser
+from mujoco_ppo.parl1.objectives import AGENT_DEFAULTS
 
 pytestmark = pytest.mark.unit
 
@@ -48,18 +49,31 @@ def module_files():
 
 
 def test_the_import_reader_sees_relative_and_nested_imports():
-    assert "mujoco_ppo.core.numpy_policy" in imported_modules(PACKAGE / "core" / "agent.py")
+    assert "mujoco_ppo.parl1.numpy_policy" in imported_modules(PACKAGE / "parl1" / "agent.py")
     parallel_env = imported_modules(PACKAGE / "parl2" / "parallel_env.py")
     assert "mujoco_ppo.parl2.env_state" in parallel_env  # `from . import env_state`
-    assert "mujoco_ppo.xparl.sampler" in parallel_env  # imported inside a method
+    assert "mujoco_ppo.xparl.actors" in parallel_env  # imported inside a method
 
 
-def test_core_imports_nothing_of_the_package_outside_core():
-    outside = {f"{path.relative_to(PACKAGE)} imports {module}"
-               for path in (PACKAGE / "core").glob("*.py")
-               for module in imported_modules(path)
-               if folder_of(module) != "core"}
+# PARL 1.x's PPO as PARL splits it, maths only: what the loop, samplers and checkpoints build on
+PARL1_MATHS = {f"mujoco_ppo.parl1.{name}" for name in (
+    "model", "distributions", "algorithm", "trpo", "objectives", "agent", "numpy_policy", "scaler",
+    "data", "build")}
+
+
+def test_parl1s_maths_imports_nothing_of_the_package_but_itself():
+    assert all((PACKAGE.parent / (name.replace(".", "/") + ".py")).is_file()
+               for name in PARL1_MATHS)
+    outside = {f"{name} imports {module}" for name in sorted(PARL1_MATHS)
+               for module in imported_modules(PACKAGE.parent / (name.replace(".", "/") + ".py"))
+               if module not in PARL1_MATHS}
     assert not outside, sorted(outside)
+
+
+def test_neither_ppo_imports_the_other():
+    graph = folder_graph()
+    assert "parl2" not in graph.get("parl1", {}), graph["parl1"]["parl2"]
+    assert "parl1" not in graph.get("parl2", {}), graph["parl2"]["parl1"]
 
 
 def folder_graph():

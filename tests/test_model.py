@@ -4,9 +4,9 @@ import numpy as np
 import paddle
 import pytest
 
-from mujoco_ppo.core.algorithm import PPO
-from mujoco_ppo.core.model import MujocoModel
-from mujoco_ppo.core.numpy_policy import NumpyPolicy
+from mujoco_ppo.parl1.algorithm import PPO
+from mujoco_ppo.parl1.model import MujocoModel
+from mujoco_ppo.parl1.numpy_policy import NumpyPolicy
 
 pytestmark = pytest.mark.unit
 

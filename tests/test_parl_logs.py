@@ -1,4 +1,4 @@
-"""Reading PARL's logs (mujoco_ppo/analysis/parl_logs.py), every shape: PARL 2.x's own example's
+"""Reading PARL's logs (mujoco_ppo/comparison/parl_logs.py), every shape: PARL 2.x's own example's
 text log and TensorBoard event file (the real ones, ../shared/reference/parl2_example beside the
 repository), this package's train.log of both PPOs (committed runs), and logs the tests write: a
 torn last line or record, a resumed run, a log of other sizes, a damaged or unreadable file, and
@@ -10,9 +10,9 @@ import pytest
 
 from helpers import ROOT
 
-from mujoco_ppo.analysis import parl_logs
-from mujoco_ppo.analysis.parl_logs import parl2_evaluation_step, read_parl_log
 from mujoco_ppo.analysis.results import load_run
+from mujoco_ppo.comparison import parl_logs
+from mujoco_ppo.comparison.parl_logs import parl2_evaluation_step, read_parl_log
 from mujoco_ppo.errors import UserError
 
 pytestmark = pytest.mark.unit

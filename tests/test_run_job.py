@@ -1,5 +1,5 @@
 """A cluster job's files on their way into the grid directory (xparl/run_job.py's RunJob and
-analysis/cluster_grid.py's writing), here, without a cluster: whole lines only, appended rows,
+grid/cluster.py's writing), here, without a cluster: whole lines only, appended rows,
 replaced files, and checkpoints renamed into place after the rows they need."""
 import json
 import os
@@ -9,7 +9,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from mujoco_ppo.analysis.cluster_grid import write_changes
+from mujoco_ppo.grid.cluster import write_changes
 from mujoco_ppo.run.checkpoint import Checkpointer
 from mujoco_ppo.xparl.run_job import RunJob
 

@@ -34,10 +34,10 @@ from helpers import (
 )
 
 from mujoco_ppo.algos import load_run_config, split_algo
-from mujoco_ppo.analysis.grid import DEFAULTS as GRID_DEFAULTS
-from mujoco_ppo.analysis.grid import has_history, run_status
-from mujoco_ppo.analysis.grid_runner import command_for
 from mujoco_ppo.errors import UserError, WriteFailed
+from mujoco_ppo.grid.plan import DEFAULTS as GRID_DEFAULTS
+from mujoco_ppo.grid.plan import has_history, run_status
+from mujoco_ppo.grid.runner import command_for
 from mujoco_ppo.parl1.workers import WORKER_RESIDENT_BYTES, check_workers_fit, default_num_workers
 from mujoco_ppo.run import checkpoint
 from mujoco_ppo.run.run_ending import shortest_path
@@ -815,14 +815,14 @@ def test_a_stopped_worker_ends_the_run_with_one_sentence(tmp_path, ending, statu
     (":Foo-v0", "needs an absolute module name"), (".foo:Bar-v0", "needs an absolute module name"),
     ("phys2d/Pendulum-v0", "cannot be created here"), ("nosuch.module:X-v0", "cannot import")])
 def test_bad_env_ids_are_one_sentence(env_id, phrase):
-    from mujoco_ppo.sampling.envs import resolve_env_id
+    from mujoco_ppo.envs.make import resolve_env_id
     with pytest.raises(UserError, match=phrase):
         resolve_env_id(env_id)
 
 
 @pytest.mark.unit
 def test_an_env_needing_a_missing_package_is_one_sentence():
-    from mujoco_ppo.sampling.envs import make_env, resolve_env_id
+    from mujoco_ppo.envs.make import make_env, resolve_env_id
     with pytest.raises(UserError, match="shimmy"):
         make_env(resolve_env_id("GymV26Environment-v0")[0])
 
@@ -859,7 +859,7 @@ def test_ablate_steps_nan_is_one_sentence(tmp_path):
 def test_train_args_that_the_grid_owns_are_one_sentence(tmp_path, train_args, phrase):
     """Hostile case: --train_args takes the rest of the line, so a flag typed after it went to
     every train.py, which failed each run or silently ran another grid than the one named."""
-    from mujoco_ppo.analysis.ablate import main
+    from mujoco_ppo.grid.ablate import main
     with pytest.raises(UserError, match=re.escape(phrase)):
         main(["run", str(tmp_path / "grid"), "--train_args", *train_args])
     assert not (tmp_path / "grid").exists()
@@ -907,9 +907,9 @@ def replace_with(path, kind):
 @pytest.mark.e2e
 @pytest.mark.parametrize("kind", ["FIFO", "directory"])
 def test_every_reader_of_a_run_refuses_a_file_that_is_not_a_regular_file(run_copy, kind):
-    from mujoco_ppo.analysis.cluster_grid import files_to_resume
     from mujoco_ppo.analysis.results import load_run
     from mujoco_ppo.analysis.step_sizes import run_medians
+    from mujoco_ppo.grid.cluster import files_to_resume
     from mujoco_ppo.parl2.config import parse_args as parl2_args
     newest = checkpoint_dirs(run_copy)[0]
     readers = [
@@ -940,7 +940,7 @@ def test_every_reader_of_a_run_refuses_a_file_that_is_not_a_regular_file(run_cop
 
 @pytest.mark.unit
 def test_a_fifo_grid_config_is_one_sentence(tmp_path):
-    from mujoco_ppo.analysis.ablate import main
+    from mujoco_ppo.grid.ablate import main
     os.mkfifo(tmp_path / "grid.json")
     with within(10), pytest.raises(UserError, match=f"{tmp_path / 'grid.json'} is a FIFO, not a "
                                                     f"regular file; --config names a JSON file."):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mujoco_ppo.core.scaler import Scaler
+from mujoco_ppo.parl1.scaler import Scaler
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""TRPO (mujoco_ppo/core/trpo.py): the conjugate-gradient solver, the Fisher-vector product
+"""TRPO (mujoco_ppo/parl1/trpo.py): the conjugate-gradient solver, the Fisher-vector product
 against an explicit Fisher matrix, the KL radius and the line search, the flags, checkpoints."""
 import numpy as np
 import paddle
@@ -6,11 +6,11 @@ import pytest
 
 from helpers import read_progress, run_train, without_timings
 
-from mujoco_ppo.core.build import build_agent
-from mujoco_ppo.core.model import MujocoModel
-from mujoco_ppo.core.trpo import TRPO, conjugate_gradient
 from mujoco_ppo.errors import UserError
+from mujoco_ppo.parl1.build import build_agent
 from mujoco_ppo.parl1.flags import parse_args
+from mujoco_ppo.parl1.model import MujocoModel
+from mujoco_ppo.parl1.trpo import TRPO, conjugate_gradient
 
 
 def t(x, dtype="float32"):
@@ -234,8 +234,8 @@ def test_grid_runner_takes_trpo_with_its_max_kl_values():
     import argparse
     import os
 
-    from mujoco_ppo.analysis.grid import grid_runs, load_grid
     from mujoco_ppo.analysis.results import group_by_setting
+    from mujoco_ppo.grid.plan import grid_runs, load_grid
 
     grid = load_grid(argparse.Namespace(
         config=None, env=["Hopper-v2"], loss_type=["CLIP", "TRPO"], clip_epsilon=None,

@@ -7,9 +7,10 @@ import re
 import numpy as np
 import pytest
 
+from mujoco_ppo.envs import gym_v2
+from mujoco_ppo.envs import make as envs
+from mujoco_ppo.envs.stack import physics_line
 from mujoco_ppo.errors import UserError
-from mujoco_ppo.sampling import envs, gym_v2
-from mujoco_ppo.sampling.stack import physics_line
 
 pytestmark = pytest.mark.unit
 
@@ -66,7 +67,7 @@ def test_resume_blames_config_json_or_the_python_rightly(tmp_path, monkeypatch, 
     """Hostile case: a config.json whose env_id names another task was refused as "this Python
     ... resume it where it was started"; a physics record of mujoco-py with the id of a task
     Gymnasium has was resumed on Gymnasium, as only the ids were compared."""
-    from mujoco_ppo.sampling import stack
+    from mujoco_ppo.envs import stack
     monkeypatch.setattr(stack, "literal_stack_installed", lambda: False,  # as in .venv
                         raising=False)
     monkeypatch.setattr(stack, "is_literal", lambda env_id: False)

@@ -142,7 +142,7 @@ def test_the_cluster_is_gone_after_the_test(session):
 def test_a_remote_error_is_reported_by_its_message_line():
     from parl.remote.exceptions import FutureFunctionError, RemoteError
 
-    from mujoco_ppo.xparl.sampler import first_line
+    from mujoco_ppo.xparl.actors import first_line
 
     remote = RemoteError("run", "ValueError: bad action\ntraceback:\n  File x, line 1")
     assert first_line(remote) == "ValueError: bad action"

@@ -30,9 +30,9 @@ def random_policy_score(env_id, episodes=10, seed=0):
     """Mean return of uniform random actions over ``episodes`` episodes; on Atari, whole games
     through the evaluation wrappers of --algo parl2 (no-op starts, frame skip, fire reset). PARL's
     -v2 ids run as -v4, as in training; an id that cannot run here is a UserError."""
+    from ..envs.make import make_env, resolve_env_id
     from ..parl2.env_utils import env_kind  # registers Atari's ids
     from ..parl2.env_utils import make_env as make_parl2_env
-    from ..sampling.envs import make_env, resolve_env_id
     env_id, _ = resolve_env_id(env_id)
     if env_kind(env_id) == "atari":
         env = make_parl2_env(env_id, "atari", evaluation=True)

@@ -65,7 +65,7 @@ def main(argv=None):
         os.environ["MUJOCO_GL"] = "osmesa"
     elif args.video:
         os.environ.setdefault("MUJOCO_GL", "egl")  # before MuJoCo's renderer loads
-    from ..sampling.stack import refuse_unmakeable
+    from ..envs.stack import refuse_unmakeable
     refuse_unmakeable(config, args.checkpoint)
     # Paddle, PARL, MuJoCo load while the stop signals wait (command); Paddle installs a SIGTERM
     # handler, replaced by accept_stop_signals' (as train.py's run_to_end does)

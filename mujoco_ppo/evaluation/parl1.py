@@ -2,12 +2,12 @@
 saved scaler. Importing it loads Paddle (evaluate.py does so while the stop signals wait)."""
 import gymnasium as gym
 
-from ..core.build import build_agent
-from ..core.scaler import Scaler
+from ..envs.make import make_env
 from ..errors import UserError
+from ..parl1.build import build_agent
+from ..parl1.episodes import run_evaluate_episode
+from ..parl1.scaler import Scaler
 from ..run.weights import check_weights_fit, load_weights
-from ..sampling.envs import make_env
-from ..sampling.episodes import run_evaluate_episode
 from .loading import describe
 from .player import play_and_print
 

@@ -1,6 +1,6 @@
-"""Evaluating a saved run: the returns of the one player (mujoco_ppo.sampling.player), printed,
+"""Evaluating a saved run: the returns of the one player (mujoco_ppo.envs.player), printed,
 the first episode recorded if asked."""
-from ..sampling.player import play
+from ..envs.player import play
 from .video import VideoFile
 
 

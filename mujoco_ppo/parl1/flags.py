@@ -13,7 +13,6 @@ from ..cli import (
     shown,
     whole_number,
 )
-from ..core.objectives import LOSS_TYPES
 from ..errors import UserError
 from ..run.machine import available_memory
 from ..run.schema import NUMBER, check
@@ -28,6 +27,7 @@ from ..run.settings import (
     run_flag_checks,
     values_of,
 )
+from .objectives import LOSS_TYPES
 from .workers import check_workers_fit, default_num_workers
 
 

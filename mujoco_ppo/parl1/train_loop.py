@@ -7,8 +7,9 @@
         policy_learn (20 Adam steps on CLIP or KLPEN; or one TRPO step), then value_learn
         evaluate each time the step count crosses a multiple of test_every_steps
 
-with its parts in mujoco_ppo.core (MujocoModel, PPO or TRPO, MujocoAgent, the Scaler, GAE) and
-mujoco_ppo.sampling (the episode samplers), and the run's bookkeeping in mujoco_ppo.run.
+with its parts beside it in this folder (model.py's MujocoModel, algorithm.py's PPO or trpo.py's
+TRPO, agent.py's MujocoAgent, scaler.py, data.py's GAE, the episode samplers), and the run's
+bookkeeping in mujoco_ppo.run.
 """
 import os
 import time
@@ -29,9 +30,9 @@ def main(argv):
     args = parse_args(argv)
     # Paddle, PARL, MuJoCo, ZeroMQ load while the stop signals wait (train.py); Paddle installs
     # a SIGTERM handler, replaced by run_to_end's
-    import mujoco_ppo.core.build  # noqa: F401
-    import mujoco_ppo.core.data  # noqa: F401
-    import mujoco_ppo.xparl.sampler  # noqa: F401
+    import mujoco_ppo.parl1.build  # noqa: F401
+    import mujoco_ppo.parl1.data  # noqa: F401
+    import mujoco_ppo.parl1.xparl_sampler  # noqa: F401
     return run_to_end(train, args, RUNS)
 
 
@@ -40,13 +41,13 @@ def train(args, ending):
     (RunEnding), which also says how a failed run ended."""
     import numpy as np
 
-    from ..core.build import build_agent
-    from ..core.data import build_train_data
-    from ..core.scaler import Scaler
+    from ..envs.make import space_dims
     from ..run.machine import set_up_paddle
-    from ..sampling.envs import space_dims
-    from ..sampling.episodes import run_evaluate_episode
+    from .build import build_agent
+    from .data import build_train_data
+    from .episodes import run_evaluate_episode
     from .iteration_log import IterationLog
+    from .scaler import Scaler
 
     env_id, seed, run, sampler, eval_env, physics = open_run(args, ending)
     set_up_paddle(seed, args.learner_threads)
@@ -101,14 +102,14 @@ def open_run(args, ending):
     """(env_id, seed, run, sampler, evaluation env, physics) of a new or resumed run: the
     environments first, then the run's directory (a cluster that is not there stops the run
     before it writes), each registered with ``ending``; ``physics``: what config.json records
-    of the environment's stack (sampling/stack.py)."""
+    of the environment's stack (envs/stack.py)."""
     import numpy as np
 
+    from ..envs.make import make_env, resolve_env_id
+    from ..envs.stack import physics_line, physics_of, refuse_other_stack
     from ..run.machine import draw_seed
-    from ..sampling.envs import make_env, resolve_env_id
-    from ..sampling.local_workers import EpisodeSampler
-    from ..sampling.stack import physics_line, physics_of, refuse_other_stack
-    from ..xparl.sampler import XparlSampler
+    from .local_workers import EpisodeSampler
+    from .xparl_sampler import XparlSampler
 
     env_id, env_note = resolve_env_id(args.env)
     if args.resume:

@@ -1,5 +1,5 @@
 """How many sampling workers PARL 1.x's PPO runs by default, and how many fit: the sizing of
-its --num_workers, which sampling/ runs but the flags decide."""
+its --num_workers, which local_workers.py runs but the flags decide."""
 from ..errors import UserError
 
 # Resident size of one sampling worker process: VmRSS of a spawned EpisodeSampler child holding

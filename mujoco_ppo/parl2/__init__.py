@@ -11,5 +11,5 @@ subpackage holds the rest of PARL's example:
 - ``train_loop.py``  train.py (the loop) and its run bookkeeping
 
 What both PPO generations share (environment ids, the run's files, checkpoint files, errors) lives
-in ``mujoco_ppo.sampling.envs``, ``mujoco_ppo.run`` and ``mujoco_ppo.errors``.
+in ``mujoco_ppo.envs.make``, ``mujoco_ppo.run`` and ``mujoco_ppo.errors``.
 """

@@ -5,7 +5,7 @@ safetensors, and JSON-able values; ``restore`` puts them back into an environmen
 same way.
 
 Simulators: MuJoCo's integration state (mj_getState), mujoco-py's for Gym's literal -v2 tasks
-(sampling/gym_v2.py: the same quantities, warm start included), ALE's system state with its
+(envs/gym_v2.py: the same quantities, warm start included), ALE's system state with its
 random stream (cloneState(include_rng=True)), and the ``state`` of Gymnasium's classic-control
 tasks. The two MuJoCo states are stored under different names, so that a checkpoint of one stack
 does not fit an environment of the other.
@@ -16,10 +16,10 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
+from ..envs.gym_v2 import GymMujocoPyEnv
 from ..errors import UserError
 from ..run.checkpoint import RNG_STATE
 from ..run.schema import COUNT, NUMBER, check
-from ..sampling.gym_v2 import GymMujocoPyEnv
 from .wrappers import EpisodeNormalizeReward, EpisodicLife
 
 # The wrappers' fields that change while an environment runs (configuration ones are rebuilt).

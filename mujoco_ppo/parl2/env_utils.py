@@ -22,9 +22,9 @@ import warnings
 import gymnasium as gym
 import numpy as np
 
+from ..envs.make import environment_code
+from ..envs.player import play
 from ..errors import UserError
-from ..sampling.envs import environment_code
-from ..sampling.player import play
 from .wrappers import EpisodeNormalizeReward, EpisodicLife, FireReset
 
 try:

@@ -47,8 +47,8 @@ class ParallelEnv:
 
     def __init__(self, env_id, kind, return_reset, seeds, xparl_addr=None, xparl_timeout=300):
         if xparl_addr:
-            from ..xparl.sampler import XparlSampler
-            self.remote = XparlSampler(xparl_addr, env_id, seeds, xparl_timeout,
+            from ..xparl.actors import RemoteActors
+            self.remote = RemoteActors(xparl_addr, env_id, seeds, xparl_timeout,
                                        worker=EnvWorker, worker_args=(kind, return_reset))
         else:
             self.remote, self.workers = None, [EnvWorker(env_id, kind, return_reset, seed)

@@ -40,7 +40,7 @@ def main(argv):
     # SIGTERM handler, replaced by run_to_end's
     import paddle  # noqa: F401
 
-    from ..sampling import envs  # noqa: F401
+    from ..envs import make  # noqa: F401
     from . import env_utils  # noqa: F401
     return run_to_end(train, args, RUNS)
 
@@ -110,9 +110,9 @@ def open_run(args, ending):
     before it writes), each registered with ``ending``."""
     import numpy as np
 
+    from ..envs.make import resolve_env_id
+    from ..envs.stack import physics_line, physics_of, refuse_other_stack
     from ..run.machine import available_memory, draw_seed, set_up_paddle
-    from ..sampling.envs import resolve_env_id
-    from ..sampling.stack import physics_line, physics_of, refuse_other_stack
     from .env_utils import env_kind, make_env
     from .parallel_env import ParallelEnv
     from .storage import check_rollout_fits

@@ -13,7 +13,7 @@ from .schema import NUMBER
 # Python's waits (a lock's, a queue's) refuse a timeout above threading.TIMEOUT_MAX (292 years);
 # a round bound far below it, and far above any batch's time
 MAX_TIMEOUT_S = 1e6  # --xparl_timeout and --worker_timeout
-# config.json's record of the environment's stack (sampling/stack.py writes it); runs from before
+# config.json's record of the environment's stack (envs/stack.py writes it); runs from before
 # it was recorded lack it
 OPTIONAL_TEXT = (str, type(None))
 PHYSICS_SCHEMA = {"env_id": str, "environments": str, "environments_version": str,

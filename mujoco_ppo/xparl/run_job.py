@@ -1,5 +1,5 @@
 """One train.py run on a machine of an xparl cluster: the actor of a grid's cluster job
-(analysis/cluster_grid.py makes it a ``parl.remote_class``, one cluster CPU each).
+(grid/cluster.py makes it a ``parl.remote_class``, one cluster CPU each).
 
 The actor writes the files it is given (for a resume: the checkpoint train.py --resume continues,
 progress.csv, train.log, config.json) into a scratch directory of its machine, runs train.py

@@ -25,11 +25,11 @@ import time
 from ..errors import UserError
 from ..run.run_lock import RunLock
 from ..run.run_log import open_regular, writing
+from ..xparl.actors import first_line, shippable
 from ..xparl.binding import address_towards
 from ..xparl.cluster import cluster_cpus, serve_networking_only
 from ..xparl.run_job import RUN_DIR, RunJob
-from ..xparl.sampler import first_line, shippable
-from .grid import checkpointer, resume_checkpoint
+from .plan import checkpointer, resume_checkpoint
 
 RESUME_FILES = ("progress.csv", "train.log", "config.json")
 POLL_S = 1.0

@@ -35,9 +35,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..cli import MAX_STEPS, OneLineErrorParser, run_command, whole_number
-from ..errors import UserError
-from .curves import (
+from ..analysis.curves import (
     add_smooth_flag,
     draw_curve,
     finish_axes,
@@ -48,6 +46,10 @@ from .curves import (
     smoothing_text,
     trailing_mean,
 )
+from ..analysis.parl_published import REFERENCES, load_reference
+from ..analysis.results import env_family, load_runs, note, up_to
+from ..cli import MAX_STEPS, OneLineErrorParser, run_command, whole_number
+from ..errors import UserError
 from .parl_comparison import (
     COLOURS,
     NO_LOGS,
@@ -68,8 +70,6 @@ from .parl_comparison import (
     window_at,
 )
 from .parl_logs import PARL_LOSS_TYPES, check_parl_env, read_parl_log
-from .parl_published import REFERENCES, load_reference
-from .results import env_family, load_runs, note, up_to
 
 PROG = "compare_parl.py"
 DEFAULT_OUT = "compare_parl.png"

@@ -4,7 +4,7 @@
   full batch, and, for KLPEN, adapt beta from the KL of the last step (``adapt_beta``). Beyond
   PARL: KLFIXED keeps beta as given, NONE is the penalty objective with beta 0, i.e. the plain
   ratio objective -mean(A*r), and TRPO takes one natural-gradient step instead of the 20
-  (mujoco_ppo/core/trpo.py).
+  (mujoco_ppo/parl1/trpo.py).
 - ``value_learn``: fit the value net on this batch plus the previous one (pat-coady's replay of
   one batch), ``value_learn_times`` (10) epochs of shuffled minibatches of ``value_batch_size``
   (256), each epoch stopping once the start index reaches the size of the *current* batch.

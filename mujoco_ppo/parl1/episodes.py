@@ -11,7 +11,7 @@ policy) goes to the environment as it is.
 import gymnasium as gym
 import numpy as np
 
-from .envs import make_env, map_action
+from ..envs.make import make_env, map_action
 
 TIME_STEP = 1e-3
 
@@ -75,7 +75,7 @@ def set_rng_state(env, state, rng=None):
 class EpisodeWorker:
     """One environment and one random stream, running the episodes it is given: the sampling
     worker of a child process (local_workers.py), and the actor of an xparl cluster
-    (mujoco_ppo/xparl/sampler.py)."""
+    (mujoco_ppo/xparl/actors.py)."""
 
     def __init__(self, env_id, seed):
         self.env = make_env(env_id, seed)

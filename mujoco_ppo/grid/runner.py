@@ -14,8 +14,8 @@ from ..run.run_ending import shortest_path
 from ..run.run_lock import RunLock, holder_pid
 from ..run.run_log import prepare_output_dir
 from ..run.signals import STOP_SIGNALS, StopRequest, in_this_process_only, stop_at_once
-from .cluster_grid import ClusterGone
-from .grid import PARL1_ONLY, checkpointer, decided, grid_runs, run_status
+from .cluster import ClusterGone
+from .plan import PARL1_ONLY, checkpointer, decided, grid_runs, run_status
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MAX_LOSSES = 3  # a run whose actor is lost this often is given up (a cluster that cannot run it)

@@ -33,7 +33,7 @@ is not redone). SIGINT or SIGTERM stops the runs under way, each saving a checkp
 the grid runner, with 128 + the signal.
 
 With --xparl_addr HOST:PORT every run is a job on that xparl cluster instead, one cluster CPU
-each, its files arriving in GRID_DIR as it goes (analysis/cluster_grid.py, docs/xparl.md).
+each, its files arriving in GRID_DIR as it goes (grid/cluster.py, docs/xparl.md).
 
 `aggregate` writes, under GRID_DIR: summary.md, summary.csv and across_environments.csv (per
 environment and setting: the final evaluation reward, averaged over the last 10% of each run's
@@ -50,15 +50,15 @@ import argparse
 import signal
 import sys
 
+from ..analysis.curves import add_smooth_flag
+from ..analysis.scores import NORMALISATIONS
+from ..analysis.stats import REPS
 from ..cli import MAX_RESAMPLES, OneLineErrorParser, run_command, shown, whole_number
 from ..errors import Interrupted, UserError, WriteFailed
 from ..run.settings import MAX_TIMEOUT_S
 from ..run.signals import STOP_SIGNALS, in_this_process_only, stop_at_once
-from .curves import add_smooth_flag
-from .grid import DEFAULTS, load_grid, plan_text
-from .grid_runner import run_grid
-from .scores import NORMALISATIONS
-from .stats import REPS
+from .plan import DEFAULTS, load_grid, plan_text
+from .runner import run_grid
 
 PROG = "ablate.py"
 
@@ -115,16 +115,16 @@ def main(argv=None):
             if not 0 < args.xparl_timeout <= MAX_TIMEOUT_S:
                 raise UserError(f"--xparl_timeout must be a positive number of seconds, at "
                                 f"most {MAX_TIMEOUT_S:.0f}, got {args.xparl_timeout:g}.")
-            from .cluster_grid import ClusterJobs
+            from .cluster import ClusterJobs
 
             cluster = ClusterJobs(args.xparl_addr, args.jobs, args.xparl_timeout)
         return run_grid(args.grid_dir, grid, cluster)
     if args.command == "report":
-        from .report import report
+        from ..analysis.report import report
         report(args.grid_dir, sys.argv[1:] if argv is None else list(argv), args.smooth,
                args.normalise, args.reps)
         return 0
-    from .aggregate import aggregate
+    from ..analysis.aggregate import aggregate
 
     aggregate(args.grid_dir, args.smooth, args.normalise, args.reps)  # bad input: exit 2
     return 0

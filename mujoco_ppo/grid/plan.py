@@ -1,7 +1,7 @@
 """A grid of runs: its settings (environments x objectives x seeds, or parl2's one setting per
 environment), the train.py flags of each run, and where each run stands (done, to resume, to
 start, busy or kept), decided under the run's lock. The runner is grid_runner.py; the command
-line, analysis/ablate.py."""
+line, grid/ablate.py."""
 import contextlib
 import json
 import math
@@ -9,8 +9,8 @@ import os
 
 from ..algos import load_run_config
 from ..cli import MAX_JOBS, MAX_STEPS, shown
-from ..core.objectives import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO
 from ..errors import UserError, WriteFailed
+from ..parl1.objectives import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO
 from ..parl2.checkpoint import checkpointer as parl2_checkpointer
 from ..parl2.train_loop import PROGRESS_COLUMNS as PARL2_COLUMNS
 from ..run.checkpoint import Checkpointer, resume_point
@@ -269,7 +269,7 @@ def check_env_ids(grid):
     """UserError, before any run starts, for an environment id that train.py would refuse: an
     unknown one with the closest known ids, one whose code does not import here, an Atari game
     in a grid of PARL 1.x's PPO (train.py's own sentence, said once rather than by every run)."""
-    from ..sampling.envs import atari_refusal, is_atari, resolve_env_id
+    from ..envs.make import atari_refusal, is_atari, resolve_env_id
 
     if grid["algo"] == "parl2":
         from ..parl2 import env_utils  # noqa: F401  (registers the Atari ids)

@@ -16,12 +16,12 @@ import re
 
 import numpy as np
 
+from ..analysis.results import env_family, note
 from ..cli import whole_number
-from ..core.objectives import LOSS_TYPES
 from ..errors import UserError
+from ..parl1.objectives import LOSS_TYPES
 from ..parl2.config import CONFIGS as PARL2_CONFIGS
 from ..run.run_log import irregular_kind
-from .results import env_family, note
 
 # PARL's logger (parl/utils/logger.py): "[%(asctime)s %(threadName)s @%(filename)s:%(lineno)d] msg",
 # asctime as %m-%d %H:%M:%S, in terminal colours (termcolor) that a redirected log keeps; this

@@ -9,9 +9,9 @@ Each ``policy_learn`` call is one Adam step on the whole batch; the agent makes 
 PARL, ``beta=None`` selects CLIP and a number selects the penalty objective with that beta (the
 agent's KLFIXED and NONE options pass a fixed beta and 0).
 
-``PolicyAlgorithm`` holds what PPO shares with TRPO (mujoco_ppo/core/trpo.py): the frozen copy
+``PolicyAlgorithm`` holds what PPO shares with TRPO (mujoco_ppo/parl1/trpo.py): the frozen copy
 of the policy, the surrogate's ratio and KL on a batch, and the value function's Adam step.
-The action distribution (Gaussian or categorical) is the model's (mujoco_ppo/core/distributions.py).
+The action distribution (Gaussian or categorical) is the model's (mujoco_ppo/parl1/distributions.py).
 """
 import copy
 

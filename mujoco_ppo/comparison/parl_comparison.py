@@ -8,10 +8,10 @@ import re
 
 import numpy as np
 
+from ..analysis.aggregate import random_policy_score
+from ..analysis.results import parl1_flag
 from ..cli import MAX_STEPS
-from ..sampling.envs import resolve_env_id
-from .aggregate import random_policy_score
-from .results import parl1_flag
+from ..envs.make import resolve_env_id
 
 # PARL v1.4's figures: red CLIP, blue KLPEN; PARL 2.x's PPO (train.py --algo parl2): green
 COLOURS = {"CLIP": "tab:red", "KLPEN": "tab:blue", "parl2": "tab:green"}

@@ -1,5 +1,5 @@
 """The local sampling workers: EpisodeSampler, a batch's episodes spread over an environment in
-this process and child processes (mujoco_ppo/sampling/episodes.py runs the episodes).
+this process and child processes (mujoco_ppo/parl1/episodes.py runs the episodes).
 
 Workers: worker w owns one environment (its own seed) and runs episodes w, w+W, w+2W, ... of the
 batch, each whole and back to back, with a NumPy copy of the current policy and the scaler's
@@ -16,9 +16,9 @@ import multiprocessing as mp
 import signal
 import time
 
+from ..envs.make import make_env
 from ..errors import Interrupted, SamplingError
 from ..run.signals import STOP_SIGNALS, pending_stop
-from .envs import make_env
 from .episodes import (
     EpisodeWorker,
     episode_shares,

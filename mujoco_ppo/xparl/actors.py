@@ -1,20 +1,16 @@
-"""Sampling on an xparl cluster (train.py --xparl_addr HOST:PORT --actor_num N).
+"""Actors on an xparl cluster: one remote object per seed, called all at once.
 
-Each of the N actors is an EpisodeWorker (mujoco_ppo/sampling/episodes.py) made a
-``@parl.remote_class``: it owns one environment and one random stream on the cluster, receives
-the current policy (a NumPy copy of its weights) and the scaler's (scale, offset) with every
-batch, and returns its whole episodes with their unscaled observations. Actor a runs episodes a,
-a+N, a+2N, ... of a batch, as a local worker does; the scaler update, policy_learn and
-value_learn stay in the learner. One batch is still ``episodes_per_batch`` whole episodes.
+A worker class (PARL 1.x's EpisodeWorker, mujoco_ppo/parl1/xparl_sampler.py; PARL 2.x's EnvWorker,
+mujoco_ppo/parl2/parallel_env.py) is made a ``@parl.remote_class``: each actor owns one environment
+and one random stream on the cluster.
 
 Failures end the run with one sentence (SamplingError, or UserError for a wrong address or too
 small a cluster) rather than a hang: the cluster is asked for its free CPUs before any actor is
-created, and every batch has a deadline (--xparl_timeout).
+created, and every call has a deadline (--xparl_timeout).
 """
 import time
 
 from ..errors import SamplingError, UserError
-from ..sampling.episodes import EpisodeWorker, episode_shares, merge_batch
 from .binding import address_towards, serve_on
 from .cluster import cluster_cpus
 
@@ -40,13 +36,10 @@ def first_line(exc):
     return lines[0] if lines else "no message"
 
 
-class XparlSampler:
-    """Same contract as sampling.local_workers.EpisodeSampler, with the episodes run by xparl
-    actors."""
+class RemoteActors:
+    """One xparl actor per seed, each a ``worker(env_id, *worker_args, seed)`` on the cluster."""
 
-    def __init__(self, address, env_id, seeds, timeout_s, worker=EpisodeWorker, worker_args=()):
-        """One actor per seed: ``worker(env_id, *worker_args, seed)`` on the cluster (PARL 2.x's
-        PPO sends its parl2.parallel_env.EnvWorker, one environment each, this way)."""
+    def __init__(self, address, env_id, seeds, timeout_s, worker, worker_args=()):
         # PARL's heartbeat servers in this process listen on, and announce, the one address
         # that the cluster reaches (127.0.0.1 for a cluster on loopback), not every interface.
         serve_on(address_towards(address))
@@ -93,14 +86,6 @@ class XparlSampler:
         except Exception as exc:  # PARL's RemoteError and kin: the actor failed or died
             raise SamplingError(f"xparl actor {index} at {self.address} failed while {doing}: "
                                 f"{type(exc).__name__}: {first_line(exc)}") from None
-
-    def collect(self, agent, scaler, episodes):
-        policy = agent.numpy_policy()
-        scale, offset = scaler.get()
-        shares = [share for share in episode_shares(episodes, len(self.actors)) if share]
-        per_actor = self._call_all("sampling", "run",
-                                   [(policy, scale, offset, share) for share in shares])
-        return merge_batch(per_actor + [[]] * (len(self.actors) - len(shares)), scaler)
 
     def get_state(self):
         return self._call_all("saving its state", "get_state", [()] * len(self.actors))
