@@ -1,4 +1,19 @@
+import os
+
 from setuptools import find_packages, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def requirements():
+    """requirements.txt's pins, the versions the package is tested with: one list for `make
+    install` and `pip install .` alike. parl==2.2.1 is not among them: its pinned dependencies
+    conflict with Paddle 3, so it is installed with `pip install --no-deps parl==2.2.1` (the
+    Makefile does this)."""
+    with open(os.path.join(HERE, "requirements.txt")) as f:
+        lines = (line.split("#", 1)[0].strip() for line in f)
+        return [line for line in lines if line]
+
 
 setup(
     name="mujoco_ppo",
@@ -7,26 +22,8 @@ setup(
                 "CartPole) on Paddle 3, PARL 2.2.1 and Gymnasium",
     packages=find_packages(include=["mujoco_ppo", "mujoco_ppo.*"]),
     package_data={"mujoco_ppo.analysis": ["reference/*.csv", "reference/*.md"]},
-    python_requires=">=3.9",
-    # the command lines of scripts/ and evaluate.py, by the same mains
-    entry_points={"console_scripts": [
-        "mujoco-ppo-evaluate = mujoco_ppo.evaluation.command:command",
-        "mujoco-ppo-ablate = mujoco_ppo.grid.ablate:command",
-        "mujoco-ppo-compare = mujoco_ppo.comparison.compare:command",
-        "mujoco-ppo-plot = mujoco_ppo.analysis.plot:command",
-        "mujoco-ppo-steps-to-reward = mujoco_ppo.analysis.steps_to_reward:command",
-    ]},
-    # parl==2.2.1 is not listed: its pinned dependencies conflict with Paddle 3, so it is
-    # installed with `pip install --no-deps parl==2.2.1` (the Makefile does this).
-    install_requires=[
-        "paddlepaddle>=3.0,<4",
-        "gymnasium[mujoco]>=1.0",
-        "ale-py>=0.9", "opencv-python-headless",  # Atari, for train.py --algo parl2
-        "numpy",
-        "scipy",
-        "six", "termcolor", "psutil", "pyzmq", "cloudpickle", "grpcio", "pynvml",
-        "flask", "flask-cors", "click", "requests", "tensorboardX",
-        "tensorboard",  # compare_parl.py's reader of PARL 2.x's event files
-        "rliable==1.2.0", "pandas<3",  # ablate.py's statistics; rliable 1.2.0 fails with pandas 3
-    ],
+    python_requires=">=3.11",  # the Python requirements.txt's pins are tested on
+    # every command under one name: `mujoco-ppo train`, `mujoco-ppo ablate`, ... (mujoco-ppo --help)
+    entry_points={"console_scripts": ["mujoco-ppo = mujoco_ppo.commands:main"]},
+    install_requires=requirements(),
 )

@@ -1,14 +1,61 @@
-"""What every command line of the package shares: a parser whose errors are one sentence, the
-value types of its flags, and the one way its main ends."""
+"""What every command line of the package shares: the name the user typed for it, a parser whose
+errors are one sentence, the value types of its flags, and the one way its main ends."""
 import argparse
 import math
+import os
+import shlex
 import sys
 
 from .errors import UserError
 
+# How the user started this process's command. A command has its own name (train.py,
+# ablate.py), and is also started as `mujoco-ppo train` or `python -m mujoco_ppo train`: its
+# messages name what the user typed ("mujoco-ppo train: error: ..."), and the command lines it
+# suggests ("continue with: mujoco-ppo train --resume DIR") are ones that run here, also where
+# no checkout holds a train.py. A process runs one command; the entry that starts it says how
+# (invoked_as), before the command runs.
+_invocation = {}
+
+
+def invoked_as(own_name, name, words):
+    """The command ``own_name`` (train.py) runs in this process, typed as ``name`` (what its
+    messages call it) and run again by ``words`` (absolute paths among them are shown relative
+    to the working directory where that is shorter)."""
+    _invocation.clear()
+    _invocation.update(own_name=own_name, name=name, words=list(words))
+
+
+def program(prog):
+    """``prog``, a command's own name maybe followed by more words ("train.py --algo parl2"),
+    with the name replaced by the one the user typed where that command is the one running."""
+    own_name = _invocation.get("own_name")
+    if own_name is None or not (prog == own_name or prog.startswith(own_name + " ")):
+        return prog
+    return _invocation["name"] + prog[len(own_name):]
+
+
+def command_line(own_name):
+    """The start of a shell command line that runs the command ``own_name`` again as the user
+    started it; unsaid, ``PYTHON OWN_NAME``, with the interpreter running this one (a bare
+    ``python`` may be another, without this package)."""
+    words = (_invocation["words"] if _invocation.get("own_name") == own_name
+             else [sys.executable, own_name])
+    return " ".join(shlex.quote(shortest_path(word) if os.path.isabs(word) else word)
+                    for word in words)
+
+
+def shortest_path(path, start=None):
+    """``path`` relative to ``start`` (the working directory) where that is shorter."""
+    relative = os.path.relpath(path, start)
+    return relative if len(relative) < len(path) else path
+
 
 class OneLineErrorParser(argparse.ArgumentParser):
-    """argparse that reports bad input as one sentence (no usage dump) and exits with status 2."""
+    """argparse that reports bad input as one sentence (no usage dump) and exits with status 2;
+    its ``prog`` is the name the user typed for the command (``program``)."""
+
+    def __init__(self, *args, prog=None, **kwargs):
+        super().__init__(*args, prog=None if prog is None else program(prog), **kwargs)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}.\n")
@@ -99,6 +146,7 @@ def run_command(main, prog, failures=None, argv=None):
     """Exit with ``main(argv)``'s status; a UserError is one line, "PROG: error: SENTENCE", and
     exit status 2, never a traceback. ``failures`` maps further exception classes (tried in
     order) to ``exception -> (sentence, exit status)``, for the commands that end on them."""
+    prog = program(prog)
     try:
         sys.exit(main(argv))
     except UserError as exc:

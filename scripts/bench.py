@@ -45,11 +45,12 @@ import time
 import warnings
 
 # this checkout's mujoco_ppo, also where none is installed (or another checkout's is)
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
 from mujoco_ppo.dependencies import require  # the standard library only
 
 # one sentence, not a traceback, where this Python lacks the packages
-require("bench.py")
+require("bench.py", checkout=ROOT)
 
 import mujoco_ppo  # first: it sets environment variables before Paddle loads
 
@@ -62,8 +63,6 @@ from mujoco_ppo.envs.make import make_env, resolve_env_id, space_dims
 from mujoco_ppo.errors import UserError
 from mujoco_ppo.parl1.workers import default_num_workers
 from mujoco_ppo.run.run_log import package_versions
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def env_only_rate(env_id, steps):
@@ -281,15 +280,28 @@ def learner_report(args):
     return report
 
 
+def random_action_frames(envs, seconds):
+    """Breakout frames/s of this package's environments under random actions, measured by
+    scripts/envpool_vs_ale.py --ours_only (a program of its own)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "rates.json")
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "envpool_vs_ale.py"),
+                        "--ours_only", "--envs", str(envs), "--seconds", str(seconds),
+                        "--repeats", "1", "--out", out], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+        with open(out) as f:
+            return json.load(f)["rows"][0]["ours_frames_per_s"]
+
+
 def parl2_report(args):
     """--parl2: Atari (Breakout, Atari config: 8 environments, rollouts of 1,024 agent steps)
     frames/s with random actions (the floor), in the loop's sampling phase (the untrained
     policy's actions) and in the whole loop; MuJoCo (HalfCheetah-v4, MuJoCo config) steps/s of
     the whole loop and per phase. A frame is a quarter of an agent step (frame skip 4)."""
-    from envpool_vs_ale import FRAME_SKIP, ours
+    from mujoco_ppo.parl2.env_utils import FRAME_SKIP
 
     report = {"machine": machine_facts()}
-    floor = FRAME_SKIP * ours(8, args.seconds)
+    floor = random_action_frames(8, args.seconds)
     atari = training_run("BreakoutNoFrameskip-v4", args.atari_steps, None, ["--algo", "parl2"],
                          phases=PARL2_PHASES)
     rollout = 8 * 128

@@ -27,11 +27,12 @@ import os
 import sys
 
 # this checkout's mujoco_ppo, also where none is installed (or another checkout's is)
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, CHECKOUT)
 from mujoco_ppo.dependencies import require  # the standard library only
 
 # one sentence, not a traceback, where this Python lacks the packages
-require("digitise_parl_experiments.py")
+require("digitise_parl_experiments.py", checkout=CHECKOUT)
 
 import numpy as np
 from PIL import Image

@@ -20,7 +20,8 @@ import sys
 import time
 
 # this checkout's mujoco_ppo, also where none is installed (or another checkout's is)
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
 from mujoco_ppo.dependencies import require  # the standard library only
 
 # one sentence, not a traceback, where this Python lacks the packages
@@ -31,11 +32,8 @@ require("envpool_vs_ale.py", stack=(), extra=dict.fromkeys(
 
 import numpy as np
 
+from mujoco_ppo.parl2.env_utils import FRAME_SKIP
 from mujoco_ppo.parl2.parallel_env import ParallelEnv
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-FRAME_SKIP = 4
 
 
 def rate(step, actions, seconds):
@@ -84,20 +82,29 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=5.0, help="per measurement (default: 5)")
     p.add_argument("--repeats", type=int, default=2, help="best of (default: 2)")
+    p.add_argument("--envs", type=int, nargs="+", default=[1, 8],
+                   help="environment counts (default: 1 8)")
+    p.add_argument("--ours_only", action="store_true",
+                   help="this package's environments alone, without EnvPool (in this package's "
+                        "virtualenv: scripts/bench.py --parl2's random-action floor)")
     p.add_argument("--out", default=os.path.join(ROOT, "results", "envpool_vs_ale.json"))
     args = p.parse_args()
-    require("envpool_vs_ale.py", stack=(), extra={"envpool": SIDE_VIRTUALENV})
-    import envpool
+    if not args.ours_only:
+        require("envpool_vs_ale.py", stack=(), extra={"envpool": SIDE_VIRTUALENV})
     load_before = os.getloadavg()
     rows = []
-    for n in (1, 8):
+    for n in args.envs:
         best = {"ours": 0.0, "envpool": 0.0}
         for _ in range(args.repeats):
             best["ours"] = max(best["ours"], ours(n, args.seconds))
-            best["envpool"] = max(best["envpool"], envpool_rate(n, args.seconds))
-        rows.append({"envs": n, "ours_frames_per_s": FRAME_SKIP * best["ours"],
-                     "envpool_frames_per_s": FRAME_SKIP * best["envpool"],
-                     "envpool_over_ours": best["envpool"] / best["ours"]})
+            if not args.ours_only:
+                best["envpool"] = max(best["envpool"], envpool_rate(n, args.seconds))
+        rows.append({"envs": n, "ours_frames_per_s": FRAME_SKIP * best["ours"]})
+        if args.ours_only:
+            print(f"{n} env(s): ours {rows[-1]['ours_frames_per_s']:,.0f} frames/s", flush=True)
+            continue
+        rows[-1].update(envpool_frames_per_s=FRAME_SKIP * best["envpool"],
+                        envpool_over_ours=best["envpool"] / best["ours"])
         print(f"{n} env(s): ours {rows[-1]['ours_frames_per_s']:,.0f} frames/s, EnvPool "
               f"{rows[-1]['envpool_frames_per_s']:,.0f} frames/s, x{rows[-1]['envpool_over_ours']:.2f}",
               flush=True)
@@ -106,8 +113,11 @@ def main():
     result = {"rows": rows, "seconds": args.seconds, "repeats": args.repeats,
               "load_average_before_after": [load_before[0], os.getloadavg()[0]],
               "cpus": os.cpu_count(), "machine": platform.processor() or platform.machine(),
-              "python": platform.python_version(), "envpool": envpool.__version__,
-              "ale_py": ale_py.__version__, "gymnasium": gymnasium.__version__}
+              "python": platform.python_version(), "ale_py": ale_py.__version__,
+              "gymnasium": gymnasium.__version__}
+    if not args.ours_only:
+        import envpool
+        result["envpool"] = envpool.__version__
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out + ".tmp", "w") as f:
         json.dump(result, f, indent=2)

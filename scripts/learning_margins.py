@@ -289,9 +289,9 @@ def main():
 
 if __name__ == "__main__":
     # this checkout's mujoco_ppo, also where none is installed (or another checkout's is)
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sys.path.insert(0, ROOT)
     from mujoco_ppo.dependencies import require
 
     # one sentence, not a traceback, where this Python lacks the packages
-    require("learning_margins.py")
+    require("learning_margins.py", checkout=ROOT)
     main()

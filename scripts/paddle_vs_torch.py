@@ -29,12 +29,14 @@ import os
 import sys
 
 # this checkout's mujoco_ppo, also where none is installed (or another checkout's is)
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, CHECKOUT)
 from mujoco_ppo.dependencies import require  # the standard library only
 
 # one sentence, not a traceback, where this Python lacks the packages
 require("paddle_vs_torch.py", {"torch": "install it with `pip install torch==2.13.0` (the "
-                                              "CPU build) into this Python"})
+                                              "CPU build) into this Python"},
+        checkout=CHECKOUT)
 
 import mujoco_ppo  # noqa: F401  (PARL's environment variables, before paddle)
 

@@ -10,6 +10,7 @@ second PPO stopped by SIGTERM and resumed. Each is also run uninterrupted; OUT.j
 commands, both hashes of each run (they must agree) and the machine. The digits depend on the CPU
 and its BLAS kernels, so compare fingerprints taken on one machine only.
 """
+import argparse
 import csv
 import hashlib
 import io
@@ -90,8 +91,9 @@ def signal_stopped(base, work, rows_before_stop):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: python scripts/run_fingerprints.py OUT.json")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", metavar="OUT.json", help="where the fingerprints are written")
+    out = parser.parse_args().out
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
     result = {"commit": commit, "machine": f"{platform.processor() or platform.machine()}, "
@@ -107,16 +109,16 @@ def main():
                                 "stopped_and_resumed": part_hash}
         print(f"{name}: {rows} rows, {whole_hash[:16]} uninterrupted, "
               f"{part_hash[:16]} stopped and resumed", flush=True)
-    with open(sys.argv[1], "w") as f:
+    with open(out, "w") as f:
         json.dump(result, f, indent=1)
         f.write("\n")
 
 
 if __name__ == "__main__":
     # this checkout's mujoco_ppo, also where none is installed (or another checkout's is)
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sys.path.insert(0, ROOT)
     from mujoco_ppo.dependencies import require
 
     # one sentence, not a traceback, where this Python lacks the packages
-    require("run_fingerprints.py")
+    require("run_fingerprints.py", checkout=ROOT)
     main()

@@ -28,7 +28,8 @@ SUBCOMMANDS = re.compile(r"\{([\w-]+(?:,[\w-]+)+)\} \.\.\.")
 
 def commands():
     """(section title, argv after the interpreter) for each command, in the page's order."""
-    listed = [("train.py", ["train.py"]),
+    listed = [("mujoco-ppo", ["-m", "mujoco_ppo"]),
+              ("train.py", ["train.py"]),
               ("train.py --algo parl2", ["train.py", "--algo", "parl2"]),
               ("evaluate.py", ["evaluate.py"]),
               ("python -m mujoco_ppo.xparl", ["-m", "mujoco_ppo.xparl"])]

@@ -28,11 +28,12 @@ import tempfile
 import time
 
 # this checkout's mujoco_ppo, also where none is installed (or another checkout's is)
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, CHECKOUT)
 from mujoco_ppo.dependencies import require  # the standard library only
 
 # one sentence, not a traceback, where this Python lacks the packages
-require("v2_physics.py")
+require("v2_physics.py", checkout=CHECKOUT)
 
 import numpy as np
 

@@ -87,7 +87,7 @@ def tmpfs(mount, size):
 
 def resume_command(run_dir):
     """The command a stopped or failed run of train.py (run from ROOT) says continues it."""
-    from mujoco_ppo.run.run_ending import shortest_path
+    from mujoco_ppo.cli import shortest_path
     return f"{shortest_path(sys.executable, ROOT)} train.py --resume {run_dir}"
 
 

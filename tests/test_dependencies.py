@@ -84,3 +84,17 @@ def test_nothing_missing_says_nothing_and_a_scripts_extra_package_is_named():
     assert dependencies.listed(["a"]) == "a"
     assert dependencies.listed(["a", "b", "c", "d"]) == "a, b, c and d"
     assert dependencies.listed(list("abcdef")) == "a, b, c and 3 more"
+
+
+@pytest.mark.unit
+def test_the_installed_command_without_a_checkout_is_told_what_to_pip_install():
+    python = dependencies.shortest_path(sys.executable)
+    said = dependencies.missing_sentence("mujoco-ppo train", stack=("no_such_module_here",))
+    assert said == (f"mujoco-ppo train: this Python ({sys.executable}) lacks no_such_module_here "
+                    f"of the packages mujoco_ppo needs; "
+                    f"{dependencies.how_to_pip_install(['no_such_module_here'])}.")
+    assert dependencies.how_to_pip_install(["parl"]) == (
+        f"`{python} -m pip install --no-deps parl==2.2.1` installs PARL")
+    assert dependencies.how_to_pip_install(["paddle", "parl"]) == (
+        f"`{python} -m pip install --no-deps parl==2.2.1` installs PARL, and `{python} -m pip "
+        f"install` of mujoco_ppo (its checkout, without --no-deps) the rest (README.md, Install)")

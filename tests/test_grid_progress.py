@@ -8,9 +8,12 @@ import time
 
 import pytest
 
+from helpers import ROOT
+
+from mujoco_ppo import cli
+from mujoco_ppo.cli import shortest_path
 from mujoco_ppo.grid.plan import DEFAULTS
-from mujoco_ppo.grid.runner import ROOT, Progress, duration, run_grid
-from mujoco_ppo.run.run_ending import shortest_path
+from mujoco_ppo.grid.runner import Progress, duration, run_grid
 
 pytestmark = pytest.mark.unit
 
@@ -53,10 +56,13 @@ class StandInJob:
 
 
 def test_a_run_is_said_when_it_starts_and_when_it_ends_with_the_count_and_the_time_left(
-        tmp_path, capsys):
+        tmp_path, capsys, monkeypatch):
     """Hostile case: `ablate.py run` printed `start` for every run of the plan before any had
     started, then bare `done` lines, with no count, no time left, and no word of aggregate or
     report once the grid was done."""
+    monkeypatch.setattr(cli, "_invocation", {})  # started as scripts/ablate.py starts it
+    cli.invoked_as("ablate.py", "ablate.py", [sys.executable, os.path.join(ROOT, "scripts",
+                                                                         "ablate.py")])
     grid = dict(DEFAULTS, env=["Hopper-v4"], loss_type=["CLIP"], seeds=[0, 1, 2], steps=1000,
                 jobs=2)
     jobs = StandInJobs({f"{SETTING}/seed0": 1, f"{SETTING}/seed1": 3, f"{SETTING}/seed2": 1})

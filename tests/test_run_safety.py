@@ -34,13 +34,13 @@ from helpers import (
 )
 
 from mujoco_ppo.algos import load_run_config, split_algo
+from mujoco_ppo.cli import shortest_path
 from mujoco_ppo.errors import UserError, WriteFailed
 from mujoco_ppo.grid.plan import DEFAULTS as GRID_DEFAULTS
 from mujoco_ppo.grid.plan import has_history, run_status
 from mujoco_ppo.grid.runner import command_for
 from mujoco_ppo.parl1.workers import WORKER_RESIDENT_BYTES, check_workers_fit, default_num_workers
 from mujoco_ppo.run import checkpoint
-from mujoco_ppo.run.run_ending import shortest_path
 from mujoco_ppo.run.run_lock import RunLock, holder_pid
 from mujoco_ppo.run.run_log import ProgressCSV, complete_rows, prepare_output_dir
 from mujoco_ppo.run.train_log import make_logger

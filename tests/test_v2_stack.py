@@ -26,7 +26,7 @@ from helpers import (
     without_timings,
 )
 
-from mujoco_ppo.run.run_ending import shortest_path
+from mujoco_ppo.cli import shortest_path
 
 pytestmark = pytest.mark.e2e
 

@@ -66,5 +66,5 @@ def main(argv=None):
 
 
 def command():
-    """The command line: scripts/plot.py and mujoco-ppo-plot."""
+    """The command line: scripts/plot.py and mujoco-ppo plot."""
     run_command(main, PROG)

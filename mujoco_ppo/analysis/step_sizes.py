@@ -82,5 +82,5 @@ def main(argv=None):
 
 
 def command():
-    """The command line: scripts/step_sizes.py."""
+    """The command line: scripts/step_sizes.py and mujoco-ppo step-sizes."""
     run_command(main, PROG)

@@ -48,5 +48,5 @@ def main(argv=None):
 
 
 def command():
-    """The command line: scripts/steps_to_reward.py and mujoco-ppo-steps-to-reward."""
+    """The command line: scripts/steps_to_reward.py and mujoco-ppo steps-to-reward."""
     run_command(main, PROG)

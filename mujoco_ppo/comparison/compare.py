@@ -320,5 +320,5 @@ def mark_rows(args, groups, curve, family, loss_type, last, task):
 
 
 def command():
-    """The command line: scripts/compare_parl.py and mujoco-ppo-compare."""
+    """The command line: scripts/compare_parl.py and mujoco-ppo compare."""
     run_command(main, PROG)

@@ -81,7 +81,7 @@ def main(argv=None):
 
 
 def command():
-    """The command line: evaluate.py and mujoco-ppo-evaluate. It ends as train.py does: SIGINT,
+    """The command line: evaluate.py and mujoco-ppo evaluate. It ends as train.py does: SIGINT,
     SIGTERM and SIGHUP wait while the modules load (an exception raised inside an extension
     module's initialisation is "ImportError: initialization failed"), then stop it at once
     (a partial video is removed) with one sentence and the exit status 128 + the signal."""

@@ -58,9 +58,7 @@ from ..errors import Interrupted, UserError, WriteFailed
 from ..run.settings import MAX_TIMEOUT_S
 from ..run.signals import STOP_SIGNALS, in_this_process_only, stop_at_once
 from .plan import DEFAULTS, load_grid, plan_text
-from .runner import run_grid
-
-PROG = "ablate.py"
+from .runner import PROG, run_grid
 
 
 def main(argv=None):
@@ -141,7 +139,7 @@ def resamples(text):
 
 
 def command():
-    """The command line: scripts/ablate.py and mujoco-ppo-ablate."""
+    """The command line: scripts/ablate.py and mujoco-ppo ablate."""
     for signum in STOP_SIGNALS:  # run_grid stops its runs first
         signal.signal(signum, in_this_process_only(stop_at_once))
     run_command(main, PROG, {

@@ -9,15 +9,15 @@ import subprocess
 import sys
 import time
 
+from ..cli import command_line, program
 from ..errors import Interrupted, UserError
-from ..run.run_ending import shortest_path
 from ..run.run_lock import RunLock, holder_pid
 from ..run.run_log import prepare_output_dir
 from ..run.signals import STOP_SIGNALS, StopRequest, in_this_process_only, stop_at_once
 from .cluster import ClusterGone
 from .plan import PARL1_ONLY, checkpointer, decided, grid_runs, run_status
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PROG = "ablate.py"  # the grid's command, whose name its sentences begin with
 MAX_LOSSES = 3  # a run whose actor is lost this often is given up (a cluster that cannot run it)
 
 def command_for(grid_dir, relative, flags, grid, one_core_each=None):
@@ -86,19 +86,19 @@ def run_grid(grid_dir, grid, cluster=None):
             signal.signal(signum, in_this_process_only(stop_at_once))
         grid_lock.close()
     if gone is not None:
-        print(f"ablate.py: {gone}; {grid_dir} keeps every row and checkpoint that arrived "
+        print(f"{program(PROG)}: {gone}; {grid_dir} keeps every row and checkpoint that arrived "
               f"({kept_checkpoints(grid_dir, grid['algo'], running) or 'no run was under way'});"
-              f" run `ablate.py "
+              f" run `{program(PROG)} "
               f"run {grid_dir}` again (without --xparl_addr: on this machine) to continue the "
               f"grid.", file=sys.stderr)
         return 1
     if stop.signal is not None:
-        print(f"ablate.py: stopped by signal {stop.signal}; "
+        print(f"{program(PROG)}: stopped by signal {stop.signal}; "
               f"{what_stopped_runs_kept(grid_dir, grid['algo'], running)}; run the same "
               f"command again to continue the grid.", file=sys.stderr)
         return 128 + stop.signal
     if failed:
-        print(f"ablate.py: {len(failed)} runs failed or were left alone ({', '.join(failed)}); "
+        print(f"{program(PROG)}: {len(failed)} runs failed or were left alone ({', '.join(failed)}); "
               f"see above and {grid_dir}/logs/.", file=sys.stderr)
         return 1
     print(next_steps(grid_dir), flush=True)
@@ -107,8 +107,7 @@ def run_grid(grid_dir, grid, cluster=None):
 
 def next_steps(grid_dir):
     """What to run once a grid's runs are done: its tables and curves, or its report."""
-    command = (f"{shlex.quote(shortest_path(sys.executable))} "
-               f"{shlex.quote(shortest_path(os.path.join(ROOT, 'scripts', 'ablate.py')))}")
+    command = command_line(PROG)
     where = shlex.quote(grid_dir)
     return (f"every run is done; next: {command} aggregate {where} (tables and curves), or "
             f"{command} report {where} (those and one page, {os.path.join(grid_dir, 'report.md')}, "
@@ -256,8 +255,16 @@ class LocalJobs:
         """Nothing to check: this machine does not go away."""
 
     def launch(self, grid_dir, relative, args, status, algo):
-        return LocalJob(grid_dir, relative, [sys.executable, os.path.join(ROOT, "train.py"),
-                                             *args])
+        return LocalJob(grid_dir, relative, [*TRAIN, *args])
+
+
+# A run: the package's training command, with the interpreter running the grid, from wherever
+# the package is installed (a grid needs no checkout).
+TRAIN = [sys.executable, "-m", "mujoco_ppo", "train"]
+# Started with -m, Python puts the working directory first on the run's path: a folder named
+# mujoco_ppo there would be imported instead of the package the grid runs (PYTHONPATH, set by
+# a checkout's scripts/ablate.py, names that one). Python 3.11's PYTHONSAFEPATH leaves it out.
+SAFE_PATH = {"PYTHONSAFEPATH": "1"}
 
 
 class LocalJob:
@@ -272,7 +279,7 @@ class LocalJob:
         log_dir = os.path.join(grid_dir, "logs")
         os.makedirs(log_dir, exist_ok=True)
         self.log = open(os.path.join(log_dir, relative.replace(os.sep, "_") + ".out"), "a")
-        self.proc = subprocess.Popen(command, cwd=ROOT, stdout=self.log,
+        self.proc = subprocess.Popen(command, env=dict(os.environ, **SAFE_PATH), stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
 
     def poll(self):

@@ -35,6 +35,7 @@ except ImportError:  # Atari ids are then unknown ids, refused by resolve_env_id
 
 CLIP_OBS = CLIP_REWARD = 10.0  # PARL's VecNormalizeEnv clipob, cliprew
 GAMMA = 0.99  # the discount of PARL's reward normalisation (env_utils.GAMMA)
+FRAME_SKIP = 4  # Atari frames an agent step takes (PARL's wrap_deepmind)
 # --return_reset: when the discounted return that scales MuJoCo rewards restarts from 0
 RETURN_RESETS = {"episode_end": EpisodeNormalizeReward,  # PARL's VecNormalizeEnv
                  "termination": gym.wrappers.NormalizeReward}  # Gymnasium's
@@ -77,7 +78,7 @@ def make_env(env_id, kind, evaluation=False, return_reset="episode_end", **make_
     key of RETURN_RESETS; ``make_kwargs`` go to gym.make (render_mode, ...)."""
     env = gym.wrappers.RecordEpisodeStatistics(_from_zero(_make(env_id, **make_kwargs)))
     if kind == "atari":
-        env = gym.wrappers.AtariPreprocessing(env, noop_max=30, frame_skip=4, screen_size=84)
+        env = gym.wrappers.AtariPreprocessing(env, noop_max=30, frame_skip=FRAME_SKIP, screen_size=84)
         env = EpisodicLife(env)
         if "FIRE" in env.unwrapped.get_action_meanings():
             env = FireReset(env)

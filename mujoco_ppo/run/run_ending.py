@@ -8,6 +8,7 @@ import os
 import shlex
 import sys
 
+from ..cli import command_line, program
 from ..errors import SamplingError, TrainingDiverged, UserError, WriteFailed
 from .checkpoint import resume_point
 from .run_log import complete_rows
@@ -94,7 +95,7 @@ def failure_sentence(exc, run_dir=None, kind=None):
     else:
         signum, status = stop_status(exc)
         what = f"interrupted by signal {signum}"
-    return f"train.py: {what}; {ended(what_is_kept(run_dir, kind), run_dir)}", status
+    return f"{program('train.py')}: {what}; {ended(what_is_kept(run_dir, kind), run_dir)}", status
 
 
 def report_failure(exc, run_dir, logger, kind):
@@ -107,7 +108,7 @@ def report_failure(exc, run_dir, logger, kind):
 def report_stop(signum, steps, run_dir, logger, kind):
     """How a run stopped by a signal ended (after its final checkpoint), said (``say``: on
     stderr and in train.log, for both PPOs alike); returns the exit status, 128 + signum."""
-    say(f"train.py: stopped by signal {signum} at step {steps}; "
+    say(f"{program('train.py')}: stopped by signal {signum} at step {steps}; "
         f"{ended(what_is_kept(run_dir, kind), run_dir)}", logger)
     return 128 + signum
 
@@ -157,13 +158,6 @@ def ended(clause, run_dir):
 
 
 def resume_command(run_dir):
-    """The command that continues the run, with the interpreter running this one (a bare
-    ``python`` may be another, without this package), quoted for a shell where it must be."""
-    return (f"{shlex.quote(shortest_path(sys.executable))} train.py --resume "
-            f"{shlex.quote(str(run_dir))}")
-
-
-def shortest_path(path, start=None):
-    """``path`` relative to ``start`` (the working directory) where that is shorter."""
-    relative = os.path.relpath(path, start)
-    return relative if len(relative) < len(path) else path
+    """The command that continues the run, as the user started this one (``command_line``),
+    quoted for a shell where it must be."""
+    return f"{command_line('train.py')} --resume {shlex.quote(str(run_dir))}"

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from ..cli import program
 from ..errors import UserError
 from .checkpoint import resume_point
 from .counters import Counters
@@ -69,7 +70,7 @@ class TrainingRun:
             shown_rewards(self.bar_rewards, kept)
         self.logger = make_logger(os.path.join(output_dir, "train.log"), bar_handler)
         for note in skipped:
-            self.logger.warning(f"train.py: {note}")
+            self.logger.warning(f"{program('train.py')}: {note}")
 
     def write_config(self, config):
         """config.json of a new run: ``config``, the package versions and the command line."""

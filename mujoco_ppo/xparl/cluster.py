@@ -25,10 +25,11 @@ import sys
 
 import zmq
 
-from ..cli import OneLineErrorParser
+from ..cli import OneLineErrorParser, program
 from ..errors import UserError
 from .binding import free_port, serve_on
 
+PROG = "python -m mujoco_ppo.xparl"
 LOOPBACK = "127.0.0.1"
 # What each of PARL's processes is, by the script it runs.
 ROLES = {"remote/start.py --name master": "master", "remote/start.py --name worker": "worker",
@@ -139,7 +140,7 @@ def cluster_cpus(address, timeout_s=5.0):
 
 def parse_args(argv):
     parser = OneLineErrorParser(
-        prog="python -m mujoco_ppo.xparl",
+        prog=PROG,
         description="PARL's xparl command (start, connect, status, stop, with their options) on "
                     "Paddle 3, every process of its cluster listening on --host only.")
     parser.add_argument("--host", default=LOOPBACK,
@@ -193,7 +194,7 @@ def run_xparl_command(host, allow_remote, argv):
     except click.UsageError as exc:
         command = exc.ctx.info_name if exc.ctx is not None and exc.ctx.parent else None
         raise UserError(f"{command + ': ' if command else ''}{exc.format_message().rstrip('.')} "
-                        f"(python -m mujoco_ppo.xparl {command or ''} --help lists its "
+                        f"({program(PROG)} {command or ''} --help lists its "
                         f"options)".replace("  ", " ")) from None
     except SystemExit as exc:  # PARL's commands end so
         if exc.code:
@@ -211,3 +212,19 @@ def main(argv):
         run_cluster_process(args.host, args.xparl_args)
     else:
         run_xparl_command(args.host, args.allow_remote, args.xparl_args)
+
+
+def command():
+    """The command line: python -m mujoco_ppo.xparl and mujoco-ppo xparl. Bad input is one
+    sentence, named by xparl (PARL's name for the command it wraps) or by what the user typed
+    where that is the package's command."""
+    name = program(PROG)
+    prefix = "xparl" if name == PROG else name
+    try:
+        main(sys.argv[1:])
+    except UserError as exc:
+        print(f"{prefix}: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except ListeningBeyondHost as exc:
+        print(f"{prefix}: error: {exc}", file=sys.stderr)
+        sys.exit(1)

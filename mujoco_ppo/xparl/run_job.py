@@ -28,8 +28,9 @@ OUTPUT = "output.txt"  # train.py's stdout and stderr, beside the run directory
 TEXT_SUFFIXES = (".csv", ".log", ".json", ".txt")
 CHECKPOINT = re.compile(r"^iter_\d+$")
 NOT_MIRRORED = (".lock",)  # the lock is the machine's own; the grid runner holds the grid's
-TRAIN_PY = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), "train.py")
+# the package's training command, with the interpreter running this actor: the machine's
+# mujoco_ppo, wherever it is installed
+TRAIN = [sys.executable, "-m", "mujoco_ppo", "train"]
 
 
 def _die_with_parent():
@@ -64,14 +65,11 @@ class RunJob:
 
     def start(self, args):
         """Run ``train.py ARGS``, RUN_DIR in ARGS standing for the scratch run directory."""
-        if not os.path.isfile(TRAIN_PY):
-            raise RuntimeError(f"this machine's mujoco_ppo has no train.py beside it "
-                               f"({TRAIN_PY}); install it from a clone of the repository")
         argv = [self.run_dir if arg == RUN_DIR else arg for arg in args]
         # the job's own settings (no Paddle core, xparl's job marker) are not train.py's
         env = {k: v for k, v in os.environ.items() if k not in ("XPARL", "XPARL_igonre_core")}
         with open(os.path.join(self.scratch, OUTPUT), "wb") as output:
-            self.proc = subprocess.Popen([sys.executable, TRAIN_PY, *argv], cwd=self.scratch,
+            self.proc = subprocess.Popen([*TRAIN, *argv], cwd=self.scratch,
                                          stdout=output, stderr=subprocess.STDOUT, env=env,
                                          start_new_session=True, preexec_fn=_die_with_parent)
         self.sent[OUTPUT] = (os.stat(os.path.join(self.scratch, OUTPUT)).st_ino, 0)
