@@ -18,11 +18,11 @@ from ..run.run_ending import run_to_end
 from ..run.run_log import PROGRESS_COLUMNS
 from ..run.training_run import RunKind, TrainingRun
 from . import checkpoint
+from .config import DEFAULTS
 from .flags import parse_args
 
 RUNS = RunKind(columns=PROGRESS_COLUMNS, checkpointer=checkpoint.checkpointer,
                resumed_line="Resumed {run_dir} from iteration {iteration}, step {steps} ({path})")
-WARMUP_EPISODES = 5  # PARL's episodes that initialise the scaler, not counted as training
 
 
 def main(argv):
@@ -61,7 +61,7 @@ def train(args, ending):
     if run.saved:
         checkpoint.restore(agent, scaler, sampler, eval_env, *run.saved)
     else:
-        sampler.collect(agent, scaler, episodes=WARMUP_EPISODES)
+        sampler.collect(agent, scaler, episodes=DEFAULTS.warmup_episodes)
     run.start(lambda counters: checkpoint.capture(agent, scaler, sampler, eval_env, counters))
     log = IterationLog(run, args)
     trajectories = None  # a batch sampled ahead, during the last value update
