@@ -22,7 +22,8 @@ def flag_defaults(parser):
 
 
 @pytest.mark.parametrize("config, parser, names", [
-    (parl1_config, parl1_parser, parl1_config.FLAGS),  # all but its fixed values
+    (parl1_config, parl1_parser, [name for name, f in parl1_config.SETTINGS.items()
+                                  if f.metadata["part"] != parl1_config.FIXED]),
     (parl2_config, parl2_config.build_parser, parl2_config.SETTINGS)], ids=["parl1", "parl2"])
 def test_the_flags_are_the_configs_settings_with_their_defaults(config, parser, names):
     flags = flag_defaults(parser())

@@ -130,7 +130,6 @@ class Config:
 
 DEFAULTS = Config()
 SETTINGS = {f.name: f for f in fields(Config)}  # name -> its field (default, help, part, shown)
-FLAGS = tuple(name for name, f in SETTINGS.items() if f.metadata["part"] != FIXED)
 
 
 def with_defaults(settings):
