@@ -133,6 +133,18 @@ def at_most(flag, value, most):
     return False, f"{flag} must be at most {shown(most)}, got {shown(value)}"
 
 
+def add_flag(group, setting, **kwargs):
+    """The flag ``--NAME`` of a config's field ``setting`` (a dataclasses.Field whose metadata
+    holds its "help" and "shown"; parl1/config.py, parl2/config.py) added to ``group``: the field's
+    default, and its help followed by that default, as "shown" words it or as its value (none
+    for a switch or a flag unset by default). ``kwargs``: the rest of add_argument's."""
+    shown = setting.metadata["shown"]
+    if shown is None and setting.default is not None and not isinstance(setting.default, bool):
+        shown = "%(default)s"
+    help_text = setting.metadata["help"] + (f" (default: {shown})" if shown is not None else "")
+    group.add_argument(f"--{setting.name}", default=setting.default, help=help_text, **kwargs)
+
+
 def on_off(text):
     """true/false, also written as 1/0, yes/no or on/off."""
     if text.lower() in ("true", "1", "yes", "on"):

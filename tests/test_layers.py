@@ -1,14 +1,12 @@
 """The package's layers point one way: PARL 1.x's maths (parl1/'s model, algorithm, TRPO, agent,
-scaler, data) imports nothing else of the package, neither PPO imports the other, and no two of its
-folders import each other, directly or round a longer circle. Read from the
-modules' import statements (every one, also those inside functions), without importing them."""
+scaler, data, and the config of their defaults) imports nothing else of the package, neither PPO
+imports the other, and no two of its folders import each other, directly or round a longer
+circle. Read from the modules' import statements (every one, also those inside functions),
+without importing them."""
 import ast
 import pathlib
 
 import pytest
-
-from mujoco_ppo.parl1.flags import build_parser
-from mujoco_ppo.parl1.objectives import AGENT_DEFAULTS
 
 pytestmark = pytest.mark.unit
 
@@ -55,10 +53,11 @@ def test_the_import_reader_sees_relative_and_nested_imports():
     assert "mujoco_ppo.xparl.actors" in parallel_env  # imported inside a method
 
 
-# PARL 1.x's PPO as PARL splits it, maths only: what the loop, samplers and checkpoints build on
+# PARL 1.x's PPO as PARL splits it, maths only: what the loop, samplers and checkpoints build on;
+# and its settings' defaults (config.py: plain values), which the maths takes its defaults from
 PARL1_MATHS = {f"mujoco_ppo.parl1.{name}" for name in (
     "model", "distributions", "algorithm", "trpo", "objectives", "agent", "numpy_policy", "scaler",
-    "data", "build")}
+    "data", "build", "config")}
 
 
 def test_parl1s_maths_imports_nothing_of_the_package_but_itself():
@@ -120,8 +119,3 @@ def test_no_import_circle_between_the_package_folders():
     circle = find_circle(graph)
     edges = circle and [why for a, b in zip(circle, circle[1:]) for why in sorted(graph[a][b])]
     assert circle is None, f"{' -> '.join(circle)}: {edges}"
-
-
-@pytest.mark.parametrize("setting", sorted(AGENT_DEFAULTS))
-def test_the_agent_defaults_are_train_py_flag_defaults(setting):
-    assert getattr(build_parser().parse_args([]), setting) == AGENT_DEFAULTS[setting]

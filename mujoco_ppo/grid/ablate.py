@@ -73,10 +73,14 @@ def main(argv=None):
                      help="PARL 1.x's PPO (default) or PARL 2.x's (train.py --algo)")
     run.add_argument("--env", nargs="+", help=f"environment ids (default: {DEFAULTS['env']})")
     run.add_argument("--loss_type", nargs="+", help=f"objectives (default: {DEFAULTS['loss_type']})")
-    run.add_argument("--clip_epsilon", nargs="+", type=float, help="CLIP ranges (default: 0.2)")
-    run.add_argument("--kl_targ", nargs="+", type=float, help="KLPEN targets (default: 0.003)")
-    run.add_argument("--beta", nargs="+", type=float, help="KLFIXED coefficients (default: 1.0)")
-    run.add_argument("--max_kl", nargs="+", type=float, help="TRPO KL radii (default: 0.01)")
+    run.add_argument("--clip_epsilon", nargs="+", type=float,
+                     help=f"CLIP ranges (default: {DEFAULTS['clip_epsilon'][0]})")
+    run.add_argument("--kl_targ", nargs="+", type=float,
+                     help=f"KLPEN targets (default: {DEFAULTS['kl_targ'][0]})")
+    run.add_argument("--beta", nargs="+", type=float,
+                     help=f"KLFIXED coefficients (default: {DEFAULTS['beta'][0]})")
+    run.add_argument("--max_kl", nargs="+", type=float,
+                     help=f"TRPO KL radii (default: {DEFAULTS['max_kl'][0]})")
     run.add_argument("--seeds", nargs="+", type=int, help="seeds (default: 0 1 2)")
     run.add_argument("--steps", type=float,
                      help="env steps per run, at most 1e12 (default: 1e6; parl2: its config's)")

@@ -10,6 +10,7 @@ import os
 from ..algos import load_run_config
 from ..cli import MAX_JOBS, MAX_STEPS, shown
 from ..errors import UserError, WriteFailed
+from ..parl1.config import DEFAULTS as PARL1
 from ..parl1.objectives import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO
 from ..parl2.checkpoint import checkpointer as parl2_checkpointer
 from ..parl2.train_loop import PROGRESS_COLUMNS as PARL2_COLUMNS
@@ -21,8 +22,9 @@ from ..run.schema import NUMBER, check
 
 PARAMETER = {CLIP: "clip_epsilon", KLPEN: "kl_targ", KLFIXED: "beta", NONE: None,
              TRPO: "max_kl"}
-DEFAULTS = {"algo": "parl1", "env": ["HalfCheetah-v2"], "loss_type": [CLIP, KLPEN],
-            "clip_epsilon": [0.2], "kl_targ": [0.003], "beta": [1.0], "max_kl": [0.01],
+# each objective's parameter at its train.py default unless the grid lists values
+DEFAULTS = {"algo": "parl1", "env": [PARL1.env], "loss_type": [CLIP, KLPEN],
+            **{name: [getattr(PARL1, name)] for name in PARAMETER.values() if name},
             "seeds": [0, 1, 2], "steps": None,  # parl1: 1M steps; parl2: its config's
             "jobs": min(os.cpu_count() or 1, MAX_JOBS), "train_args": []}
 PARL1_STEPS = 1_000_000

@@ -17,6 +17,7 @@ import numpy as np
 import paddle
 import parl
 
+from .config import DEFAULTS
 from .numpy_policy import NumpyPolicy
 from .objectives import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO
 
@@ -48,8 +49,10 @@ def _actions_tensor(actions):
 
 
 class MujocoAgent(parl.Agent):
-    def __init__(self, algorithm, kl_targ=0.003, loss_type="CLIP", beta=1.0,
-                 policy_learn_times=20, value_learn_times=10, value_batch_size=256, rng=None):
+    def __init__(self, algorithm, kl_targ=DEFAULTS.kl_targ, loss_type=DEFAULTS.loss_type,
+                 beta=DEFAULTS.beta, policy_learn_times=DEFAULTS.policy_learn_times,
+                 value_learn_times=DEFAULTS.value_learn_times,
+                 value_batch_size=DEFAULTS.value_batch_size, rng=None):
         if loss_type not in LOSS_TYPES:
             raise ValueError(f"loss_type must be one of {LOSS_TYPES}, not {loss_type!r}")
         super().__init__(algorithm)

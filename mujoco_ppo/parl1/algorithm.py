@@ -18,6 +18,8 @@ import copy
 import paddle
 import parl
 
+from .config import DEFAULTS
+
 
 def clip_objective(ratio, advantages, epsilon):
     """-mean(min(A*r, A*clip(r, 1-eps, 1+eps))): no gradient through samples whose ratio has
@@ -88,7 +90,7 @@ class PolicyAlgorithm(parl.Algorithm):
 
 
 class PPO(PolicyAlgorithm):
-    def __init__(self, model, act_dim, policy_lr, value_lr, epsilon=0.2):
+    def __init__(self, model, act_dim, policy_lr, value_lr, epsilon=DEFAULTS.clip_epsilon):
         """model: a MujocoModel; epsilon: the clip range of the CLIP objective."""
         super().__init__(model, value_lr)
         self.act_dim = act_dim

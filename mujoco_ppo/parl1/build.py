@@ -2,8 +2,8 @@
 for training, evaluate.py from a run's config.json, scripts/bench.py for its measurements."""
 from .agent import MujocoAgent
 from .algorithm import PPO
+from .config import with_defaults
 from .model import MujocoModel
-from .objectives import AGENT_DEFAULTS
 from .objectives import TRPO as TRPO_LOSS
 from .trpo import TRPO
 
@@ -12,8 +12,8 @@ def build_agent(settings, obs_dim, act_dim, discrete=False, rng=None):
     """MujocoAgent over PPO or TRPO (by ``settings["loss_type"]``) over a MujocoModel with a
     Gaussian policy, or a categorical one over ``act_dim`` actions if ``discrete``.
     ``settings``: train.py's flags as a dict; a setting it lacks (a run older than the flag)
-    takes its default, AGENT_DEFAULTS."""
-    flags = {**AGENT_DEFAULTS, **settings}
+    takes its default (config.py)."""
+    flags = with_defaults(settings)
     model = MujocoModel(obs_dim, act_dim, discrete=discrete)
     if flags["loss_type"] == TRPO_LOSS:
         alg = TRPO(model, model.value_lr, max_kl=flags["max_kl"], cg_iters=flags["cg_iters"],

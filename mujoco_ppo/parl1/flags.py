@@ -1,5 +1,6 @@
 """The flags of `train.py` for PARL 1.x's PPO: PARL's eight, with PARL's defaults, then this
-package's; their checks, config.json's schema, and --resume."""
+package's (their defaults and help: config.py); their checks, config.json's schema, and
+--resume."""
 import argparse
 import math
 import os
@@ -9,6 +10,7 @@ from ..cli import (
     MAX_STEPS,
     MAX_UPDATE_LOOPS,
     OneLineErrorParser,
+    add_flag,
     at_most,
     shown,
     whole_number,
@@ -27,6 +29,7 @@ from ..run.settings import (
     run_flag_checks,
     values_of,
 )
+from .config import SETTINGS
 from .objectives import LOSS_TYPES
 from .workers import check_workers_fit, default_num_workers
 
@@ -37,100 +40,41 @@ def _loss_type(text):
     return text.upper()
 
 
-# A declarative list of flags: one function, however long, reads as the --help it makes.
+# A declarative list of flags: one function, however long, reads as the --help it makes. Their
+# defaults and help are config.py's; how each is parsed, and its group, are said here.
 def build_parser():
     p = OneLineErrorParser(prog="train.py", description="PARL 1.x MuJoCo PPO on Paddle 3 and Gymnasium.")
     parl = p.add_argument_group("PARL's flags (same names and defaults as examples/PPO/train.py)")
-    parl.add_argument("--env", default="HalfCheetah-v2",
-                      help="Gymnasium id; -v2/-v3 MuJoCo ids are Gym's own tasks on mujoco-py in "
-                           ".venv-v2 (make install-v2), and run as -v4 elsewhere "
-                           "(default: %(default)s)")
-    parl.add_argument("--gamma", type=float, default=0.995,
-                      help="discount factor, in (0, 1] (default: %(default)s)")
-    parl.add_argument("--lam", type=float, default=0.98,
-                      help="GAE lambda, in [0, 1] (default: %(default)s)")
-    parl.add_argument("--kl_targ", type=float, default=0.003,
-                      help="KL target of the adaptive penalty, KLPEN only (default: %(default)s)")
-    parl.add_argument("--episodes_per_batch", type=whole_number, default=5,
-                      help="whole episodes per training batch, at most 1,000 (default: "
-                           "%(default)s)")
-    parl.add_argument("--loss_type", type=_loss_type, default="CLIP",
-                      help="surrogate objective: CLIP or KLPEN (PARL's), or KLFIXED (KL penalty "
-                           "with beta fixed at --beta) or NONE (the plain ratio objective, no "
-                           "clip and no penalty), or TRPO (one natural-gradient step within "
-                           "--max_kl) (default: %(default)s)")
-    parl.add_argument("--train_total_steps", type=whole_number, default=int(1e7),
-                      help="stop once this many env steps are trained on, at most 1e12 "
-                           "(default: 1e7)")
-    parl.add_argument("--test_every_steps", type=whole_number, default=int(1e4),
-                      help="evaluate one deterministic episode each time the step count "
-                           "crosses a multiple of this, at most 1e12 (default: 1e4)")
+    add_flag(parl, SETTINGS["env"])
+    add_flag(parl, SETTINGS["gamma"], type=float)
+    add_flag(parl, SETTINGS["lam"], type=float)
+    add_flag(parl, SETTINGS["kl_targ"], type=float)
+    add_flag(parl, SETTINGS["episodes_per_batch"], type=whole_number)
+    add_flag(parl, SETTINGS["loss_type"], type=_loss_type)
+    add_flag(parl, SETTINGS["train_total_steps"], type=whole_number)
+    add_flag(parl, SETTINGS["test_every_steps"], type=whole_number)
     ours = p.add_argument_group("this package's flags")
-    ours.add_argument("--algo", choices=("parl1", "parl2"), default="parl1",
-                      help="parl1: this PPO (PARL 1.x's); parl2: PARL 2.x's PPO, with its own "
-                           "flags (train.py --algo parl2 --help) (default: %(default)s)")
-    ours.add_argument("--clip_epsilon", type=float, default=0.2,
-                      help="clip range of the CLIP objective, PARL's 0.2 (default: %(default)s)")
-    ours.add_argument("--beta", type=float, default=1.0,
-                      help="initial KL coefficient of KLPEN (PARL's 1.0), or the fixed one of "
-                           "KLFIXED (default: %(default)s)")
+    add_flag(ours, SETTINGS["algo"], choices=("parl1", "parl2"))
+    add_flag(ours, SETTINGS["clip_epsilon"], type=float)
+    add_flag(ours, SETTINGS["beta"], type=float)
     trpo = p.add_argument_group("TRPO's flags (--loss_type TRPO only)")
-    trpo.add_argument("--max_kl", type=float, default=0.01,
-                      help="KL radius delta: the step's mean KL(old || new) is at most this "
-                           "(default: %(default)s)")
-    trpo.add_argument("--cg_iters", type=whole_number, default=10,
-                      help="conjugate-gradient iterations solving F x = g, at most 1,000 "
-                           "(default: %(default)s)")
-    trpo.add_argument("--cg_damping", type=float, default=0.1,
-                      help="damping added to the Fisher matrix, F + damping * I "
-                           "(default: %(default)s)")
-    trpo.add_argument("--ls_backtrack_ratio", type=float, default=0.5,
-                      help="line search: each try scales the step by this factor "
-                           "(default: %(default)s)")
-    trpo.add_argument("--ls_max_tries", type=whole_number, default=10,
-                      help="line search: step sizes tried before the update is skipped, at "
-                           "most 1,000 (default: %(default)s)")
-    ours.add_argument("--seed", type=whole_number, default=None,
-                      help="seed of Paddle, NumPy and the environments; the same seed on the "
-                           "same machine gives the same run (default: drawn at random, recorded "
-                           "in config.json)")
-    ours.add_argument("--num_workers", type=whole_number, default=None,
-                      help="environments sampling a batch's episodes in parallel, one per "
-                           "process, at most --episodes_per_batch; 1 is PARL's serial loop "
-                           "(default: the fewest workers, one to four per CPU core, that share "
-                           "--episodes_per_batch evenly, else one per core)")
-    ours.add_argument("--learner_threads", type=whole_number, default=None,
-                      help="threads of Paddle's CPU kernels in policy_learn and value_learn, "
-                           "at most 256 (default: the number of CPU cores)")
-    ours.add_argument("--overlap_value", action="store_true",
-                      help="sample the next batch while the value net learns this one (same "
-                           "results; pays only with a core to spare, see docs/performance.md)")
-    ours.add_argument("--output_dir", default=None,
-                      help="where the log, config.json and progress.csv go "
-                           "(default: runs/<env>_<loss_type>_seed<seed>_<time>)")
-    ours.add_argument("--overwrite", action="store_true",
-                      help="allow --output_dir to hold an earlier run, whose files are replaced")
-    ours.add_argument("--checkpoint_every", type=whole_number, default=20,
-                      help="iterations between checkpoints, at most 1e12; one is also saved "
-                           "at the end and on SIGINT/SIGTERM (default: %(default)s)")
-    ours.add_argument("--xparl_addr", metavar="HOST:PORT", default=None,
-                      help="sample on the xparl cluster whose master is at HOST:PORT instead of "
-                           "local workers (see docs/xparl.md)")
-    ours.add_argument("--actor_num", type=whole_number, default=None,
-                      help="xparl actors, one CPU of the cluster each, sharing a batch's "
-                           "episodes, at most --episodes_per_batch (default: "
-                           "--episodes_per_batch)")
-    ours.add_argument("--xparl_timeout", type=float, default=300.0,
-                      help="seconds the xparl actors have for one batch before the run stops "
-                           "with an error, at most 1e6 (default: %(default)s)")
-    ours.add_argument("--worker_timeout", type=float, default=300.0,
-                      help="seconds a local sampling worker has for its share of a batch before "
-                           "the run stops with an error, at most 1e6 (default: %(default)s)")
-    ours.add_argument("--resume", metavar="DIR", default=None,
-                      help="continue the run in DIR from its newest intact checkpoint, with its "
-                           "settings; only --train_total_steps, --checkpoint_every, "
-                           "--learner_threads, --overlap_value, --worker_timeout and, for a run "
-                           "on xparl, --xparl_addr and --xparl_timeout may change")
+    add_flag(trpo, SETTINGS["max_kl"], type=float)
+    add_flag(trpo, SETTINGS["cg_iters"], type=whole_number)
+    add_flag(trpo, SETTINGS["cg_damping"], type=float)
+    add_flag(trpo, SETTINGS["ls_backtrack_ratio"], type=float)
+    add_flag(trpo, SETTINGS["ls_max_tries"], type=whole_number)
+    add_flag(ours, SETTINGS["seed"], type=whole_number)
+    add_flag(ours, SETTINGS["num_workers"], type=whole_number)
+    add_flag(ours, SETTINGS["learner_threads"], type=whole_number)
+    add_flag(ours, SETTINGS["overlap_value"], action="store_true")
+    add_flag(ours, SETTINGS["output_dir"])
+    add_flag(ours, SETTINGS["overwrite"], action="store_true")
+    add_flag(ours, SETTINGS["checkpoint_every"], type=whole_number)
+    add_flag(ours, SETTINGS["xparl_addr"], metavar="HOST:PORT")
+    add_flag(ours, SETTINGS["actor_num"], type=whole_number)
+    add_flag(ours, SETTINGS["xparl_timeout"], type=float)
+    add_flag(ours, SETTINGS["worker_timeout"], type=float)
+    add_flag(ours, SETTINGS["resume"], metavar="DIR")
     return p
 
 

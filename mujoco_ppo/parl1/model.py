@@ -19,6 +19,7 @@ import paddle
 import paddle.nn as nn
 import parl
 
+from .config import DEFAULTS
 from .distributions import Categorical, DiagGaussian
 
 
@@ -68,7 +69,7 @@ class PolicyModel(_PolicyTrunk):
 
     distribution = DiagGaussian
 
-    def __init__(self, obs_dim, act_dim, init_logvar=-1.0):
+    def __init__(self, obs_dim, act_dim, init_logvar=DEFAULTS.init_logvar):
         super().__init__(obs_dim, act_dim)
         self.act_dim = act_dim
         self.logvars = self.create_parameter(
@@ -117,7 +118,7 @@ class MujocoModel(parl.Model):
     """The pair of networks that PARL's PPO algorithm trains. ``discrete``: a categorical policy
     over ``act_dim`` actions instead of the Gaussian one."""
 
-    def __init__(self, obs_dim, act_dim, init_logvar=-1.0, discrete=False):
+    def __init__(self, obs_dim, act_dim, init_logvar=DEFAULTS.init_logvar, discrete=False):
         super().__init__()
         self.policy_model = (CategoricalPolicyModel(obs_dim, act_dim) if discrete
                              else PolicyModel(obs_dim, act_dim, init_logvar))

@@ -11,18 +11,20 @@ with its parts beside it in this folder (model.py's MujocoModel, algorithm.py's 
 TRPO, agent.py's MujocoAgent, scaler.py, data.py's GAE, the episode samplers), and the run's
 bookkeeping in mujoco_ppo.run.
 """
+import math
 import os
 import time
 
+from ..errors import TrainingDiverged
 from ..run.run_ending import run_to_end
 from ..run.run_log import PROGRESS_COLUMNS
 from ..run.training_run import RunKind, TrainingRun
 from . import checkpoint
+from .config import DEFAULTS
 from .flags import parse_args
 
 RUNS = RunKind(columns=PROGRESS_COLUMNS, checkpointer=checkpoint.checkpointer,
                resumed_line="Resumed {run_dir} from iteration {iteration}, step {steps} ({path})")
-WARMUP_EPISODES = 5  # PARL's episodes that initialise the scaler, not counted as training
 
 
 def main(argv):
@@ -46,7 +48,6 @@ def train(args, ending):
     from .build import build_agent
     from .data import build_train_data
     from .episodes import run_evaluate_episode
-    from .iteration_log import IterationLog
     from .scaler import Scaler
 
     env_id, seed, run, sampler, eval_env, physics = open_run(args, ending)
@@ -61,24 +62,26 @@ def train(args, ending):
     if run.saved:
         checkpoint.restore(agent, scaler, sampler, eval_env, *run.saved)
     else:
-        sampler.collect(agent, scaler, episodes=WARMUP_EPISODES)
+        sampler.collect(agent, scaler, episodes=DEFAULTS.warmup_episodes)
     run.start(lambda counters: checkpoint.capture(agent, scaler, sampler, eval_env, counters))
-    log = IterationLog(run, args)
+    # iterations, steps, episodes, PARL's test_flag (the multiple of test_every_steps whose
+    # crossing evaluates next), training seconds: 0, or the checkpoint's when resumed
+    counters = run.counters
     trajectories = None  # a batch sampled ahead, during the last value update
     # a batch sampled ahead is always trained on, even after a stop request, so that every
     # checkpoint is one the serial order would have written
-    while trajectories is not None or (run.counters.steps < args.train_total_steps
+    while trajectories is not None or (counters.steps < args.train_total_steps
                                        and not run.stop_requested):
-        log.timer()
+        tic = time.perf_counter()
         # whole episodes, then one scaler update from all their unscaled observations
         if trajectories is None:
             trajectories = sampler.collect(agent, scaler, args.episodes_per_batch)
         # rewards * (1 - gamma); value targets; GAE normalised per trajectory
         obs, actions, advantages, targets = build_train_data(
             trajectories, agent, args.gamma, args.lam)
-        log.timer("sample_time")
+        sampled = time.perf_counter()
         policy_loss, kl, clip_fraction = agent.policy_learn(obs, actions, advantages)
-        log.timer("policy_time")
+        policy_learnt = time.perf_counter()
         batch, trajectories = trajectories, None
         if sample_ahead(args, run, len(obs)):
             # the next batch needs only the policy: sample it while the value net learns
@@ -89,13 +92,53 @@ def train(args, ending):
                 value_loss = agent.finish_value_learn()
         else:
             value_loss = agent.value_learn(obs, targets)
-        log.timer("value_time")
-        log.training(batch, policy_loss, kl, clip_fraction, agent.beta, value_loss,
-                     agent.step_fraction)
-        if log.evaluation_due():
-            log.evaluation(run_evaluate_episode(eval_env, agent, scaler))
-        log.end()  # progress.csv, TensorBoard, a checkpoint when due
+        value_learnt = time.perf_counter()
+        row = {"sample_time": round(sampled - tic, 4),
+               "policy_time": round(policy_learnt - sampled, 4),
+               "value_time": round(value_learnt - policy_learnt, 4)}
+
+        counters.iteration += 1
+        counters.episodes += len(batch)
+        counters.steps += sum(len(t["rewards"]) for t in batch)
+        train_reward = float(np.mean([np.sum(t["rewards"]) for t in batch]))
+        run.logger.info(f"Steps {counters.steps}, Train reward: {train_reward}, Policy loss: "
+                        f"{policy_loss}, KL: {kl}, Value loss: {value_loss}")
+        stop_if_diverged(counters, batch, (train_reward, policy_loss, kl, value_loss))
+        if agent.step_fraction is not None:  # TRPO: iterations whose line search took no step
+            failed = agent.step_fraction == 0.0
+            counters.line_search_failures = (counters.line_search_failures or 0) + failed
+            row["line_search_failures"] = counters.line_search_failures
+            if failed:
+                run.logger.info(f"TRPO: no step within --max_kl {args.max_kl} improved the "
+                                f"surrogate in {args.ls_max_tries} tries; the policy is "
+                                f"unchanged ({counters.line_search_failures} such iterations "
+                                f"so far)")
+        row.update(iteration=counters.iteration, steps=counters.steps,
+                   episodes=counters.episodes, train_reward=train_reward, eval_reward=None,
+                   policy_loss=policy_loss, kl=kl, clip_fraction=clip_fraction, beta=agent.beta,
+                   value_loss=value_loss)
+        # PARL's rule: one evaluation each time the step count crosses a multiple of
+        # test_every_steps (and after the first iteration, test_flag starting at 0)
+        if counters.steps // args.test_every_steps >= counters.next_evaluation:
+            counters.next_evaluation = counters.steps // args.test_every_steps + 1
+            row["eval_reward"] = run_evaluate_episode(eval_env, agent, scaler)
+            run.logger.info(f"Steps {counters.steps}, Evaluate reward: {row['eval_reward']}")
+        counters.wall_time = run.elapsed()
+        run.end_iteration(row)  # progress.csv, TensorBoard; a checkpoint when due
     return run.finish()
+
+
+def stop_if_diverged(counters, batch, numbers):
+    """TrainingDiverged, naming the iteration, for a non-finite observation of the batch or a
+    non-finite one of ``numbers`` (its reward, losses and KL)."""
+    import numpy as np
+
+    where = f"iteration {counters.iteration} (step {counters.steps})"
+    if not all(np.isfinite(t["obs"]).all() for t in batch):
+        raise TrainingDiverged(f"{where}: the environment returned a NaN or infinite "
+                               f"observation")
+    if not all(map(math.isfinite, numbers)):
+        raise TrainingDiverged(f"{where} produced a non-finite reward, loss or KL")
 
 
 def open_run(args, ending):

@@ -21,6 +21,7 @@ import numpy as np
 import paddle
 
 from .algorithm import PolicyAlgorithm
+from .config import DEFAULTS
 
 
 def conjugate_gradient(matvec, b, iters, residual_tol=1e-10):
@@ -49,8 +50,9 @@ def _flat(tensors):
 
 
 class TRPO(PolicyAlgorithm):
-    def __init__(self, model, value_lr, max_kl=0.01, cg_iters=10, cg_damping=0.1,
-                 backtrack_ratio=0.5, max_tries=10):
+    def __init__(self, model, value_lr, max_kl=DEFAULTS.max_kl, cg_iters=DEFAULTS.cg_iters,
+                 cg_damping=DEFAULTS.cg_damping, backtrack_ratio=DEFAULTS.ls_backtrack_ratio,
+                 max_tries=DEFAULTS.ls_max_tries):
         """model: a MujocoModel; max_kl: the radius delta of the mean KL."""
         super().__init__(model, value_lr)
         self.max_kl = max_kl

@@ -1,12 +1,14 @@
-"""Flags of `train.py --algo parl2`, named as in PARL 2.x's examples/PPO, and the three configs
-whose values they default to: PARL's atari_config.py and mujoco_config.py, and a small config for
-discrete classic-control tasks (CartPole-v1) that PARL's example does not have.
+"""Flags of `train.py --algo parl2`, named as in PARL 2.x's examples/PPO, with their defaults and
+help (Config), and the three configs whose values the unset ones take: PARL's atari_config.py and
+mujoco_config.py, and a small config for discrete classic-control tasks (CartPole-v1) that PARL's
+example does not have.
 
 Which config applies is decided by the environment (see ``env_utils.env_kind``): image
 observations with discrete actions -> Atari, continuous actions -> MuJoCo, flat observations with
 discrete actions -> classic control. A flag given on the command line overrides the config.
 """
 import argparse
+from dataclasses import dataclass, field, fields
 
 from ..cli import (
     MAX_ENVS,
@@ -15,6 +17,7 @@ from ..cli import (
     MAX_STEPS,
     MAX_UPDATE_LOOPS,
     OneLineErrorParser,
+    add_flag,
     on_off,
     shown,
     whole_number,
@@ -32,6 +35,82 @@ from ..run.settings import (
     values_of,
 )
 
+# What a setting is (its field's "part"); every one is a flag
+FAMILY = "the environment's config"  # unset: the value of the environment's family (CONFIGS)
+PPO = "parl.algorithms.PPO's default"  # PARL's configs leave them commented out
+PARL = "PARL's flag"  # examples/PPO/train.py's own
+RUN = "flag of the run"  # how and where the run goes
+
+
+def setting(default, part, help, shown=None):
+    """A field of Config: its ``default``, ``part`` and ``help`` (without its default); ``shown``:
+    the default in words, where the value would not say it."""
+    return field(default=default, metadata={"part": part, "help": help, "shown": shown})
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every flag of `train.py --algo parl2`, with its default and help: the one place they are
+    written. The flags of part FAMILY are unset (None) by default and take the value of the
+    environment's config in CONFIGS (apply_config)."""
+    env: str = setting(
+        "BreakoutNoFrameskip-v4", PARL,
+        "Gymnasium id: Atari (BreakoutNoFrameskip-v4, ALE/Breakout-v5), MuJoCo (HalfCheetah-v4; "
+        "-v2: Gym's own in .venv-v2, else -v4) or discrete classic control (CartPole-v1)")
+    seed: int | None = setting(
+        None, PARL, "seed of Paddle, NumPy and the environments",
+        shown="random, recorded in config.json")
+    env_num: int | None = setting(None, FAMILY, "environments sampled in parallel, at most 256")
+    step_nums: int | None = setting(
+        None, FAMILY,
+        "steps per environment in one rollout (T in the PPO paper); the rollout, --env_num x "
+        "--step_nums, is at most 2**20 (1,048,576) steps")
+    num_minibatches: int | None = setting(
+        None, FAMILY, "minibatches a rollout is split into, per epoch (it divides the rollout)")
+    update_epochs: int | None = setting(
+        None, FAMILY, "epochs over each rollout (K in the PPO paper), at most 1,000")
+    train_total_steps: int | None = setting(
+        None, FAMILY,
+        "environment steps to train for (all environments together), at most 1e12")
+    test_every_steps: int | None = setting(
+        None, FAMILY,
+        "evaluate each time the step count crosses a multiple of this, at most 1e12")
+    eval_episode: int | None = setting(
+        None, FAMILY, "deterministic episodes per evaluation (Atari: whole games), at most 100")
+    initial_lr: float | None = setting(None, FAMILY, "Adam's learning rate at the start")
+    lr_decay: bool | None = setting(
+        None, FAMILY, "true: decay the learning rate linearly to 0 over the run")
+    clip_param: float | None = setting(None, FAMILY, "clip range of ratio and value")
+    entropy_coef: float | None = setting(None, FAMILY, "entropy bonus coefficient (c2)")
+    value_loss_coef: float = setting(0.5, PPO, "value loss coefficient (c1)")
+    max_grad_norm: float = setting(0.5, PPO, "gradients are clipped to this global norm")
+    gamma: float = setting(0.99, PPO, "discount factor, in (0, 1]")
+    gae_lambda: float = setting(0.95, PPO, "GAE lambda, in [0, 1]")
+    xparl_addr: str | None = setting(
+        None, PARL,
+        "step the --env_num environments on the xparl cluster whose master is there, one actor "
+        "each", shown="in this process")
+    return_reset: str = setting(
+        "episode_end", RUN,
+        "MuJoCo: when the discounted return whose deviation scales the rewards restarts from 0: "
+        "at every episode end, time limits included (PARL's VecNormalizeEnv), or at termination "
+        "only (Gymnasium's NormalizeReward)")
+    xparl_timeout: float = setting(
+        300, RUN,
+        "seconds the actors have for one call; past it the run stops with a message; at most 1e6")
+    learner_threads: int | None = setting(
+        None, RUN, "threads of Paddle's CPU kernels, at most 256", shown="the number of CPU cores")
+    output_dir: str | None = setting(
+        None, RUN, "where the run's files go", shown="runs/parl2_<env>_seed<seed>_<time>")
+    overwrite: bool = setting(False, RUN, "allow --output_dir to hold an earlier run")
+    checkpoint_every: int = setting(
+        20, RUN, "updates between checkpoints, at most 1e12")
+    resume: str | None = setting(
+        None, RUN, "continue the run in DIR from its last checkpoint")
+
+
+DEFAULTS = Config()
+SETTINGS = {f.name: f for f in fields(Config)}  # name -> its field (default, help, part, shown)
 # PARL's examples/PPO/atari_config.py (the PPO paper's Atari settings).
 ATARI_CONFIG = dict(env_num=8, step_nums=128, num_minibatches=4, update_epochs=4,
                     train_total_steps=int(1e7), eval_episode=3, test_every_steps=int(5e3),
@@ -46,9 +125,9 @@ CLASSIC_CONFIG = dict(env_num=4, step_nums=128, num_minibatches=4, update_epochs
                       train_total_steps=int(2e5), eval_episode=3, test_every_steps=int(5e3),
                       initial_lr=2.5e-4, lr_decay=True, clip_param=0.2, entropy_coef=0.01)
 CONFIGS = {"atari": ATARI_CONFIG, "mujoco": MUJOCO_CONFIG, "classic": CLASSIC_CONFIG}
-# parl.algorithms.PPO's own defaults, which PARL's configs leave commented out (and Adam's
-# epsilon, 1e-5, which is no flag here either).
-PPO_DEFAULTS = dict(value_loss_coef=0.5, max_grad_norm=0.5, gamma=0.99, gae_lambda=0.95)
+# parl.algorithms.PPO's own defaults, which every config has (and Adam's epsilon, 1e-5, which is
+# no flag here either)
+PPO_DEFAULTS = {name: f.default for name, f in SETTINGS.items() if f.metadata["part"] == PPO}
 # The bounds of the counts (mujoco_ppo/cli.py says why); num_minibatches divides the rollout.
 COUNT_BOUNDS = {"env_num": MAX_ENVS, "step_nums": MAX_ROLLOUT, "num_minibatches": MAX_ROLLOUT,
                 "update_epochs": MAX_UPDATE_LOOPS, "train_total_steps": MAX_STEPS,
@@ -58,74 +137,39 @@ RESUMABLE = ("train_total_steps", "checkpoint_every", "learner_threads", "resume
              "xparl_timeout")
 
 
+# A declarative list of flags, read as the --help it makes. Their defaults and help are
+# Config's; how each is parsed, and its group, are said here.
 def build_parser():
     p = OneLineErrorParser(prog="train.py --algo parl2",
                            description="PARL 2.x's PPO (parl.algorithms.PPO) on Paddle 3 and "
                                        "Gymnasium. Unset flags take the environment's config.")
     parl = p.add_argument_group("PARL's flags (examples/PPO/train.py and its configs)")
-    parl.add_argument("--env", default="BreakoutNoFrameskip-v4",
-                      help="Gymnasium id: Atari (BreakoutNoFrameskip-v4, ALE/Breakout-v5), MuJoCo "
-                           "(HalfCheetah-v4; -v2: Gym's own in .venv-v2, else -v4) or discrete classic control "
-                           "(CartPole-v1) (default: %(default)s)")
-    parl.add_argument("--seed", type=whole_number, default=None,
-                      help="seed of Paddle, NumPy and the environments (default: random, "
-                           "recorded in config.json)")
-    parl.add_argument("--env_num", type=whole_number,
-                      help="environments sampled in parallel, at most 256")
-    parl.add_argument("--step_nums", type=whole_number,
-                      help="steps per environment in one rollout (T in the PPO paper); the "
-                           "rollout, --env_num x --step_nums, is at most 2**20 (1,048,576) steps")
-    parl.add_argument("--num_minibatches", type=whole_number,
-                      help="minibatches a rollout is split into, per epoch (it divides the "
-                           "rollout)")
-    parl.add_argument("--update_epochs", type=whole_number,
-                      help="epochs over each rollout (K in the PPO paper), at most 1,000")
-    parl.add_argument("--train_total_steps", type=whole_number,
-                      help="environment steps to train for (all environments together), at "
-                           "most 1e12")
-    parl.add_argument("--test_every_steps", type=whole_number,
-                      help="evaluate each time the step count crosses a multiple of this, at "
-                           "most 1e12")
-    parl.add_argument("--eval_episode", type=whole_number,
-                      help="deterministic episodes per evaluation (Atari: whole games), at most "
-                           "100")
-    parl.add_argument("--initial_lr", type=float, help="Adam's learning rate at the start")
-    parl.add_argument("--lr_decay", type=on_off,
-                      help="true: decay the learning rate linearly to 0 over the run")
-    parl.add_argument("--clip_param", type=float, help="clip range of ratio and value")
-    parl.add_argument("--entropy_coef", type=float, help="entropy bonus coefficient (c2)")
-    parl.add_argument("--value_loss_coef", type=float, default=PPO_DEFAULTS["value_loss_coef"],
-                      help="value loss coefficient (c1) (default: %(default)s)")
-    parl.add_argument("--max_grad_norm", type=float, default=PPO_DEFAULTS["max_grad_norm"],
-                      help="gradients are clipped to this global norm (default: %(default)s)")
-    parl.add_argument("--gamma", type=float, default=PPO_DEFAULTS["gamma"],
-                      help="discount factor, in (0, 1] (default: %(default)s)")
-    parl.add_argument("--gae_lambda", type=float, default=PPO_DEFAULTS["gae_lambda"],
-                      help="GAE lambda, in [0, 1] (default: %(default)s)")
-    parl.add_argument("--xparl_addr", default=None, metavar="HOST:PORT",
-                      help="step the --env_num environments on the xparl cluster whose master is "
-                           "there, one actor each (default: in this process)")
+    add_flag(parl, SETTINGS["env"])
+    add_flag(parl, SETTINGS["seed"], type=whole_number)
+    add_flag(parl, SETTINGS["env_num"], type=whole_number)
+    add_flag(parl, SETTINGS["step_nums"], type=whole_number)
+    add_flag(parl, SETTINGS["num_minibatches"], type=whole_number)
+    add_flag(parl, SETTINGS["update_epochs"], type=whole_number)
+    add_flag(parl, SETTINGS["train_total_steps"], type=whole_number)
+    add_flag(parl, SETTINGS["test_every_steps"], type=whole_number)
+    add_flag(parl, SETTINGS["eval_episode"], type=whole_number)
+    add_flag(parl, SETTINGS["initial_lr"], type=float)
+    add_flag(parl, SETTINGS["lr_decay"], type=on_off)
+    add_flag(parl, SETTINGS["clip_param"], type=float)
+    add_flag(parl, SETTINGS["entropy_coef"], type=float)
+    add_flag(parl, SETTINGS["value_loss_coef"], type=float)
+    add_flag(parl, SETTINGS["max_grad_norm"], type=float)
+    add_flag(parl, SETTINGS["gamma"], type=float)
+    add_flag(parl, SETTINGS["gae_lambda"], type=float)
+    add_flag(parl, SETTINGS["xparl_addr"], metavar="HOST:PORT")
     ours = p.add_argument_group("this package's flags")
-    ours.add_argument("--return_reset", choices=("episode_end", "termination"),
-                      default="episode_end",
-                      help="MuJoCo: when the discounted return whose deviation scales the rewards "
-                           "restarts from 0: at every episode end, time limits included (PARL's "
-                           "VecNormalizeEnv), or at termination only (Gymnasium's "
-                           "NormalizeReward) (default: %(default)s)")
-    ours.add_argument("--xparl_timeout", type=float, default=300,
-                      help="seconds the actors have for one call; past it the run stops with a "
-                           "message; at most 1e6 (default: %(default)s)")
-    ours.add_argument("--learner_threads", type=whole_number, default=None,
-                      help="threads of Paddle's CPU kernels, at most 256 (default: the number "
-                           "of CPU cores)")
-    ours.add_argument("--output_dir", default=None,
-                      help="where the run's files go (default: runs/parl2_<env>_seed<seed>_<time>)")
-    ours.add_argument("--overwrite", action="store_true",
-                      help="allow --output_dir to hold an earlier run")
-    ours.add_argument("--checkpoint_every", type=whole_number, default=20,
-                      help="updates between checkpoints, at most 1e12 (default: %(default)s)")
-    ours.add_argument("--resume", default=None, metavar="DIR",
-                      help="continue the run in DIR from its last checkpoint")
+    add_flag(ours, SETTINGS["return_reset"], choices=("episode_end", "termination"))
+    add_flag(ours, SETTINGS["xparl_timeout"], type=float)
+    add_flag(ours, SETTINGS["learner_threads"], type=whole_number)
+    add_flag(ours, SETTINGS["output_dir"])
+    add_flag(ours, SETTINGS["overwrite"], action="store_true")
+    add_flag(ours, SETTINGS["checkpoint_every"], type=whole_number)
+    add_flag(ours, SETTINGS["resume"], metavar="DIR")
     return p
 
 

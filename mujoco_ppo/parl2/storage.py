@@ -14,6 +14,7 @@ own done flag, takes the place of V(s_{t+1}), m_{t+1}, with A_T = 0.
 import numpy as np
 
 from ..errors import UserError
+from .config import DEFAULTS
 
 # per step of one environment, besides its observation and action: logprob, reward, done and
 # value, and the advantage and return compute_returns adds (float32 each)
@@ -64,7 +65,7 @@ class RolloutStorage:
         self.rewards[t], self.dones[t], self.values[t] = reward, done, value
         self.cur_step = (t + 1) % self.step_nums
 
-    def compute_returns(self, value, done, gamma=0.99, gae_lambda=0.95):
+    def compute_returns(self, value, done, gamma=DEFAULTS.gamma, gae_lambda=DEFAULTS.gae_lambda):
         """GAE advantages and returns (module docstring); ``value`` and ``done`` belong to the
         observation that follows the rollout."""
         advantages = np.zeros_like(self.rewards)

@@ -62,6 +62,8 @@ def train(args, ending):
         obs, done = envs.reset(), np.zeros(config["env_num"], dtype=np.float32)
     # the checkpoint holds the observation and done flags the next rollout starts from
     run.start(lambda counters: checkpoint.capture(agent, envs, eval_env, obs, done, counters))
+    # updates, steps, episodes, PARL's test_flag (the multiple of test_every_steps whose crossing
+    # evaluates next), training seconds: 0, or the checkpoint's when resumed
     counters = run.counters
     for update in range(counters.iteration + 1, config["num_updates"] + 1):
         if run.stop_requested:
@@ -88,13 +90,17 @@ def train(args, ending):
         counters.iteration = update
         counters.episodes += len(episode_returns)
         eval_reward = None
-        # PARL 2.x's rule counts the step after the rollout
-        if counters.evaluation_due(counters.steps + 1, config["test_every_steps"]):
+        # PARL's rule (its test_flag): one evaluation each time the step count crosses a multiple
+        # of test_every_steps, and after the first update; PARL 2.x counts the step after the
+        # rollout
+        if (counters.steps + 1) // config["test_every_steps"] >= counters.next_evaluation:
+            counters.next_evaluation = (counters.steps + 1) // config["test_every_steps"] + 1
             freeze_eval_statistics(envs, eval_env)
             eval_reward = run_evaluate_episodes(agent, eval_env, config["eval_episode"])
             run.logger.info(f"Evaluation over: {config['eval_episode']} episodes, Reward: "
                             f"{eval_reward}")
-        eval_time = run.clock() - (tic - run.started) - sample_time - learn_time
+        counters.wall_time = run.elapsed()
+        eval_time = counters.wall_time - (tic - run.started) - sample_time - learn_time
         run.end_iteration({
             "iteration": update, "steps": counters.steps, "episodes": counters.episodes,
             "train_reward": float(np.mean(episode_returns)) if episode_returns else None,

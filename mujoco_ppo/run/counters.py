@@ -1,4 +1,5 @@
-"""A run's counters, by name, and their form in a checkpoint's state.json ("counters")."""
+"""A run's counters, by name, and their form in a checkpoint's state.json ("counters"). The
+training loops change them, where the reader sees it; a resumed run starts from a checkpoint's."""
 from dataclasses import dataclass
 from typing import Optional
 
@@ -18,14 +19,6 @@ class Counters:
     next_evaluation: int = 0  # PARL's test_flag: the multiple of test_every_steps due next
     wall_time: float = 0.0  # seconds of training, over every stop and resume
     line_search_failures: Optional[int] = None  # TRPO's iterations whose line search took no step
-
-    def evaluation_due(self, steps, every):
-        """PARL's rule: once each time ``steps`` crosses a multiple of ``every`` (and at the
-        first iteration)."""
-        due = steps // every >= self.next_evaluation
-        if due:
-            self.next_evaluation = steps // every + 1
-        return due
 
     def to_state(self):
         """The counters as state.json holds them."""

@@ -100,14 +100,14 @@ class TrainingRun:
     def stop_requested(self):
         return self.stop.signal is not None
 
-    def clock(self):
-        """The run's training time so far, in seconds (over every stop and resume)."""
-        self.counters.wall_time = time.perf_counter() - self.started
-        return self.counters.wall_time
+    def elapsed(self):
+        """The run's training time so far, in seconds (over every stop and resume): what the
+        loop sets counters.wall_time to at the end of each iteration."""
+        return time.perf_counter() - self.started
 
     def end_iteration(self, row):
-        """Write the iteration's row (progress.csv, TensorBoard) with its wall time as the
-        last ``clock()`` read it, and a checkpoint when due."""
+        """Write the iteration's row (progress.csv, TensorBoard) with the counters' wall time,
+        and a checkpoint when due."""
         wall_time = self.counters.wall_time
         row = {**row, "sps": round(self.counters.steps / wall_time, 1),
                "wall_time": round(wall_time, 3)}
