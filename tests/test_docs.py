@@ -2,6 +2,7 @@
 docs/development.md is what the modules' docstrings say, and every relative link in README.md and
 docs/ points at a file that exists."""
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -21,24 +22,40 @@ def pages():
     return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
-def test_usage_page_is_what_every_command_help_prints():
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "usage_page.py"), "--check"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
+def script(name):
+    """scripts/NAME.py as a module (the scripts are programs, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def test_usage_check_names_the_stale_section(tmp_path):
+@pytest.fixture(scope="module")
+def usage():
+    """(scripts/usage_page.py, the sections it generates from every command's --help): the
+    --help of some 25 commands, each a Python starting up, run once for both tests below."""
+    usage_page = script("usage_page")
+    return usage_page, usage_page.generated_sections()
+
+
+def test_usage_page_is_what_every_command_help_prints(usage):
+    usage_page, generated = usage
+    usage_page.check(ROOT / "docs" / "usage.md", generated)  # `usage_page.py --check`: exit 1
+
+
+def test_usage_check_names_the_stale_section(usage, tmp_path, capsys):
+    usage_page, generated = usage
     page = ROOT / "docs" / "usage.md"
     original = page.read_text()
     stale = original.replace("show this help message and exit", "show this help", 1)
     assert stale != original
     (tmp_path / "usage.md").write_text(stale)
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "usage_page.py"), "--check",
-                           "--page", str(tmp_path / "usage.md")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 1
-    assert done.stderr.strip().startswith(f"{tmp_path / 'usage.md'} is stale in the section `train.py`:")
-    assert "Traceback" not in done.stderr
+    with pytest.raises(SystemExit) as ended:
+        usage_page.check(tmp_path / "usage.md", generated)
+    assert ended.value.code == 1
+    stderr = capsys.readouterr().err
+    assert stderr.strip().startswith(f"{tmp_path / 'usage.md'} is stale in the section `train.py`:")
+    assert "Traceback" not in stderr
 
 
 def layout_page(*args):
@@ -91,11 +108,7 @@ def test_every_module_package_script_and_test_file_is_on_the_layout():
 def test_a_module_without_a_docstring_is_refused_in_one_sentence(tmp_path):
     """The layout page's generator reads a copy of the checkout in which one module lost its
     docstring."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("layout_page", ROOT / "scripts" / "layout_page.py")
-    layout = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(layout)
+    layout = script("layout_page")
     for name in ("train.py", "evaluate.py", "mujoco_ppo", "scripts", "tests"):
         target = tmp_path / name
         if (ROOT / name).is_dir():
