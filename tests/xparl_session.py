@@ -23,7 +23,7 @@ import time
 
 import psutil
 
-from helpers import ROOT, SESSION_MARKER, read_progress, run_train
+from helpers import ROOT, SESSION_MARKER, popen_train, read_progress, run_train
 
 from mujoco_ppo.xparl.local import bring_loopback_up, local_cluster
 
@@ -136,15 +136,23 @@ def parl2_stopped_and_resumed(address, out):
 
 
 def parl2_here(out):
-    """The same run of `train.py --algo parl2`, its environments in its own process."""
-    local = run_train(*PARL2_RUN, "--output_dir", os.path.join(out, "parl2_local"), timeout=600)
-    return {"rc": local.returncode, "stderr": local.stderr[-2000:],
+    """The same run of `train.py --algo parl2`, its environments in its own process, started
+    (to be waited for by parl2_done) while the cluster starts: it needs no cluster, and starting
+    one is mostly waiting."""
+    return popen_train(*PARL2_RUN, "--output_dir", os.path.join(out, "parl2_local"),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def parl2_done(local, out):
+    _, stderr = local.communicate(timeout=600)
+    return {"rc": local.returncode, "stderr": stderr[-2000:],
             "rows": read_progress(os.path.join(out, "parl2_local"))}
 
 
 def main(out):
     bring_loopback_up()
     session = {}
+    parl2_local = parl2_here(out)
     with open(os.path.join(out, "cluster.log"), "w") as log:
         with local_cluster(PORT, 2, log) as address:
             session["address"] = address
@@ -174,7 +182,7 @@ def main(out):
             session["parl2"] = parl2_stopped_and_resumed(address, out)
         time.sleep(2)
         session["left_after_stop"] = cluster_processes()
-    session["parl2"]["local"] = parl2_here(out)
+    session["parl2"]["local"] = parl2_done(parl2_local, out)
     session["output_dirs"] = sorted(os.path.basename(d) for d in glob.glob(os.path.join(out, "*"))
                                     if os.path.isdir(d))
     with open(os.path.join(out, "session.json"), "w") as f:
