@@ -8,7 +8,7 @@ TRAIN_ARGS ?= --env HalfCheetah-v2 --loss_type CLIP
 # evaluate.py --video renders headless through EGL: Debian's libegl1 and libgl1-mesa-dri.
 VIDEO_PACKAGES ?= libegl1 libgl1-mesa-dri
 
-.PHONY: install install-v2 install-parl-example v2-unavailable train test test-fast lint clean video-libraries
+.PHONY: install install-v2 install-parl-example v2-unavailable train test test-fast lint docs clean video-libraries
 install: $(STAMP)
 	@echo "Installed into $(VENV): \`source $(VENV)/bin/activate\` makes python its Python in this shell" \
 		"(then: python train.py $(TRAIN_ARGS)); or type $(PY) instead of python."
@@ -47,6 +47,12 @@ test: lint
 
 test-fast: $(STAMP)
 	$(PY) -m pytest tests -m unit
+
+# The generated parts of docs/: usage.md's flags from every --help, development.md's layout from the
+# modules' docstrings (tests/test_docs.py fails while either is stale).
+docs: $(STAMP)
+	$(PY) scripts/usage_page.py
+	$(PY) scripts/layout_page.py
 
 clean:
 	rm -rf $(VENV) $(V2_VENV) $(EXAMPLE_VENV) *.egg-info

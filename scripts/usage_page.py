@@ -16,9 +16,9 @@ MARKER = ("<!-- Everything below is written by scripts/usage_page.py from each c
           "change the parsers' help texts, then run it. -->")
 # A fixed width, so that argparse wraps the same way on every terminal and in CI.
 COLUMNS = "100"
-# Scripts whose --help is not shown: this generator, and the refactoring check, which is not a tool
-# for users of the package.
-NOT_SHOWN = {"usage_page.py", "run_fingerprints.py"}
+# Scripts whose --help is not shown: the generators of the pages, and the refactoring check, which
+# are not tools for users of the package.
+NOT_SHOWN = {"usage_page.py", "layout_page.py", "run_fingerprints.py"}
 # Scripts that import a package .venv does not hold, so their --help cannot run there.
 SIDE_VIRTUALENV = {
     "paddle_vs_torch.py": "torch (`.venv/bin/pip install torch==2.13.0`)",

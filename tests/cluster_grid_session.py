@@ -2,14 +2,15 @@
 
     python tests/cluster_grid_session.py OUT_DIR
 
-Brings loopback up, runs a 2-run grid locally (the reference), starts an xparl cluster on
-127.0.0.1 with 2 CPUs and runs on it: the same grid; the grid of seed 0 alone with its job's process
+Brings loopback up, runs a 2-run grid locally (the reference) while it starts an xparl cluster on
+127.0.0.1 with 2 CPUs, and runs on that cluster: the same grid; the grid of seed 0 alone with its job's process
 killed (kill -9) once its run has a checkpoint in the grid directory; the grid again, stopped
 with SIGINT, then continued on the cluster, whose processes are all killed under it, then finished
 on this machine without --xparl_addr; and a parl2 grid. Writes OUT_DIR/session.json with each
 grid command's exit status, stdout and stderr and what the test needs to know of the moments
 in between.
 """
+import concurrent.futures
 import json
 import os
 import signal
@@ -157,10 +158,16 @@ def stop_then_lose_the_cluster(out):
 
 def main(out):
     bring_loopback_up()
-    session = {"local": run(os.path.join(out, "local"), *GRID),
-               "parl2_local": run(os.path.join(out, "parl2_local"), *PARL2_GRID)}
-    with open(os.path.join(out, "cluster.log"), "w") as log:
+    session = {}
+    # the reference grids, one after the other, need no cluster: they run while it starts,
+    # which is mostly waiting
+    with concurrent.futures.ThreadPoolExecutor(1) as here, \
+            open(os.path.join(out, "cluster.log"), "w") as log:
+        references = here.submit(lambda: {
+            "local": run(os.path.join(out, "local"), *GRID),
+            "parl2_local": run(os.path.join(out, "parl2_local"), *PARL2_GRID)})
         with local_cluster(PORT, 2, log):
+            session.update(references.result())
             started = time.monotonic()
             session["cluster"] = run(os.path.join(out, "cluster"), *ON_CLUSTER, *GRID)
             session["cluster_s"] = time.monotonic() - started

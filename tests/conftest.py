@@ -1,3 +1,5 @@
+"""The suite's shared setup: this checkout's mujoco_ppo for every command line, one kind
+(unit, e2e or cluster) per test, and the finished runs several tests read (TrainedRuns)."""
 import os
 
 import pytest

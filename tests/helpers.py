@@ -100,3 +100,29 @@ def compare_table(capsys, *argv):
     header = next(i for i, line in enumerate(lines) if line.startswith("task "))
     return lines[:header], [[cell.strip() for cell in line.split("  ") if cell.strip()]
                             for line in lines[header + 1:] if not line.startswith("wrote ")]
+
+
+# A cluster session's own mark: set in the environment of the command that starts it, and so
+# inherited by every process it starts (PARL's master, worker, monitor, log server and jobs, and
+# the train.py a job runs). Other clusters on the machine (a user's own, a second checkout's
+# tests) carry another value or none, so a test counts its own processes and no one else's.
+SESSION_MARKER = "MUJOCO_PPO_TEST_SESSION"
+
+
+def marked_environment(marker):
+    """This process's environment with ``marker`` as the session's mark."""
+    return dict(os.environ, **{SESSION_MARKER: str(marker)})
+
+
+def marked_processes(marker):
+    """[(pid, command line)] of the processes on this machine whose environment carries
+    ``marker`` as the session's mark (the processes of other users, which this one may not read,
+    are not this session's)."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        with contextlib.suppress(psutil.Error):  # ended meanwhile, a zombie, or not ours to read
+            if proc.environ().get(SESSION_MARKER) == str(marker):
+                found.append((proc.info["pid"], " ".join(proc.info["cmdline"] or [])))
+    return found

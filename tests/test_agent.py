@@ -1,3 +1,6 @@
+"""MujocoAgent (mujoco_ppo/parl1/agent.py): the β rule, policy_learn's 20 steps and what it
+reports, the value buffer and value_learn bit for bit against the loop it replaced, the threaded
+value update equal to the serial one."""
 import numpy as np
 import paddle
 import pytest

@@ -1,3 +1,6 @@
+"""PPO (mujoco_ppo/parl1/algorithm.py) and its Gaussian: log-probability, KL and entropy against
+SciPy and closed forms, the clipped and KLPEN objectives, a sync leaving ratio 1 and KL 0, the
+frozen copy staying frozen."""
 import math
 
 import numpy as np

@@ -9,7 +9,14 @@ import tempfile
 import psutil
 import pytest
 
-from helpers import ROOT, assert_no_traceback, read_progress, without_timings
+from helpers import (
+    ROOT,
+    assert_no_traceback,
+    marked_environment,
+    marked_processes,
+    read_progress,
+    without_timings,
+)
 
 from mujoco_ppo.run.checkpoint import Checkpointer
 from mujoco_ppo.xparl.local import private_network_command
@@ -27,7 +34,7 @@ def session(tmp_path_factory):
         [sys.executable, os.path.join(ROOT, "tests", "cluster_grid_session.py"), str(out)])
     if command is None:
         pytest.skip(f"no private network namespace on this machine: {reason}")
-    proc = psutil.Popen(command, cwd=ROOT)
+    proc = psutil.Popen(command, cwd=ROOT, env=marked_environment(out))
     assert proc.wait(timeout=900) == 0, "tests/cluster_grid_session.py failed (see above)"
     with open(out / "session.json") as f:
         return {**json.load(f), "out": out}
@@ -107,3 +114,9 @@ def test_a_cluster_that_goes_away_loses_nothing_and_the_grid_finishes_here(sessi
     assert f" resume  {RUNS[0]}" in here["stdout"] or f" resume  {RUNS[1]}" in here["stdout"]
     for seed in (0, 1):
         assert rows(session, "stopped", seed) == rows(session, "local", seed)
+
+
+def test_nothing_of_the_grid_or_its_cluster_outlives_the_test(session):
+    """Counted by this session's mark (helpers.SESSION_MARKER), which every process it started
+    inherited: another cluster or grid on the machine is not this test's."""
+    assert marked_processes(session["out"]) == []

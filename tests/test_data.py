@@ -1,3 +1,5 @@
+"""From trajectories to training arrays (mujoco_ppo/parl1/data.py): discounted sums with (1-γ)
+scaling, GAE by hand, advantages normalised per trajectory."""
 import numpy as np
 import pytest
 

@@ -13,10 +13,10 @@ from helpers import ROOT, assert_no_traceback
 from mujoco_ppo import dependencies
 
 # every command that needs the package; parl_example.py and usage_page.py need only the
-# standard library (they run other interpreters)
+# standard library (they run other interpreters), layout_page.py too (it reads the modules)
 COMMANDS = ["train.py", "evaluate.py"] + sorted(
     f"scripts/{p.name}" for p in Path(ROOT, "scripts").glob("*.py")
-    if p.name not in ("parl_example.py", "usage_page.py"))
+    if p.name not in ("parl_example.py", "usage_page.py", "layout_page.py"))
 
 
 def bare_python(*args, cwd=ROOT):

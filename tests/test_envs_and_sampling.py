@@ -1,3 +1,5 @@
+"""Environments and PARL 1.x's sampling: id mapping and refusals, the action map, one worker
+equal to PARL's serial loop, parallel workers running whole episodes, a dead worker reported."""
 import numpy as np
 import paddle
 import pytest

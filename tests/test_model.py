@@ -1,3 +1,5 @@
+"""MujocoModel (mujoco_ppo/parl1/model.py): layer sizes and learning rates, the initialisation,
+the NumPy policy equal to Paddle's forward pass, the sampling statistics."""
 import math
 
 import numpy as np

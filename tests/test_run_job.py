@@ -9,6 +9,7 @@ import subprocess
 import numpy as np
 import pytest
 
+from mujoco_ppo.errors import UserError
 from mujoco_ppo.grid.cluster import write_changes
 from mujoco_ppo.run.checkpoint import Checkpointer
 from mujoco_ppo.xparl.run_job import RunJob
@@ -93,3 +94,16 @@ def test_a_checkpoint_arrives_whole_and_the_two_newest_are_kept(job, tmp_path):
         for file in ("arrays.safetensors", "state.json"):
             assert (local / "checkpoints" / name / file).read_bytes() == open(
                 os.path.join(job.run_dir, "checkpoints", name, file), "rb").read()
+
+
+@pytest.mark.parametrize("name, file", [
+    ("iter_000001", "../../escaped"), ("../iter_000001", "state.json"),
+    ("iter_1/../..", "state.json"), ("iter_000001", "..")])
+def test_a_checkpoint_named_outside_the_run_is_refused_and_nothing_written(tmp_path, name, file):
+    """Hostile case: a job (whoever reaches the cluster runs code there) sends a checkpoint whose
+    name or file would land outside the grid's run directory."""
+    run_dir = tmp_path / "grid" / "run"
+    changes = {"files": [], "checkpoint": (name, {file: b"x"})}
+    with pytest.raises(UserError, match="a cluster job sent a file outside its run directory"):
+        write_changes(str(run_dir), "parl1", changes)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == []

@@ -1,3 +1,5 @@
+"""Scaler (mujoco_ppo/parl1/scaler.py): pooled statistics equal to NumPy's on the concatenated
+data, the scale and offset, the time feature untouched."""
 import numpy as np
 import pytest
 

@@ -5,10 +5,10 @@ scratch directory of its machine. The grid runner holds the run directory's lock
 runs, asks the actor every second what the run wrote, and writes it into
 GRID_DIR/runs/<env>/<setting>/seed<N> in the local layout: progress rows and train.log lines
 appended whole and flushed, replaced files (config.json, progress.csv rewritten by a resume) by
-rename, each new checkpoint into ``iter_NNNNNN.tmp`` renamed into place, then ``latest``, the
-two newest intact ones kept, as train.py itself writes them. So at any moment the grid
-directory is what a local run would have left, and aggregate, compare_parl.py or a local resume
-read it as such.
+rename, each new checkpoint by the checkpoint store train.py writes its own with
+(run/checkpoint.py: ``iter_NNNNNN.tmp`` renamed into place, then ``latest``, the two newest intact
+ones kept). So at any moment the grid directory is what a local run would have left, and
+aggregate, compare_parl.py or a local resume read it as such.
 
 A resumed run's actor gets the newest intact checkpoint, progress.csv, train.log and
 config.json, and train.py --resume goes on from there, exactly as it would here. A job whose
@@ -19,7 +19,7 @@ kept.
 """
 import json
 import os
-import shutil
+import re
 import time
 
 from ..errors import UserError
@@ -32,6 +32,7 @@ from ..xparl.run_job import RUN_DIR, RunJob
 from .plan import checkpointer, resume_checkpoint
 
 RESUME_FILES = ("progress.csv", "train.log", "config.json")
+CHECKPOINT_NAME = re.compile(r"iter_(\d+)")
 POLL_S = 1.0
 
 
@@ -134,18 +135,14 @@ def write_file(run_dir, relative, mode, data):
 
 
 def store_checkpoint(run_dir, algo, name, files):
-    """A checkpoint's files into checkpoints/NAME.tmp, renamed NAME, then ``latest`` naming
-    it, and the two newest intact checkpoints kept, as the checkpoint store writes them."""
-    root = os.path.join(run_dir, "checkpoints")
-    tmp, final = os.path.join(root, f"{name}.tmp"), os.path.join(root, name)
-    shutil.rmtree(tmp, ignore_errors=True)
-    for file, data in files.items():
-        write_file(run_dir, os.path.join("checkpoints", f"{name}.tmp", file), "append", data)
-    with writing(final):
-        shutil.rmtree(final, ignore_errors=True)
-        os.replace(tmp, final)
-    write_file(run_dir, os.path.join("checkpoints", "latest"), "replace", f"{name}\n".encode())
-    checkpointer(run_dir, algo).rotate(int(name[len("iter_"):]))
+    """A job's checkpoint (its name and {file name: bytes}) written by the run's checkpoint
+    store, as train.py's own are written: the same writer for a run here and on the cluster."""
+    number = CHECKPOINT_NAME.fullmatch(name)
+    strays = [file for file in files if os.path.basename(file) != file or file in ("", ".", "..")]
+    if number is None or strays:
+        raise UserError(f"a cluster job sent a file outside its run directory {run_dir} "
+                        f"(checkpoints/{name}/{(strays or [''])[0]}).")
+    checkpointer(run_dir, algo).store(int(number[1]), files)
 
 
 class ClusterJob:

@@ -1,3 +1,3 @@
-"""PARL 1.x's PPO (examples/PPO at PARL v1.4): its flags (flags.py), the sizing of its sampling
-workers (workers.py), what its checkpoints hold (checkpoint.py) and its training loop
-(train_loop.py)."""
+"""PARL 1.x's PPO (examples/PPO at PARL v1.4), whole: its maths (model, distributions,
+algorithm, TRPO, agent, scaler, data, which import nothing else of the package), its samplers, its
+flags, checkpoints and training loop."""

@@ -112,35 +112,51 @@ class Checkpointer:
     def save(self, iteration, arrays, state):
         """Write checkpoint ``iteration``; WriteFailed naming the file if a write fails (the
         partial copy is removed, the earlier checkpoints stay as they were)."""
-        tmp = os.path.join(self.root, f"iter_{iteration:06d}.tmp")
+        def fill(tmp):
+            try:
+                save_file(arrays, os.path.join(tmp, ARRAYS))
+            except SafetensorError as exc:  # its own error type for a failed write
+                raise OSError(errno.EIO, str(exc), os.path.join(tmp, ARRAYS)) from None
+            with open(os.path.join(tmp, ARRAYS), "rb+") as f:
+                os.fsync(f.fileno())
+            checked = with_checksums(state, os.path.join(tmp, ARRAYS))
+            _write(os.path.join(tmp, STATE), lambda f: f.write(json.dumps(checked).encode()))
+
+        return self._commit(iteration, fill)
+
+    def store(self, iteration, files):
+        """Write checkpoint ``iteration`` from the files of one that save() wrote elsewhere
+        ({file name: bytes}; a grid's job on a cluster sends them), byte for byte, through the
+        same steps as save(): the same guarantees, and the same WriteFailed."""
+        def fill(tmp):
+            for name, data in files.items():
+                _write(os.path.join(tmp, name), lambda f, data=data: f.write(data))
+
+        return self._commit(iteration, fill)
+
+    def _commit(self, iteration, fill):
+        """``fill(tmp)`` writes the checkpoint's files into ``iter_NNNNNN.tmp``, which is then
+        renamed into place, named by ``latest``, and the older ones rotated."""
+        name = f"iter_{iteration:06d}"
+        final, tmp = os.path.join(self.root, name), os.path.join(self.root, name + ".tmp")
         try:
             with writing(tmp):
-                try:
-                    return self._save(iteration, arrays, state)
-                except SafetensorError as exc:  # its own error type for a failed write
-                    raise OSError(errno.EIO, str(exc), os.path.join(tmp, ARRAYS)) from None
+                os.makedirs(self.root, exist_ok=True)
+                shutil.rmtree(tmp, ignore_errors=True)
+                os.makedirs(tmp)
+                fill(tmp)
+                _fsync_dir(tmp)
+                shutil.rmtree(final, ignore_errors=True)
+                os.replace(tmp, final)
+                _write(os.path.join(self.root, "latest.tmp"),
+                       lambda f: f.write(f"{name}\n".encode()))
+                os.replace(os.path.join(self.root, "latest.tmp"),
+                           os.path.join(self.root, "latest"))
+                _fsync_dir(self.root)
+                self.rotate(iteration)
         except WriteFailed:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-
-    def _save(self, iteration, arrays, state):
-        name = f"iter_{iteration:06d}"
-        final, tmp = os.path.join(self.root, name), os.path.join(self.root, name + ".tmp")
-        os.makedirs(self.root, exist_ok=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-        os.makedirs(tmp)
-        save_file(arrays, os.path.join(tmp, ARRAYS))
-        with open(os.path.join(tmp, ARRAYS), "rb+") as f:
-            os.fsync(f.fileno())
-        state = with_checksums(state, os.path.join(tmp, ARRAYS))
-        _write(os.path.join(tmp, STATE), lambda f: f.write(json.dumps(state).encode()))
-        _fsync_dir(tmp)
-        shutil.rmtree(final, ignore_errors=True)
-        os.replace(tmp, final)
-        _write(os.path.join(self.root, "latest.tmp"), lambda f: f.write(f"{name}\n".encode()))
-        os.replace(os.path.join(self.root, "latest.tmp"), os.path.join(self.root, "latest"))
-        _fsync_dir(self.root)
-        self.rotate(iteration)
         return final
 
     def rotate(self, iteration):
