@@ -2,21 +2,18 @@
 or PARL 2.x's PPO:              python train.py --algo parl2 --env BreakoutNoFrameskip-v4
 
 The loops are mujoco_ppo/parl1/train_loop.py (PARL 1.x's) and mujoco_ppo/parl2/train_loop.py
-(PARL 2.x's); the run's bookkeeping, shared by both, is mujoco_ppo/run/.
+(PARL 2.x's), chosen by --algo in mujoco_ppo/algorithms.py; the run's bookkeeping, shared by
+both, is mujoco_ppo/run/.
 """
 import signal
 import sys
 
 
 def main(argv=None):
-    from mujoco_ppo.algos import split_algo
+    from mujoco_ppo.algorithms import split_algo
 
-    algo, argv = split_algo(sys.argv[1:] if argv is None else argv)
-    if algo == "parl2":
-        from mujoco_ppo.parl2.train_loop import main as train_main
-    else:
-        from mujoco_ppo.parl1.train_loop import main as train_main
-    return train_main(argv)
+    spec, argv = split_algo(sys.argv[1:] if argv is None else argv)
+    return spec.train(argv)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ command its config.json records, into another directory, resumed if it was stopp
 import json
 import os
 
+from ..algorithms import algo_flags, algorithm_of
 from ..errors import UserError
 from ..run.run_log import open_regular
 
@@ -45,7 +46,7 @@ def train_flags(config, output_dir):
     if "command" not in config:
         settings = [[f"--{name}", str(value)] for name, value in sorted(config["args"].items())
                     if value is not None and name not in _NOT_SETTINGS]
-        return ["--algo", "parl2", *sum(settings, []), "--output_dir", output_dir]
+        return [*algo_flags(algorithm_of(config)), *sum(settings, []), "--output_dir", output_dir]
     recorded, flags, i = config["command"][1:], [], 0
     while i < len(recorded):
         skip = _DROPPED.get(recorded[i])
@@ -64,8 +65,7 @@ def retrain_flags(config, output_dir):
         return train_flags(config, output_dir)
     if finished(output_dir):
         return None
-    algo = ["--algo", "parl2"] if config.get("algo") == "parl2" else []
-    return algo + ["--resume", output_dir]
+    return algo_flags(algorithm_of(config)) + ["--resume", output_dir]
 
 
 def finished(output_dir):

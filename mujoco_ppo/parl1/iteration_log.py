@@ -1,6 +1,6 @@
 """What one iteration of PARL 1.x's loop records: PARL's training and evaluation lines in
 train.log, the per-phase timers, the counters, TRPO's line-search failures, the stop on a
-non-finite number, and its row of progress.csv (PROGRESS_COLUMNS)."""
+non-finite number, and its row of progress.csv (spec.py's PROGRESS_COLUMNS)."""
 import math
 import time
 
