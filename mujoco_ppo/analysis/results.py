@@ -148,7 +148,7 @@ def group_by_setting(runs):
         groups[setting_of(run)].append(run)
     labels = {}
     # each PPO's runs are set by other flags: its labels name what varies among its own settings
-    algo = {key: algorithm_of(runs[0]["config"]).name for key, runs in groups.items()}
+    algo = {key: algorithm_of(members[0]["config"]).name for key, members in groups.items()}
     for key in groups:
         same_env = [other for other in groups if other[0] == key[0] and algo[other] == algo[key]]
         varying = [i for i, flag in enumerate(SETTING_FLAGS, start=1)

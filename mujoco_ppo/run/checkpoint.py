@@ -10,7 +10,8 @@ it) is replaced atomically, so a kill at any moment leaves the previous checkpoi
 two newest intact checkpoints (by iteration number) are kept (Checkpointer.rotate).
 
 ``state.json`` records the sha256 of ``arrays.safetensors`` and a checksum of itself (sha256 of
-its canonical JSON without that field), and is checked against the keys and types written here:
+its canonical JSON without that field), and is checked against the keys and types its PPO writes
+(the schema and the arrays its checkpointer() gives the Checkpointer):
 loading (train.py --resume, evaluate.py, scripts/ablate.py alike) takes the newest checkpoint
 that passes, saying which newer ones it skipped and why; a resume takes the newest that
 progress.csv's rows also reach (resume_point).
