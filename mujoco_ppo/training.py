@@ -3,7 +3,8 @@
     python train.py --env HalfCheetah-v2 --loss_type CLIP         PARL 1.x's MuJoCo PPO
     python train.py --algo parl2 --env BreakoutNoFrameskip-v4     PARL 2.x's PPO
 
-The loops are parl1/train_loop.py (PARL 1.x's) and parl2/train_loop.py (PARL 2.x's); the run's
+The loops are parl1/train_loop.py (PARL 1.x's) and parl2/train_loop.py (PARL 2.x's), chosen by
+--algo in algorithms.py; the run's
 bookkeeping, shared by both, is run/. Nothing here imports Paddle: ``command`` blocks the stop
 signals first.
 """
@@ -15,14 +16,10 @@ from .run.signals import STOP_SIGNALS
 
 def main(argv=None):
     """The training loop of the PPO that ``--algo`` (or the resumed run) names; its exit status."""
-    from .algos import split_algo
+    from .algorithms import split_algo
 
-    algo, argv = split_algo(sys.argv[1:] if argv is None else argv)
-    if algo == "parl2":
-        from .parl2.train_loop import main as train_main
-    else:
-        from .parl1.train_loop import main as train_main
-    return train_main(argv)
+    spec, argv = split_algo(sys.argv[1:] if argv is None else argv)
+    return spec.train(argv)
 
 
 def command(argv=None):

@@ -29,6 +29,7 @@ from mujoco_ppo.dependencies import require  # the standard library only
 # one sentence, not a traceback, where this Python lacks the packages
 require("pretrained.py", checkout=ROOT)
 
+from mujoco_ppo.algorithms import algo_flags, algorithm_of
 from mujoco_ppo.cli import (
     MAX_EVALUATE_EPISODES,
     OneLineErrorParser,
@@ -82,7 +83,7 @@ def train_flags(config, output_dir):
     if "command" not in config:
         settings = [[f"--{name}", str(value)] for name, value in sorted(config["args"].items())
                     if value is not None and name not in _NOT_SETTINGS]
-        return ["--algo", "parl2", *sum(settings, []), "--output_dir", output_dir]
+        return [*algo_flags(algorithm_of(config)), *sum(settings, []), "--output_dir", output_dir]
     recorded, flags, i = config["command"][1:], [], 0
     while i < len(recorded):
         skip = _DROPPED.get(recorded[i])
@@ -101,8 +102,7 @@ def retrain_flags(config, output_dir):
         return train_flags(config, output_dir)
     if finished(output_dir):
         return None
-    algo = ["--algo", "parl2"] if config.get("algo") == "parl2" else []
-    return algo + ["--resume", output_dir]
+    return algo_flags(algorithm_of(config)) + ["--resume", output_dir]
 
 
 def finished(output_dir):

@@ -22,7 +22,7 @@ import psutil
 
 from helpers import ROOT, child_environment, read_progress
 
-from mujoco_ppo.run.checkpoint import Checkpointer
+from mujoco_ppo.parl1.checkpoint import checkpointer
 from mujoco_ppo.xparl.local import bring_loopback_up, local_cluster
 
 PORT = 8010
@@ -63,7 +63,7 @@ def start(grid_dir, *args):
 
 
 def checkpoints(run_dir):
-    return [i for i, _ in Checkpointer(os.path.join(run_dir, "checkpoints")).intact_checkpoints()]
+    return [i for i, _ in checkpointer(run_dir).intact_checkpoints()]
 
 
 def wait_for(condition, proc, timeout_s=180):

@@ -4,9 +4,10 @@ import json
 import os
 
 from mujoco_ppo.parl1.flags import build_parser
+from mujoco_ppo.parl1.spec import PROGRESS_COLUMNS
 from mujoco_ppo.parl2 import config as parl2_config
-from mujoco_ppo.parl2.train_loop import PROGRESS_COLUMNS as PARL2_COLUMNS
-from mujoco_ppo.run.run_log import PROGRESS_COLUMNS, package_versions
+from mujoco_ppo.parl2.spec import PROGRESS_COLUMNS as PARL2_COLUMNS
+from mujoco_ppo.run.run_log import package_versions
 
 
 def write_run(folder, steps, eval_rewards, env_id="HalfCheetah-v4", loss_type="CLIP", seed=0,

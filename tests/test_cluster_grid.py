@@ -18,7 +18,7 @@ from helpers import (
     without_timings,
 )
 
-from mujoco_ppo.run.checkpoint import Checkpointer
+from mujoco_ppo.parl1.checkpoint import checkpointer
 from mujoco_ppo.xparl.local import private_network_command
 
 pytestmark = pytest.mark.cluster
@@ -53,7 +53,7 @@ def test_a_grid_on_the_cluster_equals_the_grid_run_here_row_for_row(session):
         run_dir = session["out"] / "cluster" / SETTING / f"seed{seed}"
         assert {"config.json", "progress.csv", "train.log", "tensorboard"} <= set(
             os.listdir(run_dir))
-        checkpoints = Checkpointer(str(run_dir / "checkpoints")).intact_checkpoints()
+        checkpoints = checkpointer(str(run_dir)).intact_checkpoints()
         assert len(checkpoints) == 2  # the two newest, as train.py keeps them
         assert (run_dir / "checkpoints" / "latest").read_text().strip() == \
             os.path.basename(checkpoints[0][1])

@@ -119,3 +119,38 @@ def test_no_import_circle_between_the_package_folders():
     circle = find_circle(graph)
     edges = circle and [why for a, b in zip(circle, circle[1:]) for why in sorted(graph[a][b])]
     assert circle is None, f"{' -> '.join(circle)}: {edges}"
+
+
+# where the name of PARL 2.x's PPO may be told apart from another: the registry and its own folder
+NAME_ASKED = "parl2"
+MAY_COMPARE = ("mujoco_ppo/algorithms.py", "mujoco_ppo/parl2/")
+
+
+def name_comparisons(source, filename="<test>"):
+    """(line, text) of every comparison (==, !=, in, not in, is) in ``source`` that has the
+    string NAME_ASKED on a side, alone or in a tuple, list or set."""
+    def names_it(node):
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            return any(map(names_it, node.elts))
+        return isinstance(node, ast.Constant) and node.value == NAME_ASKED
+
+    return [(node.lineno, ast.get_source_segment(source, node))
+            for node in ast.walk(ast.parse(source, filename))
+            if isinstance(node, ast.Compare) and any(map(names_it, [node.left, *node.comparators]))]
+
+
+def test_the_comparison_finder_finds_every_form():
+    found = name_comparisons('a == "parl2"\nb = x != "parl2"\nif y in ("parl1", "parl2"): pass\n'
+                             'z = "parl2" not in w\nlabel = "parl2"\nc = d == "parl1"\n')
+    assert [line for line, _ in found] == [1, 2, 3, 4]
+
+
+def test_only_the_registry_and_parl2_tell_parl2_apart_by_its_name():
+    """Every other module asks the registry (mujoco_ppo/algorithms.py) for a run's or a
+    command line's spec, so that a third PPO is one folder and one line of the registry."""
+    found = [f"{path.relative_to(PACKAGE.parent)}:{line}: {text}"
+             for path in module_files()
+             if not str(path.relative_to(PACKAGE.parent)).startswith(MAY_COMPARE)
+             for line, text in name_comparisons(path.read_text(), str(path))]
+    assert not found, found
+

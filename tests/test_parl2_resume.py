@@ -196,7 +196,7 @@ def test_resume_refuses_a_damaged_config_json_naming_the_field(one_update_run, t
 
 
 def test_the_config_json_parl2_writes_is_what_its_readers_accept(one_update_run, tmp_path):
-    from mujoco_ppo.algos import load_run_config
+    from mujoco_ppo.algorithms import load_run_config
     config = load_run_config(one_update_run)
     assert config["args"]["seed"] == 0 and config["config"]["kind"] == "classic"
     out = tmp_path / "run"

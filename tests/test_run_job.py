@@ -11,7 +11,7 @@ import pytest
 
 from mujoco_ppo.errors import UserError
 from mujoco_ppo.grid.cluster import write_changes
-from mujoco_ppo.run.checkpoint import Checkpointer
+from mujoco_ppo.parl1.checkpoint import checkpointer
 from mujoco_ppo.xparl.run_job import RunJob
 
 pytestmark = pytest.mark.unit
@@ -76,7 +76,7 @@ def test_a_jobs_config_names_the_grids_run_directory(job, tmp_path):
 
 def test_a_checkpoint_arrives_whole_and_the_two_newest_are_kept(job, tmp_path):
     local = tmp_path / "run"
-    remote = Checkpointer(os.path.join(job.run_dir, "checkpoints"))
+    remote = checkpointer(job.run_dir)
     arrays = {"scaler/means": np.zeros(3), "scaler/vars": np.ones(3)}
     for iteration in (1, 2, 3):
         remote.save(iteration, arrays, STATE)
@@ -86,7 +86,7 @@ def test_a_checkpoint_arrives_whole_and_the_two_newest_are_kept(job, tmp_path):
         write_changes(str(local), "parl1", changes)
         shutil.rmtree(os.path.join(job.run_dir, "checkpoints", f"iter_{iteration + 1:06d}.tmp"))
     assert job.changes()["checkpoint"] is None
-    assert len(Checkpointer(str(local / "checkpoints")).intact_checkpoints()) == 2
+    assert len(checkpointer(str(local)).intact_checkpoints()) == 2
     names = sorted(os.listdir(local / "checkpoints"))
     assert names == ["iter_000002", "iter_000003", "latest"]
     assert (local / "checkpoints" / "latest").read_text() == "iter_000003\n"

@@ -33,12 +33,14 @@ from helpers import (
     without_timings,
 )
 
-from mujoco_ppo.algos import load_run_config, split_algo
+from mujoco_ppo.algorithms import load_run_config, split_algo
 from mujoco_ppo.cli import shortest_path
 from mujoco_ppo.errors import UserError, WriteFailed
 from mujoco_ppo.grid.plan import DEFAULTS as GRID_DEFAULTS
 from mujoco_ppo.grid.plan import has_history, run_status
 from mujoco_ppo.grid.runner import command_for
+from mujoco_ppo.parl1.checkpoint import REQUIRED_ARRAYS, STATE_SCHEMA
+from mujoco_ppo.parl1.spec import PROGRESS_COLUMNS
 from mujoco_ppo.parl1.workers import WORKER_RESIDENT_BYTES, check_workers_fit, default_num_workers
 from mujoco_ppo.run import checkpoint
 from mujoco_ppo.run.run_lock import RunLock, holder_pid
@@ -64,7 +66,8 @@ def run_copy(small_run, tmp_path):
 
 def checkpoint_dirs(run_dir):
     return [Path(path) for _, path in
-            checkpoint.Checkpointer(os.path.join(run_dir, "checkpoints")).checkpoints()]
+            checkpoint.Checkpointer(os.path.join(run_dir, "checkpoints"), STATE_SCHEMA,
+                                    REQUIRED_ARRAYS).checkpoints()]
 
 
 def wait_for_rows(out, proc, rows):
@@ -168,10 +171,10 @@ def flip_tensor_bytes(path):
 @pytest.mark.e2e
 def test_corrupted_tensor_data_is_detected_by_its_checksum(run_copy):
     newest = checkpoint_dirs(run_copy)[0]
-    checkpoint.load(newest)
+    checkpoint.load(newest, STATE_SCHEMA, REQUIRED_ARRAYS)
     flip_tensor_bytes(newest / "arrays.safetensors")
     with pytest.raises(UserError, match="arrays.safetensors is damaged: its sha256 differs"):
-        checkpoint.load(newest)
+        checkpoint.load(newest, STATE_SCHEMA, REQUIRED_ARRAYS)
 
 
 @pytest.mark.e2e
@@ -194,25 +197,25 @@ def test_resume_skips_a_damaged_checkpoint_and_drops_a_torn_row(small_run, run_c
 @pytest.mark.unit
 def test_progress_csv_is_cut_to_its_complete_rows_up_to_the_checkpoint(tmp_path):
     path = tmp_path / "progress.csv"
-    csv_file = ProgressCSV(str(path))
+    csv_file = ProgressCSV(str(path), (), PROGRESS_COLUMNS)
     for i in range(1, 5):
         csv_file.write({"iteration": i, "steps": 10 * i, "episodes": i})
     csv_file.close()
     with open(path, "a") as f:
         f.write("3,,\n5,50")  # a short row, then a torn one
-    ProgressCSV(str(path), complete_rows(str(path), 3)).close()
+    ProgressCSV(str(path), complete_rows(str(path), 3, PROGRESS_COLUMNS), PROGRESS_COLUMNS).close()
     assert [r["iteration"] for r in read_progress(tmp_path)] == ["1", "2", "3"]
     # fewer rows than the checkpoint: all kept
-    ProgressCSV(str(path), complete_rows(str(path), 9)).close()
+    ProgressCSV(str(path), complete_rows(str(path), 9, PROGRESS_COLUMNS), PROGRESS_COLUMNS).close()
     assert [r["iteration"] for r in read_progress(tmp_path)] == ["1", "2", "3"]
     path.write_text("iteration,steps,episodes\n1,10,1\n2,20,2\n3,30,3\n")  # an older version's
-    ProgressCSV(str(path), complete_rows(str(path), 2)).close()
+    ProgressCSV(str(path), complete_rows(str(path), 2, PROGRESS_COLUMNS), PROGRESS_COLUMNS).close()
     assert [(r["iteration"], r["steps"], r["sps"]) for r in read_progress(tmp_path)] == [
         ("1", "10", ""), ("2", "20", "")]
 
 
 def write_rows(path, iterations, tail=""):
-    csv_file = ProgressCSV(str(path))
+    csv_file = ProgressCSV(str(path), (), PROGRESS_COLUMNS)
     for i in iterations:
         csv_file.write({"iteration": i, "steps": 10 * i, "episodes": i})
     csv_file.close()
@@ -226,8 +229,8 @@ def test_only_a_torn_last_row_is_dropped_and_only_past_the_checkpoint(tmp_path):
     after it."""
     path = tmp_path / "progress.csv"
     write_rows(path, range(1, 6), tail="6,6")  # torn while it was written
-    assert len(complete_rows(str(path), math.inf)) == 5
-    assert len(complete_rows(str(path), 5)) == 5
+    assert len(complete_rows(str(path), math.inf, PROGRESS_COLUMNS)) == 5
+    assert len(complete_rows(str(path), 5, PROGRESS_COLUMNS)) == 5
     lines = path.read_bytes().splitlines(keepends=True)
     for number, damaged in [(3, lines[2].replace(b",", b";", 1)), (3, b"\xff" + lines[2]),
                             (3, lines[2].replace(b"20", b"2O", 1)), (4, b"9" + lines[3]),
@@ -235,12 +238,13 @@ def test_only_a_torn_last_row_is_dropped_and_only_past_the_checkpoint(tmp_path):
                             (1, lines[0].replace(b"\r\n", b",\r\n"))]:
         path.write_bytes(b"".join(lines[:number - 1]) + damaged + b"".join(lines[number:]))
         with pytest.raises(UserError, match=f"progress.csv line {number} is damaged"):
-            complete_rows(str(path), math.inf)
+            complete_rows(str(path), math.inf, PROGRESS_COLUMNS)
     write_rows(path, range(1, 6))
     path.write_text(path.read_text().replace("5,50,5", "5,50"))  # the checkpoint's row
     with pytest.raises(UserError, match="line 6 is damaged"):
-        complete_rows(str(path), 5)
-    assert len(complete_rows(str(path), math.inf)) == 4  # no checkpoint: taken as torn
+        complete_rows(str(path), 5, PROGRESS_COLUMNS)
+    # no checkpoint: taken as torn
+    assert len(complete_rows(str(path), math.inf, PROGRESS_COLUMNS)) == 4
 
 
 def run_files(run_dir):
@@ -273,7 +277,7 @@ def test_resume_continues_from_the_newest_checkpoint_the_rows_reach(small_run, r
     kept = checkpoint_dirs(run_copy)
     assert len(kept) == 2
     for path in kept:  # each one the rows agree with
-        counters = checkpoint.load(path)[1]["counters"]
+        counters = checkpoint.load(path, STATE_SCHEMA, REQUIRED_ARRAYS)[1]["counters"]
         assert int(rows[counters["iteration"] - 1]["steps"]) == counters["steps"]
 
 
@@ -364,9 +368,9 @@ def test_a_grid_with_a_damaged_run_leaves_it_untouched(run_copy, tmp_path):
 
 @pytest.mark.e2e
 def test_checkpoints_are_rotated_by_iteration_number_past_999999(small_run, tmp_path):
-    arrays, state = checkpoint.load(checkpoint_dirs(small_run)[0])
+    arrays, state = checkpoint.load(checkpoint_dirs(small_run)[0], STATE_SCHEMA, REQUIRED_ARRAYS)
     state = {k: v for k, v in state.items() if k not in ("sha256", "checksum")}
-    saver = checkpoint.Checkpointer(str(tmp_path))
+    saver = checkpoint.Checkpointer(str(tmp_path), STATE_SCHEMA, REQUIRED_ARRAYS)
     for iteration in (999_998, 999_999, 1_000_000, 1_000_001):
         saver.save(iteration, arrays, {**state, "counters": {**state["counters"],
                                                              "iteration": iteration}})
@@ -381,10 +385,10 @@ def test_checkpoints_are_rotated_by_iteration_number_past_999999(small_run, tmp_
 def test_rotation_counts_only_intact_checkpoints(small_run, tmp_path):
     """Hostile case: an empty checkpoints/iter_999999 was kept as one of the two newest and an
     intact checkpoint deleted in its place."""
-    arrays, state = checkpoint.load(checkpoint_dirs(small_run)[0])
+    arrays, state = checkpoint.load(checkpoint_dirs(small_run)[0], STATE_SCHEMA, REQUIRED_ARRAYS)
     state = {k: v for k, v in state.items() if k not in ("sha256", "checksum")}
     (tmp_path / "iter_999999").mkdir()
-    saver = checkpoint.Checkpointer(str(tmp_path))
+    saver = checkpoint.Checkpointer(str(tmp_path), STATE_SCHEMA, REQUIRED_ARRAYS)
     for iteration in (1, 2, 3):
         saver.save(iteration, arrays, {**state, "counters": {**state["counters"],
                                                              "iteration": iteration}})
@@ -397,9 +401,9 @@ def test_rotation_counts_only_intact_checkpoints(small_run, tmp_path):
 def test_rotation_leaves_the_checkpoints_past_a_resume_alone(small_run, tmp_path):
     """Hostile case: resumed from iteration 20 (its rows ended there) with iter_000030 on disk,
     the run's next checkpoint removed iter_000020 and kept iter_000030, which no row reaches."""
-    arrays, state = checkpoint.load(checkpoint_dirs(small_run)[0])
+    arrays, state = checkpoint.load(checkpoint_dirs(small_run)[0], STATE_SCHEMA, REQUIRED_ARRAYS)
     state = {k: v for k, v in state.items() if k not in ("sha256", "checksum")}
-    saver = checkpoint.Checkpointer(str(tmp_path))
+    saver = checkpoint.Checkpointer(str(tmp_path), STATE_SCHEMA, REQUIRED_ARRAYS)
     for iteration in (20, 30, 21):
         saver.save(iteration, arrays, {**state, "counters": {**state["counters"],
                                                              "iteration": iteration}})
@@ -452,15 +456,15 @@ def test_every_damaged_field_of_state_json_is_one_sentence_naming_it(run_copy):
     for what, changed in cases:
         (path / "state.json").write_text(json.dumps(reseal(changed)))
         with pytest.raises(UserError, match="state.json") as error:
-            checkpoint.load(str(path))
+            checkpoint.load(str(path), STATE_SCHEMA, REQUIRED_ARRAYS)
         assert "\n" not in str(error.value), what
     for content in (b"\x00\xff binary", b"[1, 2]"):
         (path / "state.json").write_bytes(content)
         with pytest.raises(UserError, match="state.json"):
-            checkpoint.load(str(path))
+            checkpoint.load(str(path), STATE_SCHEMA, REQUIRED_ARRAYS)
     (path / "arrays.safetensors").unlink()
     with pytest.raises(UserError, match="arrays.safetensors is missing"):
-        checkpoint.load(str(path))
+        checkpoint.load(str(path), STATE_SCHEMA, REQUIRED_ARRAYS)
 
 
 @pytest.mark.e2e
@@ -521,13 +525,13 @@ def test_random_streams_and_counters_out_of_their_bounds_are_refused(run_copy):
     for phrase, changed in cases:
         (path / "state.json").write_text(json.dumps(reseal({**state, "agent_rng": changed})))
         with pytest.raises(UserError, match=re.escape(phrase)):
-            checkpoint.load(str(path))
+            checkpoint.load(str(path), STATE_SCHEMA, REQUIRED_ARRAYS)
     # format 1, before checksums, is checked against the same schema
     old = {k: v for k, v in state.items() if k not in ("sha256", "checksum")}
     (path / "state.json").write_text(json.dumps({**old, "format": 1,
                                                  "agent_rng": {**rng, "state": {}}}))
     with pytest.raises(UserError, match="'agent_rng.state.state' is missing"):
-        checkpoint.load(str(path))
+        checkpoint.load(str(path), STATE_SCHEMA, REQUIRED_ARRAYS)
 
 
 @pytest.mark.e2e
@@ -920,11 +924,14 @@ def test_every_reader_of_a_run_refuses_a_file_that_is_not_a_regular_file(run_cop
         ("config.json", lambda: split_algo(["--resume", str(run_copy)])),
         ("config.json", lambda: load_run_config(str(run_copy))),
         ("config.json", lambda: parl2_args(["--resume", str(run_copy)])),
-        ("progress.csv", lambda: complete_rows(str(run_copy / "progress.csv"), math.inf)),
+        ("progress.csv", lambda: complete_rows(str(run_copy / "progress.csv"), math.inf,
+                                               PROGRESS_COLUMNS)),
         ("train.log", lambda: make_logger(str(run_copy / "train.log"))),
         (".lock", lambda: RunLock(str(run_copy))),
-        (f"checkpoints/{newest.name}/state.json", lambda: checkpoint.load(str(newest))),
-        (f"checkpoints/{newest.name}/arrays.safetensors", lambda: checkpoint.load(str(newest))),
+        (f"checkpoints/{newest.name}/state.json",
+         lambda: checkpoint.load(str(newest), STATE_SCHEMA, REQUIRED_ARRAYS)),
+        (f"checkpoints/{newest.name}/arrays.safetensors",
+         lambda: checkpoint.load(str(newest), STATE_SCHEMA, REQUIRED_ARRAYS)),
     ]
     for name, read in readers:
         path = run_copy / name

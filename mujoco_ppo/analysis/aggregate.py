@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 
+from ..algorithms import common_algorithm
 from ..errors import UserError
 from ..run.schema import NUMBER, check
 from ..run.settings import read_json
@@ -133,8 +134,7 @@ def aggregate(grid_dir, smooth=50000, normalise="best", reps=None):
 def published_curves(env_id, runs):
     """[(label, steps, mean)] of PARL's published curves for the task of ``runs``, of their
     generation (PARL v1.4's CLIP and KLPEN, or PARL 2.x's), cut at the runs' longest length."""
-    generations = ("parl2",) if all(run["config"].get("algo") == "parl2" for run in runs) \
-        else ("CLIP", "KLPEN")
+    generations = common_algorithm(runs).published
     last = max(run["last_step"] for run in runs)
     found = []
     for (family, loss_type), curve in sorted(load_reference().items()):

@@ -11,6 +11,7 @@ import os
 
 import numpy as np
 
+from ..algorithms import algorithm_of
 from ..errors import UserError
 from ..run.run_log import open_regular
 from ..run.settings import read_json
@@ -68,11 +69,11 @@ def efficiency_arrays(scored):
 
 def due_steps(run):
     """The multiple of the run's --test_every_steps at which each of its evaluations was due:
-    the highest its iteration's step count crossed (PARL 2.x's loop counts one step more); 0
-    for the first iteration's evaluation, of the untrained policy."""
+    the highest its iteration's step count crossed (PARL 2.x's loop counts one step more: its
+    spec's evaluation_lag); 0 for the first iteration's evaluation, of the untrained policy."""
     every = run["test_every_steps"]
-    extra = 1 if run["config"].get("algo") == "parl2" else 0
-    return (run["eval_steps"] + extra) // every * every
+    lag = algorithm_of(run["config"]).evaluation_lag
+    return (run["eval_steps"] + lag) // every * every
 
 
 def run_lengths(scored):

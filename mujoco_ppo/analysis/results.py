@@ -13,9 +13,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..algos import load_run_config
+from ..algorithms import algorithm_of, load_run_config
 from ..errors import UserError
-from ..parl1.flags import build_parser
 from ..run.run_log import open_regular
 
 
@@ -64,8 +63,8 @@ def _read_progress(path):
 def load_run(run_dir):
     """{'dir', 'config', 'seed', 'train_steps', 'train_reward', 'eval_steps', 'eval_reward',
     'last_step', 'test_every_steps', 'episodes_per_evaluation'} of one output directory of train.py
-    with at least one evaluation. PARL 1.x's PPO evaluates one episode at a time (its
-    run_evaluate_episode); PARL 2.x's, its config's eval_episode episodes."""
+    with at least one evaluation; the seed, the evaluations' schedule and episodes as its PPO's
+    spec reads them from config.json (run_facts)."""
     if not os.path.isdir(run_dir):
         raise UserError(f"{run_dir} is not a directory." if os.path.exists(run_dir)
                         else f"{run_dir} does not exist.")
@@ -85,26 +84,19 @@ def load_run(run_dir):
     if not evals:
         raise UserError(f"{run_dir} has no evaluation yet ({rows[-1]['steps']:,} steps trained).")
     trains = [r for r in rows if r["train_reward"] is not None]  # parl2: no episode ended
-    parl2 = config.get("algo") == "parl2"
+    facts = algorithm_of(config).run_facts(config)
     return {
         "dir": run_dir,
         "config": config,
-        "seed": config["args"]["seed"] if parl2 else config["seed"],
+        "seed": facts["seed"],
         "train_steps": np.array([r["steps"] for r in trains]),
         "train_reward": np.array([r["train_reward"] for r in trains]),
         "eval_steps": np.array([r["steps"] for r in evals]),
         "eval_reward": np.array([r["eval_reward"] for r in evals]),
         "last_step": rows[-1]["steps"],
-        "test_every_steps": (config["config"]["test_every_steps"] if parl2
-                             else parl1_flag(config, "test_every_steps")),
-        "episodes_per_evaluation": config["config"]["eval_episode"] if parl2 else 1,
+        "test_every_steps": facts["test_every_steps"],
+        "episodes_per_evaluation": facts["episodes_per_evaluation"],
     }
-
-
-def parl1_flag(config, flag):
-    """A flag of a PARL 1.x run's config.json; one missing from an older run's takes its default,
-    which is what that run used."""
-    return config["args"].get(flag, build_parser().get_default(flag))
 
 
 def load_runs(run_dirs):
@@ -137,15 +129,10 @@ SETTING_FLAGS = ("loss_type", "gamma", "lam", "kl_targ", "clip_epsilon", "beta",
 
 
 def setting_of(run):
-    """(env id, values of SETTING_FLAGS); parl2 runs (PARL 2.x's PPO) have the loss type "parl2"
-    and None for the flags that do not apply to them."""
-    if run["config"].get("algo") == "parl2":  # its resolved config
-        config = run["config"]["config"]
-        values = {"loss_type": "parl2", "gamma": config["gamma"], "lam": config["gae_lambda"],
-                  "clip_epsilon": config["clip_param"]}
-        return (run["config"]["env_id"],) + tuple(values.get(flag) for flag in SETTING_FLAGS)
-    return (run["config"]["env_id"],) + tuple(parl1_flag(run["config"], flag)
-                                              for flag in SETTING_FLAGS)
+    """(env id, values of SETTING_FLAGS) as the run's PPO's spec reads them (setting_values):
+    PARL 2.x's runs have the loss type "parl2" and None for the flags that are not its own."""
+    values = algorithm_of(run["config"]).setting_values(run["config"])
+    return (run["config"]["env_id"],) + tuple(values.get(flag) for flag in SETTING_FLAGS)
 
 
 # Flags that only matter to some objectives (the others ignore them).
@@ -160,11 +147,10 @@ def group_by_setting(runs):
     for run in runs:
         groups[setting_of(run)].append(run)
     labels = {}
+    # each PPO's runs are set by other flags: its labels name what varies among its own settings
+    algo = {key: algorithm_of(members[0]["config"]).name for key, members in groups.items()}
     for key in groups:
-        # parl2 runs are set by other flags than parl1's: each generation's labels name what
-        # varies among its own settings
-        same_env = [other for other in groups
-                    if other[0] == key[0] and (other[1] == "parl2") == (key[1] == "parl2")]
+        same_env = [other for other in groups if other[0] == key[0] and algo[other] == algo[key]]
         varying = [i for i, flag in enumerate(SETTING_FLAGS, start=1)
                    if flag != "loss_type" and len({other[i] for other in same_env}) > 1]
         loss_type = key[1]

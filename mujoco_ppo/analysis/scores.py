@@ -11,6 +11,7 @@ Undefined where ``one`` does not beat random actions, or no published curve cove
 """
 import numpy as np
 
+from ..algorithms import common_algorithm
 from .parl_published import load_reference
 from .results import env_family, note
 
@@ -56,7 +57,7 @@ def setting_rows(groups, labels):
 def published_one(env_id, runs, curves):
     """(value, what) of the published curve for ``runs`` of ``env_id`` at their shortest length,
     or (None, why not)."""
-    generation = "parl2" if all(run["config"].get("algo") == "parl2" for run in runs) else "CLIP"
+    generation = common_algorithm(runs).published[0]
     curve = curves.get((env_family(env_id), generation))
     length = min(run["last_step"] for run in runs)
     if curve is None:

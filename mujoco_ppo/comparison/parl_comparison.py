@@ -8,8 +8,8 @@ import re
 
 import numpy as np
 
+from ..algorithms import algorithm_of
 from ..analysis.aggregate import random_policy_score
-from ..analysis.results import parl1_flag
 from ..cli import MAX_STEPS
 from ..envs.make import resolve_env_id
 
@@ -131,9 +131,10 @@ def published_at(curve, mark, family, loss_type):
 
 
 def loss_type_of(run):
-    """The group a run of ours is drawn in: its --loss_type, or "parl2" for PARL 2.x's PPO."""
+    """The group a run of ours is drawn in: its --loss_type, or "parl2" for PARL 2.x's PPO (its
+    spec's setting_values)."""
     config = run["config"]
-    return "parl2" if config.get("algo") == "parl2" else parl1_flag(config, "loss_type")
+    return algorithm_of(config).setting_values(config)["loss_type"]
 
 
 def draw_random_policy(ax, family, sides, series, table, width):

@@ -1,5 +1,6 @@
-"""Evaluating a saved run (evaluate.py): loading it, each PPO's policy and environment, the
-returns of the one player, the video, and the exported pretrained policies.
+"""Evaluating a saved run (evaluate.py): loading it (loading.py), playing the episodes of the
+environment and player that each PPO's evaluate.py hands back and recording the first (player.py,
+video.py), the exported pretrained policies (pretrained.py), and the command line (command.py).
 
 The player and video.py import nothing of the package but errors and run/run_log.py's check of a
 file."""

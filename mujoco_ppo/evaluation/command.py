@@ -1,5 +1,5 @@
 """Evaluate a saved policy: deterministic (mean-action) episodes with the run's saved scaler.
-Runs of `train.py --algo parl2` are evaluated by mujoco_ppo/evaluation/parl2.py.
+Each PPO's episodes are its own (parl1/evaluate.py, parl2/evaluate.py); they are played here.
 
     python evaluate.py --checkpoint runs/MY_RUN [--episodes 10] [--video out.mp4] [--seed 0]
     python evaluate.py --checkpoint results/pretrained/HalfCheetah --video cheetah.gif \
@@ -55,7 +55,8 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    from .loading import load
+    from ..algorithms import algorithm_of
+    from .loading import describe, load
 
     args = parse_args(argv)
     config, checkpoint_dir, arrays, info = load(args.checkpoint, PROG)
@@ -69,13 +70,12 @@ def main(argv=None):
     refuse_unmakeable(config, args.checkpoint)
     # Paddle, PARL, MuJoCo load while the stop signals wait (command); Paddle installs a SIGTERM
     # handler, replaced by accept_stop_signals' (as train.py's run_to_end does)
-    if config.get("algo") == "parl2":
-        from .parl2 import evaluate
-    else:
-        from .parl1 import evaluate
+    evaluation = algorithm_of(config).load_evaluation()
+    from .player import play_and_print
     restore_signals = accept_stop_signals()
     try:
-        return evaluate(args, checkpoint_dir, config, arrays, info)
+        with evaluation(args, checkpoint_dir, config, arrays, info) as (env, run_episode):
+            return play_and_print(args, env, run_episode, describe(config, checkpoint_dir, info))
     finally:
         restore_signals()
 

@@ -5,13 +5,13 @@ import re
 import sys
 
 from ..errors import UserError
-from .pretrained import is_pretrained, small_arrays
+from .pretrained import is_pretrained
 from .pretrained import load as load_pretrained
 
 
 def load(path, prog="evaluate.py"):
     """(config.json, checkpoint directory, arrays, info) of what evaluation reads (the policy's
-    weights and observation statistics, as pretrained.small_arrays gives them) for a run
+    weights and observation statistics, as its PPO's policy_arrays gives them) for a run
     directory (its newest intact checkpoint, saying on stderr which newer ones were damaged), one
     checkpoint directory (that one) or an exported policy (results/pretrained/TASK)."""
     if not os.path.isdir(path):
@@ -21,24 +21,22 @@ def load(path, prog="evaluate.py"):
     if is_pretrained(path):
         config, arrays, info = load_pretrained(path)
         return config, path, arrays, info
+    from ..algorithms import algorithm_of
+
     config, checkpoint_dir, arrays, state = load_checkpoint(path, prog)
-    return config, checkpoint_dir, *small_arrays(config, arrays, state)
+    return config, checkpoint_dir, *algorithm_of(config).policy_arrays(arrays, state)
 
 
 def load_checkpoint(path, prog):
     """(config.json, checkpoint directory, arrays, state) of a run directory's newest intact
     checkpoint, or of one checkpoint directory."""
-    from ..algos import load_run_config
+    from ..algorithms import algorithm_of, load_run_config
     from ..run.checkpoint import load as load_checkpoint_files
 
     single = re.fullmatch(r"iter_\d+", os.path.basename(os.path.normpath(path)))
     run_dir = os.path.dirname(os.path.dirname(os.path.abspath(path))) if single else path
     config = load_run_config(run_dir)
-    if config.get("algo") == "parl2":  # PARL 2.x's PPO (train.py --algo parl2)
-        from ..parl2.checkpoint import checkpointer
-    else:
-        from ..parl1.checkpoint import checkpointer
-    checkpoints = checkpointer(run_dir)
+    checkpoints = algorithm_of(config).checkpointer(run_dir)
     if single:
         return config, path, *load_checkpoint_files(path, checkpoints.schema,
                                                     checkpoints.required_arrays)

@@ -14,7 +14,6 @@ No optimizer state and no random streams: it cannot be resumed, only evaluated.
 import hashlib
 import json
 import os
-import re
 import shutil
 
 import numpy as np
@@ -27,7 +26,6 @@ from ..run.run_log import open_regular
 
 WEIGHTS, INFO, CONFIG = "policy.safetensors", "policy.json", "config.json"
 FORMAT = 1
-_OBS_RMS = re.compile(r"^env0/.*NormalizeObservation\.obs_rms\.mean$")
 
 
 def is_pretrained(path):
@@ -37,28 +35,12 @@ def is_pretrained(path):
     return any(os.path.lexists(os.path.join(path, name)) for name in (WEIGHTS, INFO))
 
 
-def small_arrays(config, arrays, state):
-    """(arrays, info) of a full checkpoint's (arrays, state), cut down to what evaluation uses."""
-    steps = state["counters"]["steps"]
-    if config.get("algo") != "parl2":
-        head = "model/policy_model."
-        kept = {f"policy/{k[len(head):]}": v for k, v in arrays.items() if k.startswith(head)}
-        kept["scaler/means"], kept["scaler/vars"] = arrays["scaler/means"], arrays["scaler/vars"]
-        return kept, {"steps": steps, "scaler_count": state["scaler_count"]}
-    kept = {f"policy/{k[len('model/'):]}": v for k, v in arrays.items() if k.startswith("model/")}
-    info = {"steps": steps}
-    mean_name = next((k for k in arrays if _OBS_RMS.match(k)), None)
-    if mean_name is not None:  # MuJoCo's NormalizeObservation; Atari has none
-        base = mean_name[:-len(".mean")]
-        kept["obs_rms/mean"], kept["obs_rms/var"] = arrays[mean_name], arrays[f"{base}.var"]
-        info["obs_rms_count"] = state[f"{base}.count"]
-    return kept, info
-
-
 def export(run_dir, checkpoint_dir, config, arrays, state, dest, source):
     """Write the policy of a run's checkpoint into ``dest`` (replaced whole, through a temporary
     directory beside it); ``source``: what policy.json says it came from."""
-    kept, info = small_arrays(config, arrays, state)
+    from ..algorithms import algorithm_of
+
+    kept, info = algorithm_of(config).policy_arrays(arrays, state)
     tmp = dest.rstrip("/") + ".tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
@@ -76,9 +58,9 @@ def export(run_dir, checkpoint_dir, config, arrays, state, dest, source):
 
 
 def load(path):
-    """(config, arrays, info) of an exported policy, as small_arrays() gives them for a
-    checkpoint; UserError naming the file otherwise."""
-    from ..algos import load_run_config
+    """(config, arrays, info) of an exported policy, as its PPO's policy_arrays() gives them
+    for a checkpoint; UserError naming the file otherwise."""
+    from ..algorithms import load_run_config
 
     config = load_run_config(path)
     info_path, weights_path = os.path.join(path, INFO), os.path.join(path, WEIGHTS)

@@ -50,6 +50,7 @@ import argparse
 import signal
 import sys
 
+from ..algorithms import ALGORITHMS
 from ..analysis.curves import add_smooth_flag
 from ..analysis.scores import NORMALISATIONS
 from ..analysis.stats import REPS
@@ -69,7 +70,7 @@ def main(argv=None):
     run = sub.add_parser("run", help="run (or continue) a grid")
     run.add_argument("grid_dir")
     run.add_argument("--config", help="JSON file with the grid's keys")
-    run.add_argument("--algo", choices=["parl1", "parl2"],
+    run.add_argument("--algo", choices=list(ALGORITHMS),
                      help="PARL 1.x's PPO (default) or PARL 2.x's (train.py --algo)")
     run.add_argument("--env", nargs="+", help=f"environment ids (default: {DEFAULTS['env']})")
     run.add_argument("--loss_type", nargs="+", help=f"objectives (default: {DEFAULTS['loss_type']})")

@@ -1,67 +1,45 @@
-"""A grid of runs: its settings (environments x objectives x seeds, or parl2's one setting per
-environment), the train.py flags of each run, and where each run stands (done, to resume, to
-start, busy or kept), decided under the run's lock. The runner is grid_runner.py; the command
-line, grid/ablate.py."""
+"""A grid of runs: its settings (environments x its PPO's settings x seeds: PARL 1.x's objectives
+and their parameters, PARL 2.x's one setting per environment; each PPO's spec says its own), the
+train.py flags of each run, and where each run stands (done, to resume, to start, busy or kept),
+decided under the run's lock. The runner is runner.py; the command line, ablate.py."""
 import contextlib
 import json
 import math
 import os
 
-from ..algos import load_run_config
+from ..algorithms import ALGORITHMS, DEFAULT, algo_flags
 from ..cli import MAX_JOBS, MAX_STEPS, shown
 from ..errors import UserError, WriteFailed
-from ..parl1.config import DEFAULTS as PARL1
-from ..parl1.objectives import CLIP, KLFIXED, KLPEN, LOSS_TYPES, NONE, TRPO
-from ..parl2.checkpoint import checkpointer as parl2_checkpointer
-from ..parl2.train_loop import PROGRESS_COLUMNS as PARL2_COLUMNS
-from ..run.checkpoint import Checkpointer, resume_point
+from ..run.checkpoint import resume_point
 from ..run.run_lock import RunLock
-from ..run.run_log import PROGRESS_COLUMNS as PARL1_COLUMNS
 from ..run.run_log import complete_rows, open_regular
 from ..run.schema import NUMBER, check
 
-PARAMETER = {CLIP: "clip_epsilon", KLPEN: "kl_targ", KLFIXED: "beta", NONE: None,
-             TRPO: "max_kl"}
-# each objective's parameter at its train.py default unless the grid lists values
-DEFAULTS = {"algo": "parl1", "env": [PARL1.env], "loss_type": [CLIP, KLPEN],
-            **{name: [getattr(PARL1, name)] for name in PARAMETER.values() if name},
-            "seeds": [0, 1, 2], "steps": None,  # parl1: 1M steps; parl2: its config's
+# every PPO's axes, each with its defaults (a grid of another PPO refuses them)
+AXES = {axis: values for spec in ALGORITHMS.values() for axis, values in spec.grid_axes.items()}
+DEFAULTS = {"algo": DEFAULT.name, "env": [DEFAULT.default_env], **AXES,
+            "seeds": [0, 1, 2], "steps": None,  # each PPO's spec fills in its own
             "jobs": min(os.cpu_count() or 1, MAX_JOBS), "train_args": []}
-PARL1_STEPS = 1_000_000
-PARL1_ONLY = ("loss_type", *(name for name in PARAMETER.values() if name))
 
 
-def settings(grid):
-    """[(directory name, label, train.py flags)] of a grid's settings for one environment: each
-    --loss_type with each value of its parameter (NONE alone), or parl2's one setting (its
-    flags are its config's)."""
-    if grid["algo"] == "parl2":
-        return [("parl2", "parl2", [])]
-    found = []
-    for loss_type in grid["loss_type"]:
-        name = PARAMETER[loss_type]
-        for value in grid[name] if name else [None]:
-            if name is None:
-                found.append((loss_type, loss_type, ["--loss_type", loss_type]))
-            else:
-                found.append((f"{loss_type}_{name}{value:g}", f"{loss_type} {name}={value:g}",
-                              ["--loss_type", loss_type, f"--{name}", repr(value)]))
-    return found
+def algorithm(grid):
+    """The spec of the grid's PPO."""
+    return ALGORITHMS[grid["algo"]]
 
 
 def grid_runs(grid):
     """[(run directory relative to GRID_DIR/runs, train.py flags)] of a grid."""
-    algo = ["--algo", "parl2"] if grid["algo"] == "parl2" else []
+    spec = algorithm(grid)
     return [(os.path.join(env, setting, f"seed{seed}"),
-             algo + ["--env", env] + flags + ["--seed", str(seed)])
-            for env in grid["env"] for setting, _, flags in settings(grid)
+             algo_flags(spec) + ["--env", env] + flags + ["--seed", str(seed)])
+            for env in grid["env"] for setting, _, flags in spec.grid_settings(grid)
             for seed in grid["seeds"]]
 
 
 def plan_text(grid):
     """What a grid runs, said before its first run: every environment, setting and seed, and
     the total."""
-    labels = [label for _, label, _ in settings(grid)]
+    labels = [label for _, label, _ in algorithm(grid).grid_settings(grid)]
     envs, seeds = grid["env"], grid["seeds"]
     steps = f", {grid['steps']:,} steps each" if grid["steps"] else ""
 
@@ -73,8 +51,9 @@ def plan_text(grid):
             f"  seeds: {', '.join(map(str, seeds))}")
 
 
-def has_history(run_dir):
-    """Whether a run has anything worth keeping: a progress.csv row, or any checkpoint."""
+def has_history(run_dir, algo=DEFAULT.name):
+    """Whether a run (of the PPO named ``algo``) has anything worth keeping: a progress.csv
+    row, or any checkpoint."""
     try:
         with open_regular(os.path.join(run_dir, "progress.csv"), "rb") as f:
             if len(f.read().splitlines()) > 1:
@@ -84,7 +63,7 @@ def has_history(run_dir):
     except (OSError, UserError):
         return True  # unreadable, or no regular file: not ours to judge, and not to delete
     try:
-        return bool(Checkpointer(os.path.join(run_dir, "checkpoints")).checkpoints())
+        return bool(checkpointer(run_dir, algo).checkpoints())
     except UserError:  # checkpoints/ is a file: not ours to delete either
         return True
 
@@ -92,28 +71,13 @@ def has_history(run_dir):
 def finished_steps(run_dir, algo):
     """The steps of progress.csv's last complete row (0 without one); UserError naming a
     damaged line."""
-    columns = PARL2_COLUMNS if algo == "parl2" else PARL1_COLUMNS
-    rows = complete_rows(os.path.join(run_dir, "progress.csv"), math.inf, columns)
+    rows = complete_rows(os.path.join(run_dir, "progress.csv"), math.inf,
+                         ALGORITHMS[algo].columns)
     return int(rows[-1]["steps"]) if rows else 0
 
 
-def finish_line(run_dir, algo, steps):
-    """The step count at which a run is finished: ``steps``, or for parl2 the last whole
-    rollout within ``steps`` (None: within its config's train_total_steps), as parl2's loop
-    runs train_total_steps // (env_num x step_nums) updates."""
-    if algo != "parl2":
-        return steps
-    try:
-        config = load_run_config(run_dir)["config"]
-    except (UserError, KeyError):  # not started, damaged (its resume says how), or not parl2's
-        return steps or math.inf
-    total = steps or config["train_total_steps"]
-    return total // config["batch_size"] * config["batch_size"]
-
-
 def checkpointer(run_dir, algo):
-    return (parl2_checkpointer(run_dir) if algo == "parl2"
-            else Checkpointer(os.path.join(run_dir, "checkpoints")))
+    return ALGORITHMS[algo].checkpointer(run_dir)
 
 
 def resume_checkpoint(run_dir, algo):
@@ -124,7 +88,7 @@ def resume_checkpoint(run_dir, algo):
     checkpoints = checkpointer(run_dir, algo)
     try:
         return resume_point(checkpoints, os.path.join(run_dir, "progress.csv"),
-                            PARL2_COLUMNS if algo == "parl2" else PARL1_COLUMNS)[:4]
+                            ALGORITHMS[algo].columns)[:4]
     except UserError:
         return checkpoints.load_newest_intact()
 
@@ -148,7 +112,7 @@ def decided(run_dir, steps, algo):
 
 
 def status_of(run_dir, steps, algo):
-    finished_at = finish_line(run_dir, algo, steps)
+    finished_at = ALGORITHMS[algo].finish_line(run_dir, steps)
     try:
         _, _, state, skipped = resume_checkpoint(run_dir, algo)
     except UserError as no_checkpoint:
@@ -157,40 +121,30 @@ def status_of(run_dir, steps, algo):
                 return "done", "finished; its checkpoints are not kept"
         except UserError as damaged:
             return "kept", str(damaged)
-        if has_history(run_dir):
+        if has_history(run_dir, algo):
             return "kept", f"{no_checkpoint} It is left as it is; move it away to start it over."
         return "start", None
     note = " ".join(skipped) or None
     return ("done" if state["counters"]["steps"] >= finished_at else "resume"), note
 
 
-def run_status(run_dir, steps, algo="parl1"):
+def run_status(run_dir, steps, algo=DEFAULT.name):
     """decided()'s (status, note), the lock released again."""
     with decided(run_dir, steps, algo) as status:
         return status
 
 
 
-GRID_SCHEMA = {"algo?": str, "env?": [str], "loss_type?": [str], "clip_epsilon?": [NUMBER],
-               "kl_targ?": [NUMBER], "beta?": [NUMBER], "max_kl?": [NUMBER], "seeds?": [int],
-               "steps?": NUMBER,
-               "jobs?": int, "train_args?": [str]}
-
-
-def implied_objectives(given):
-    """The objectives that the given parameter axes (--kl_targ: KLPEN, --beta: KLFIXED,
-    --clip_epsilon: CLIP, --max_kl: TRPO) imply when --loss_type is not given: an axis of one
-    objective is an ablation of that objective, not of the default pair. [] otherwise."""
-    if "loss_type" in given:
-        return []
-    return [loss_type for loss_type, name in PARAMETER.items() if name in given]
-
+GRID_SCHEMA = {"algo?": str, "env?": [str],
+               # an axis's values are of its defaults' kind: names or numbers
+               **{f"{axis}?": [str if isinstance(values[0], str) else NUMBER]
+                  for axis, values in AXES.items()},
+               "seeds?": [int], "steps?": NUMBER, "jobs?": int, "train_args?": [str]}
 
 # flags the grid gives each run itself (--train_args may not override them), with where they go
 GRID_SETS = {"--algo": "give ablate.py --algo", "--env": "give ablate.py --env",
              "--seed": "give ablate.py --seeds", "--train_total_steps": "give ablate.py --steps",
-             **{f"--{name}": f"give ablate.py --{name}"
-                for name in ("loss_type", *PARAMETER.values()) if name},
+             **{f"--{axis}": f"give ablate.py --{axis}" for axis in AXES},
              **dict.fromkeys(("--output_dir", "--resume", "--overwrite"),
                              "the grid directory holds every run")}
 # ablate.py run's own flags, which after --train_args would reach every train.py instead
@@ -234,22 +188,15 @@ def load_grid(args):
             grid[key] = value
             given.add(key)
     check_train_args(grid["train_args"])
-    if grid["algo"] not in ("parl1", "parl2"):
-        raise UserError(f"unknown algo {grid['algo']!r}; choose parl1 or parl2.")
-    if grid["algo"] == "parl2":
-        parl1_only = [key for key in PARL1_ONLY if key in given]
-        if parl1_only:
-            raise UserError(f"--{parl1_only[0]} is a setting of PARL 1.x's PPO; a parl2 grid has "
-                            f"one setting per environment (its flags go in --train_args).")
-    else:
-        if grid["steps"] is None:
-            grid["steps"] = PARL1_STEPS
-        implied = implied_objectives(given)
-        if implied:
-            grid["loss_type"] = implied
-    unknown = [lt for lt in grid["loss_type"] if lt not in LOSS_TYPES]
-    if unknown:
-        raise UserError(f"unknown loss type {unknown[0]!r}; choose from {', '.join(LOSS_TYPES)}.")
+    if grid["algo"] not in ALGORITHMS:
+        raise UserError(f"unknown algo {grid['algo']!r}; choose {' or '.join(ALGORITHMS)}.")
+    spec = algorithm(grid)
+    foreign = [key for key in AXES if key in given and key not in spec.grid_axes]
+    if foreign:
+        owner = next(other for other in ALGORITHMS.values() if foreign[0] in other.grid_axes)
+        raise UserError(f"--{foreign[0]} is a setting of {owner.title}; a {spec.name} grid "
+                        f"{spec.grid_shape}.")
+    spec.complete_grid(grid, given)
     steps = grid["steps"]
     if steps is not None:
         if not (math.isfinite(steps) and steps == int(steps) and steps >= 1):
@@ -271,14 +218,11 @@ def check_env_ids(grid):
     """UserError, before any run starts, for an environment id that train.py would refuse: an
     unknown one with the closest known ids, one whose code does not import here, an Atari game
     in a grid of PARL 1.x's PPO (train.py's own sentence, said once rather than by every run)."""
-    from ..envs.make import atari_refusal, is_atari, resolve_env_id
+    from ..envs.make import resolve_env_id
 
-    if grid["algo"] == "parl2":
-        from ..parl2 import env_utils  # noqa: F401  (registers the Atari ids)
     for env_id in grid["env"]:
         try:
-            if grid["algo"] != "parl2" and is_atari(env_id):
-                raise atari_refusal(env_id)
+            algorithm(grid).accept_env(env_id)
             resolve_env_id(env_id)
         except UserError as exc:
             raise UserError(f"--env {env_id}: {exc}") from None

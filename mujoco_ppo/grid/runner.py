@@ -15,7 +15,7 @@ from ..run.run_lock import RunLock, holder_pid
 from ..run.run_log import prepare_output_dir
 from ..run.signals import STOP_SIGNALS, StopRequest, in_this_process_only, stop_at_once
 from .cluster import ClusterGone
-from .plan import PARL1_ONLY, checkpointer, decided, grid_runs, run_status
+from .plan import AXES, algorithm, checkpointer, decided, grid_runs, run_status
 
 PROG = "ablate.py"  # the grid's command, whose name its sentences begin with
 MAX_LOSSES = 3  # a run whose actor is lost this often is given up (a cluster that cannot run it)
@@ -37,9 +37,9 @@ def command_for(grid_dir, relative, flags, grid, one_core_each=None):
     run_dir = os.path.abspath(run_dir)
     steps = ["--train_total_steps", str(grid["steps"])] if grid["steps"] else []
     # where the grid keeps every core busy (or a job has one cluster CPU): one learner thread
-    # and (parl1) one sampling worker a run
+    # and what else its PPO's spec says holds a run to one core
     threads = ["--learner_threads", "1"] if one_core_each else []
-    workers = ["--num_workers", "1"] if one_core_each and grid["algo"] == "parl1" else []
+    workers = algorithm(grid).one_core_flags if one_core_each else []
     if status == "resume":  # the worker count is part of the run and cannot change
         return ["--resume", run_dir] + steps + threads, status, note
     return (flags + steps + ["--output_dir", run_dir] + workers + threads
@@ -63,8 +63,8 @@ def run_grid(grid_dir, grid, cluster=None):
     on ``cluster`` (cluster_grid.ClusterJobs); the command's exit status."""
     runs = grid_runs(grid)
     grid_lock = lock_grid(grid_dir)
-    recorded = {key: value for key, value in grid.items()  # a parl2 grid has no parl1 axes
-                if grid["algo"] == "parl1" or key not in PARL1_ONLY}
+    recorded = {key: value for key, value in grid.items()  # not the axes of another PPO
+                if key not in AXES or key in algorithm(grid).grid_axes}
     with open(os.path.join(grid_dir, "grid.json"), "w") as f:
         json.dump(recorded, f, indent=2)
     stop = StopRequest()  # the first SIGINT/SIGTERM stops the runs under way (a checkpoint each)

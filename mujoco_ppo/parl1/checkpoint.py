@@ -13,12 +13,14 @@ import numpy as np
 
 from ..errors import UserError
 from ..run.checkpoint import (
+    ARRAYS,
     FORMAT,
-    REQUIRED_ARRAYS,
-    STATE_SCHEMA,
+    RNG_STATE,
     Checkpointer,
     check_counter_per_iteration,
 )
+from ..run.counters import COUNTERS_SCHEMA
+from ..run.schema import COUNT, NUMBER
 from ..run.weights import (
     check_weights_fit,
     load_weights,
@@ -27,10 +29,29 @@ from ..run.weights import (
     weight_arrays,
 )
 
+# state.json as capture() and Checkpointer.save() write it
+STATE_SCHEMA = {
+    "format": int, "beta": NUMBER, "scaler_count": NUMBER,
+    "counters": {**COUNTERS_SCHEMA, "line_search_failures?": COUNT},
+    "agent_rng": RNG_STATE, "eval_env_rng": RNG_STATE,
+    "workers": [{"env_rng": RNG_STATE, "rng?": RNG_STATE}],
+    "sha256": {ARRAYS: str}, "checksum": str,
+}
+REQUIRED_ARRAYS = ("scaler/means", "scaler/vars")
+POLICY = "model/policy_model."  # the policy's weights among the arrays (the value net's beside)
+
 
 def checkpointer(output_dir):
     """The run's Checkpointer, checking what this module writes."""
     return Checkpointer(os.path.join(output_dir, "checkpoints"), STATE_SCHEMA, REQUIRED_ARRAYS)
+
+
+def policy_arrays(arrays, state):
+    """(arrays, info) that evaluation reads of a checkpoint: the policy's weights
+    (``policy/NAME``) and the scaler; the value network and the optimizers are left out."""
+    kept = {f"policy/{k[len(POLICY):]}": v for k, v in arrays.items() if k.startswith(POLICY)}
+    kept["scaler/means"], kept["scaler/vars"] = arrays["scaler/means"], arrays["scaler/vars"]
+    return kept, {"steps": state["counters"]["steps"], "scaler_count": state["scaler_count"]}
 
 
 def capture(agent, scaler, sampler, eval_env, counters):

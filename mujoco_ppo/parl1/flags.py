@@ -164,10 +164,11 @@ def _resumed_args(parser, args, argv):
     """The settings of the run in args.resume, with the flags a resume may change; UserError
     naming every other flag given with a value that differs from the run's."""
     with resuming():
+        # its runs' config.json has no "algo" field; train.py refused one naming no PPO
         saved, path, algo = read_run_config(args.resume)
-        if algo == "parl1":
+        if algo is None:
             check_run_config(saved, path, parser)
-    if algo == "parl2":
+    if algo is not None:
         raise UserError(f"{args.resume} holds a run of PARL 2.x's PPO; resume it with --algo "
                         f"parl2, or without --algo.")
     ran_with = {**vars(parser.parse_args([])), **saved["args"], "seed": saved["seed"]}

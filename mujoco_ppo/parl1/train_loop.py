@@ -17,11 +17,11 @@ import time
 
 from ..errors import TrainingDiverged
 from ..run.run_ending import run_to_end
-from ..run.run_log import PROGRESS_COLUMNS
 from ..run.training_run import RunKind, TrainingRun
 from . import checkpoint
 from .config import DEFAULTS
 from .flags import parse_args
+from .spec import PROGRESS_COLUMNS
 
 RUNS = RunKind(columns=PROGRESS_COLUMNS, checkpointer=checkpoint.checkpointer,
                resumed_line="Resumed {run_dir} from iteration {iteration}, step {steps} ({path})")

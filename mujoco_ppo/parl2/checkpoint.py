@@ -10,6 +10,7 @@ sampled by paddle.distribution), and the run's counters.
 """
 import contextlib
 import os
+import re
 
 import numpy as np
 
@@ -34,11 +35,27 @@ STATE_SCHEMA = {
     "sha256": {ARRAYS: str}, "checksum": str,
 }
 REQUIRED_ARRAYS = ("rollout/obs", "rollout/done")
+# the first training environment's observation statistics (MuJoCo's NormalizeObservation)
+_OBS_RMS = re.compile(r"^env0/.*NormalizeObservation\.obs_rms\.mean$")
 
 
 def checkpointer(output_dir):
     """The run's Checkpointer, checking what this module writes."""
     return Checkpointer(os.path.join(output_dir, "checkpoints"), STATE_SCHEMA, REQUIRED_ARRAYS)
+
+
+def policy_arrays(arrays, state):
+    """(arrays, info) that evaluation reads of a checkpoint: the model whole (``policy/NAME``:
+    its actor and critic are one layer, a shared trunk on Atari) and, on MuJoCo, the training
+    observation statistics (``obs_rms/mean``, ``obs_rms/var``); Atari has none."""
+    kept = {f"policy/{k[len('model/'):]}": v for k, v in arrays.items() if k.startswith("model/")}
+    info = {"steps": state["counters"]["steps"]}
+    mean_name = next((k for k in arrays if _OBS_RMS.match(k)), None)
+    if mean_name is not None:
+        base = mean_name[:-len(".mean")]
+        kept["obs_rms/mean"], kept["obs_rms/var"] = arrays[mean_name], arrays[f"{base}.var"]
+        info["obs_rms_count"] = state[f"{base}.count"]
+    return kept, info
 
 
 def capture(agent, envs, eval_env, obs, done, counters):

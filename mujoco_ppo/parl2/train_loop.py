@@ -7,9 +7,9 @@
                      evaluate each time the step count crosses a multiple of test_every_steps
 
 The run's bookkeeping is the first PPO's (mujoco_ppo.run): train.log with PARL's lines,
-config.json, progress.csv (PROGRESS_COLUMNS, one row per update), TensorBoard, and checkpoints
-(every --checkpoint_every updates, at the end, and on a stop signal) that --resume continues
-exactly.
+config.json, progress.csv (spec.py's PROGRESS_COLUMNS, one row per update), TensorBoard, and
+checkpoints (every --checkpoint_every updates, at the end, and on a stop signal) that --resume
+continues exactly.
 """
 import math
 import os
@@ -21,10 +21,8 @@ from ..run.run_ending import run_to_end
 from ..run.training_run import RunKind, TrainingRun
 from . import checkpoint
 from .config import apply_config, parse_args
+from .spec import PROGRESS_COLUMNS
 
-PROGRESS_COLUMNS = ["iteration", "steps", "episodes", "train_reward", "eval_reward",
-                    "value_loss", "action_loss", "entropy", "lr", "sps", "wall_time",
-                    "sample_time", "learn_time", "eval_time"]
 RUNS = RunKind(columns=PROGRESS_COLUMNS, checkpointer=checkpoint.checkpointer,
                resumed_line="Resumed {run_dir} from update {iteration}, step {steps}")
 

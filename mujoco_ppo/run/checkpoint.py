@@ -10,7 +10,8 @@ it) is replaced atomically, so a kill at any moment leaves the previous checkpoi
 two newest intact checkpoints (by iteration number) are kept (Checkpointer.rotate).
 
 ``state.json`` records the sha256 of ``arrays.safetensors`` and a checksum of itself (sha256 of
-its canonical JSON without that field), and is checked against the keys and types written here:
+its canonical JSON without that field), and is checked against the keys and types its PPO writes
+(the schema and the arrays its checkpointer() gives the Checkpointer):
 loading (train.py --resume, evaluate.py, scripts/ablate.py alike) takes the newest checkpoint
 that passes, saying which newer ones it skipped and why; a resume takes the newest that
 progress.csv's rows also reach (resume_point).
@@ -27,9 +28,8 @@ from safetensors.numpy import load as arrays_from_bytes
 from safetensors.numpy import save_file
 
 from ..errors import UserError, WriteFailed
-from .counters import COUNTERS_SCHEMA
 from .run_log import complete_rows, open_regular, writing
-from .schema import COUNT, NUMBER, check, one_of, whole_in
+from .schema import check, one_of, whole_in
 
 FORMAT = 2  # 2: state.json records the sha256 of arrays.safetensors and its own checksum
 KEEP = 2
@@ -66,14 +66,6 @@ ARRAYS, STATE = "arrays.safetensors", "state.json"
 UINT128 = whole_in(0, 2**128, "a whole number in [0, 2**128)")
 RNG_STATE = {"bit_generator": one_of("PCG64"), "state": {"state": UINT128, "inc": UINT128},
              "has_uint32": one_of(0, 1), "uinteger": whole_in(0, 2**32)}
-STATE_SCHEMA = {  # PARL 1.x's state.json (parl1/checkpoint.py), the store's default check
-    "format": int, "beta": NUMBER, "scaler_count": NUMBER,
-    "counters": {**COUNTERS_SCHEMA, "line_search_failures?": COUNT},
-    "agent_rng": RNG_STATE, "eval_env_rng": RNG_STATE,
-    "workers": [{"env_rng": RNG_STATE, "rng?": RNG_STATE}],
-    "sha256": {ARRAYS: str}, "checksum": str,
-}
-REQUIRED_ARRAYS = ("scaler/means", "scaler/vars")
 
 
 def _sha256_file(path):
@@ -104,9 +96,9 @@ class Checkpointer:
     """The checkpoints of one run: ``root/iter_NNNNNN`` directories (at least six digits; the
     number orders them, not the name), and ``root/latest`` naming the newest."""
 
-    def __init__(self, root, schema=None, required_arrays=REQUIRED_ARRAYS):
-        """``schema``/``required_arrays``: what load() checks (PARL 1.x's by default; each
-        PPO's checkpointer() passes its own)."""
+    def __init__(self, root, schema, required_arrays):
+        """``schema``/``required_arrays``: what load() checks, the state.json and the arrays
+        of the PPO whose checkpoints these are (its checkpointer() passes them)."""
         self.root, self.schema, self.required_arrays = root, schema, required_arrays
 
     def save(self, iteration, arrays, state):
@@ -257,11 +249,11 @@ def resume_point(checkpoints, progress_path, columns):
     return path, arrays, state, skipped, rows["kept"]
 
 
-def load(path, schema=None, required_arrays=REQUIRED_ARRAYS):
+def load(path, schema, required_arrays):
     """(arrays, state) of a checkpoint directory; UserError naming the file and what is wrong
     if a file is missing, not a regular file, unreadable, fails its checksum or does not hold
-    what save() writes (``schema``, by default STATE_SCHEMA, and ``required_arrays``)."""
-    schema = STATE_SCHEMA if schema is None else schema
+    what its PPO's capture() and save() write (state.json of ``schema``, the arrays
+    ``required_arrays``)."""
     state_path, arrays_path = os.path.join(path, STATE), os.path.join(path, ARRAYS)
     for file in (state_path, arrays_path):
         if not os.path.lexists(file):

@@ -14,9 +14,6 @@ from importlib import metadata
 
 from ..errors import UserError, WriteFailed
 
-PROGRESS_COLUMNS = ["iteration", "steps", "episodes", "train_reward", "eval_reward",
-                    "policy_loss", "kl", "clip_fraction", "beta", "value_loss", "sps", "wall_time",
-                    "sample_time", "policy_time", "value_time", "line_search_failures"]
 RUN_FILES = ("progress.csv", "config.json", "train.log", "checkpoints", "tensorboard")
 
 
@@ -92,9 +89,10 @@ def open_regular(path, mode="r", hint=RUN_FILE, **kwargs):
     return open(path, mode, **kwargs)
 
 
-def complete_rows(path, last_iteration, columns=PROGRESS_COLUMNS):
-    """The rows of progress.csv for iterations 1, 2, ... up to ``last_iteration`` (a
-    checkpoint's; the later rows are left out), or all of them (``math.inf``). A damaged line is
+def complete_rows(path, last_iteration, columns):
+    """The rows of progress.csv (of the PPO whose header is ``columns``) for iterations 1, 2,
+    ... up to ``last_iteration`` (a checkpoint's; the later rows are left out), or all of them
+    (``math.inf``). A damaged line is
     a UserError naming it, since cutting the file there would lose the intact rows after it;
     only a torn last line (a kill or a full disk while it was written) is left out, when no
     checkpoint needs it: every row is on disk before its iteration's checkpoint is saved. A
@@ -178,12 +176,12 @@ def package_versions():
 
 class ProgressCSV:
     """progress.csv, one row per iteration, each row on disk before the next iteration starts;
-    ``columns``: PROGRESS_COLUMNS (PARL 1.x's PPO) unless given (parl2's). The file is first
+    ``columns``: its header, the PPO's (its spec's). The file is first
     rewritten (atomically) to exactly the rows ``kept``: when resuming after iteration k, its
     complete_rows for iterations 1..k, read before anything of the run is written (the rows
     after the checkpoint are written again by the resumed run)."""
 
-    def __init__(self, path, kept=(), columns=PROGRESS_COLUMNS):
+    def __init__(self, path, kept, columns):
         self.path, tmp = path, f"{path}.tmp"
         with writing(path):
             with open(tmp, "w", newline="") as f:

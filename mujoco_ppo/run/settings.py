@@ -85,10 +85,10 @@ def read_json(path):
 
 
 def read_run_config(run_dir):
-    """(config.json of the run in ``run_dir``, its path, the PPO that wrote it: "parl1" or
-    "parl2"), unchecked but for its "algo" field; UserError if ``run_dir`` is no run directory
-    or the file cannot be read. Every reader of a run's config.json starts here; each PPO
-    checks the rest against what it writes."""
+    """(config.json of the run in ``run_dir``, its path, its "algo" field or None), unchecked;
+    UserError if ``run_dir`` is no run directory or the file cannot be read. Every reader of a
+    run's config.json starts here; which PPO wrote it is mujoco_ppo/algorithms.py's to say
+    from the "algo" field, and that PPO checks the rest against what it writes."""
     path = os.path.join(run_dir, "config.json")
     if not os.path.isdir(run_dir):
         what = "is a file, not a run directory" if os.path.exists(run_dir) else "does not exist"
@@ -97,11 +97,7 @@ def read_run_config(run_dir):
         saved = read_json(path)
     except FileNotFoundError:
         raise UserError(f"{run_dir} has no config.json: it is not a run directory.") from None
-    algo = saved.get("algo") if isinstance(saved, dict) else None
-    if algo not in (None, "parl2"):
-        raise UserError(f"{path}: field 'algo' should be \"parl2\" or absent (PARL 1.x's PPO), "
-                        f"not {algo!r:.40}.")
-    return saved, path, algo or "parl1"
+    return saved, path, saved.get("algo") if isinstance(saved, dict) else None
 
 
 @contextmanager

@@ -1,19 +1,22 @@
-"""Deterministic (mean-action, or arg-max) episodes of a run of PARL 1.x's PPO, with the run's
-saved scaler. Importing it loads Paddle (evaluate.py does so while the stop signals wait)."""
+"""evaluate.py's episodes of a checkpoint of PARL 1.x's PPO: deterministic (the mean action, or
+the arg-max), with the run's saved scaler. Importing it loads Paddle (evaluate.py does so while
+the stop signals wait)."""
+from contextlib import contextmanager
+
 import gymnasium as gym
 
 from ..envs.make import make_env
 from ..errors import UserError
-from ..parl1.build import build_agent
-from ..parl1.episodes import run_evaluate_episode
-from ..parl1.scaler import Scaler
 from ..run.weights import check_weights_fit, load_weights
-from .loading import describe
-from .player import play_and_print
+from .build import build_agent
+from .episodes import run_evaluate_episode
+from .scaler import Scaler
 
 
-def evaluate(args, checkpoint_dir, config, arrays, info):
-    """Plays ``args.episodes`` episodes of the checkpoint's policy; returns the exit status."""
+@contextmanager
+def evaluation(args, checkpoint_dir, config, arrays, info):
+    """(environment, one episode's player) of the checkpoint's policy, for evaluate.py to play
+    ``args.episodes`` episodes with; UserError where the arrays do not fit the run's model."""
     env_id, obs_dim, act_dim = config["env_id"], config["obs_dim"], config["act_dim"]
     agent = build_agent(config["args"], obs_dim, act_dim, config.get("discrete", False))
     policy = agent.alg.model.policy_model
@@ -35,6 +38,4 @@ def evaluate(args, checkpoint_dir, config, arrays, info):
     if args.video and spec is not None and "mujoco" in str(spec.entry_point):
         render["camera_name"] = "track"
     env = make_env(env_id, args.seed, **render)
-    return play_and_print(args, env,
-                          lambda episode_env: run_evaluate_episode(episode_env, agent, scaler),
-                          describe(config, checkpoint_dir, info))
+    yield env, lambda episode_env: run_evaluate_episode(episode_env, agent, scaler)

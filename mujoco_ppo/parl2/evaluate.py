@@ -1,19 +1,23 @@
-"""Deterministic episodes (argmax, or the Gaussian mean) of a run of PARL 2.x's PPO (train.py
---algo parl2), with the training observation statistics frozen (MuJoCo), whole games (Atari).
-Importing it loads Paddle and PARL (evaluate.py does so while the stop signals wait)."""
+"""evaluate.py's episodes of a checkpoint of PARL 2.x's PPO (train.py --algo parl2):
+deterministic (the arg-max, or the Gaussian mean), with the training observation statistics
+frozen (MuJoCo), whole games (Atari). Importing it loads Paddle and PARL (evaluate.py does so
+while the stop signals wait)."""
+from contextlib import contextmanager
+
 from parl.algorithms import PPO
 
 from ..errors import UserError
-from ..parl2.agent import PPOAgent
-from ..parl2.env_utils import make_env, obs_rms, run_evaluate_episodes
-from ..parl2.model import MODELS
 from ..run.weights import load_weights
-from .loading import describe
-from .player import play_and_print
+from .agent import PPOAgent
+from .env_utils import make_env, obs_rms, run_evaluate_episodes
+from .model import MODELS
 
 
-def evaluate(args, checkpoint_dir, config, arrays, info):
-    """Plays ``args.episodes`` episodes of the checkpoint's model; returns the exit status."""
+@contextmanager
+def evaluation(args, checkpoint_dir, config, arrays, info):
+    """(environment, one episode's player) of the checkpoint's model, for evaluate.py to play
+    ``args.episodes`` episodes with, the environment closed after them; UserError where the
+    arrays do not fit the run's model or environment."""
     env_id, kind = config["env_id"], config["config"]["kind"]
     render = {}
     if args.video:
@@ -39,8 +43,5 @@ def evaluate(args, checkpoint_dir, config, arrays, info):
                         f"({exc}).") from None
     agent = PPOAgent(PPO(model, continuous_action=kind == "mujoco"), {"lr_decay": False}, None)
 
-    status = play_and_print(args, env,
-                            lambda episode_env: run_evaluate_episodes(agent, episode_env, 1),
-                            describe(config, checkpoint_dir, info))
+    yield env, lambda episode_env: run_evaluate_episodes(agent, episode_env, 1)
     env.close()
-    return status
