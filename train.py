@@ -1,7 +1,9 @@
 """Train PARL 1.x's MuJoCo PPO: python train.py --env HalfCheetah-v2 --loss_type CLIP
 or PARL 2.x's PPO:              python train.py --algo parl2 --env BreakoutNoFrameskip-v4
 
-The command line of mujoco_ppo/training.py (also `mujoco-ppo train`).
+The loops are mujoco_ppo/parl1/train_loop.py (PARL 1.x's) and mujoco_ppo/parl2/train_loop.py
+(PARL 2.x's), each beside its model, algorithm and agent; the command line around them, with
+its endings, is mujoco_ppo/training.py (also `mujoco-ppo train`).
 """
 import os
 
