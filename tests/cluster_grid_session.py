@@ -96,6 +96,32 @@ def freeze(signum=signal.SIGSTOP):
         os.kill(pid, signum)
 
 
+def seed_of(scratch):
+    """The seed of the run a job's scratch directory holds (its config.json's), or None before
+    the job has written it."""
+    try:
+        with open(os.path.join(scratch, "config.json")) as f:
+            return json.load(f)["seed"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def freeze_each_when(ready, proc, count, timeout_s=180):
+    """SIGSTOP each train.py on the cluster the moment ``ready(its scratch directory)`` holds,
+    until ``count`` are frozen. One at a time, not all at once when the last is ready: a run of
+    this tiny grid lasts about a second on an idle machine, and the first would otherwise finish
+    while the second gets there."""
+    frozen, deadline = set(), time.monotonic() + timeout_s
+    while len(frozen) < count:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the grid ended or took too long: {proc.communicate()}")
+        for scratch, (pid, _) in trainers().items():
+            if scratch not in frozen and ready(scratch):
+                os.kill(pid, signal.SIGSTOP)
+                frozen.add(scratch)
+        time.sleep(0.02)
+
+
 def kill_the_cluster():
     """Every process of the cluster killed at once (its machines gone; `xparl stop` here left
     its master running once); returns how many."""
@@ -131,8 +157,7 @@ def stop_then_lose_the_cluster(out):
     session = {}
     proc = start(grid_dir, *ON_CLUSTER, *GRID)
     run_dirs = [os.path.join(grid_dir, r) for r in RUNS]
-    wait_for(lambda: len(trainers()) == 2 and all(rows(d) for d in trainers()), proc)
-    freeze()
+    freeze_each_when(rows, proc, count=2)
     proc.send_signal(signal.SIGINT)
     time.sleep(3)  # the grid runner passes it on to each train.py, which gets it once thawed
     freeze(signal.SIGCONT)
@@ -142,8 +167,9 @@ def stop_then_lose_the_cluster(out):
                          "left": sorted(trainers())}
     proc = start(grid_dir, *ON_CLUSTER, *GRID)
     before = [max(session["sigint"]["checkpoints"][i] or [0]) for i in (0, 1)]
-    wait_for(lambda: any(checkpoints(scratch)[:1] > [max(before)] for scratch in trainers()),
-             proc)
+    # a job's scratch directory also holds the checkpoint it resumed from: newer than its own
+    freeze_each_when(lambda scratch: seed_of(scratch) in (0, 1)
+                     and checkpoints(scratch)[:1] > [before[seed_of(scratch)]], proc, count=1)
     freeze()
     wait_for(lambda: any(checkpoints(d)[:1] > [before[i]] for i, d in enumerate(run_dirs)),
              proc)
