@@ -19,7 +19,6 @@ FIXED = "fixed, no flag"  # PARL's fixed values, which no flag changes
 RUN = "flag of the run"  # the seed, and how and where the run goes
 
 
-
 def setting(default, part, help, shown=None):
     """A field of Config: its ``default``, ``part`` and ``help`` (without its default); ``shown``:
     the default in words, where the value would not say it (one computed at run time, 1e7 rather
