@@ -5,12 +5,10 @@ import os
 import sys
 
 if __name__ == "__main__":
-    # this checkout's mujoco_ppo, also where none is installed (or another checkout's is): here
-    # and in the runs the grid starts (python -m mujoco_ppo train)
+    # this checkout's mujoco_ppo, also where none is installed (or another checkout's is); the
+    # runs the grid starts use the same one (run/launch.py)
     CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sys.path.insert(0, CHECKOUT)
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [CHECKOUT,
-                                                             os.environ.get("PYTHONPATH")]))
     from mujoco_ppo.dependencies import require
 
     # one sentence, not a traceback, where this Python lacks the packages

@@ -11,6 +11,7 @@ import time
 
 from ..cli import command_line, program
 from ..errors import Interrupted, UserError
+from ..run.launch import TRAIN, train_environment
 from ..run.run_lock import RunLock, holder_pid
 from ..run.run_log import prepare_output_dir
 from ..run.signals import STOP_SIGNALS, StopRequest, in_this_process_only, stop_at_once
@@ -258,13 +259,6 @@ class LocalJobs:
         return LocalJob(grid_dir, relative, [*TRAIN, *args])
 
 
-# A run: the package's training command, with the interpreter running the grid, from wherever
-# the package is installed (a grid needs no checkout).
-TRAIN = [sys.executable, "-m", "mujoco_ppo", "train"]
-# Started with -m, Python puts the working directory first on the run's path: a folder named
-# mujoco_ppo there would be imported instead of the package the grid runs (PYTHONPATH, set by
-# a checkout's scripts/ablate.py, names that one). Python 3.11's PYTHONSAFEPATH leaves it out.
-SAFE_PATH = {"PYTHONSAFEPATH": "1"}
 
 
 class LocalJob:
@@ -279,7 +273,7 @@ class LocalJob:
         log_dir = os.path.join(grid_dir, "logs")
         os.makedirs(log_dir, exist_ok=True)
         self.log = open(os.path.join(log_dir, relative.replace(os.sep, "_") + ".out"), "a")
-        self.proc = subprocess.Popen(command, env=dict(os.environ, **SAFE_PATH), stdout=self.log,
+        self.proc = subprocess.Popen(command, env=train_environment(), stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
 
     def poll(self):

@@ -20,17 +20,15 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
+
+from ..run.launch import TRAIN, train_environment
 
 RUN_DIR = "{run_dir}"  # stands for the scratch run directory in train.py's arguments
 OUTPUT = "output.txt"  # train.py's stdout and stderr, beside the run directory
 TEXT_SUFFIXES = (".csv", ".log", ".json", ".txt")
 CHECKPOINT = re.compile(r"^iter_\d+$")
 NOT_MIRRORED = (".lock",)  # the lock is the machine's own; the grid runner holds the grid's
-# the package's training command, with the interpreter running this actor: the machine's
-# mujoco_ppo, wherever it is installed
-TRAIN = [sys.executable, "-m", "mujoco_ppo", "train"]
 
 
 def _die_with_parent():
@@ -67,7 +65,8 @@ class RunJob:
         """Run ``train.py ARGS``, RUN_DIR in ARGS standing for the scratch run directory."""
         argv = [self.run_dir if arg == RUN_DIR else arg for arg in args]
         # the job's own settings (no Paddle core, xparl's job marker) are not train.py's
-        env = {k: v for k, v in os.environ.items() if k not in ("XPARL", "XPARL_igonre_core")}
+        env = train_environment({k: v for k, v in os.environ.items()
+                                 if k not in ("XPARL", "XPARL_igonre_core")})
         with open(os.path.join(self.scratch, OUTPUT), "wb") as output:
             self.proc = subprocess.Popen([*TRAIN, *argv], cwd=self.scratch,
                                          stdout=output, stderr=subprocess.STDOUT, env=env,
