@@ -1,4 +1,5 @@
-"""mujoco_ppo: PARL 1.x's MuJoCo PPO (examples/PPO) on Paddle 3, PARL 2.2.1 and Gymnasium.
+"""mujoco_ppo: PARL 1.x's MuJoCo PPO (examples/PPO) and PARL 2.x's PPO on Paddle 3, PARL 2.2.1
+and Gymnasium.
 
 Importing this package sets, before anything imports ``parl`` or ``paddle`` (each only where the
 user has not set it already):

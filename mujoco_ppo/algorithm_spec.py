@@ -24,7 +24,7 @@ class AlgorithmSpec:
     #                           manager of (environment, one episode's player); imports Paddle
 
     # a grid (ablate.py run)
-    default_env: str  # train.py's --env default, a grid's without --env
+    default_env: str  # train.py's --env default (a grid without --env: the default PPO's)
     grid_axes: dict  # its own axes, with their defaults ({}: one setting per environment)
     grid_shape: str  # what its grid is, said where another PPO's axis is given to it
     complete_grid: Callable  # (grid, keys given) -> its defaults filled in, its axes checked

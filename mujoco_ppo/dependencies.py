@@ -13,6 +13,8 @@ import os
 import shlex
 import sys
 
+from .cli import shortest_path  # the standard library only, as this module
+
 # Top-level modules that every command of the package imports, directly or through Paddle and
 # PARL; `make install` installs them into .venv (requirements.txt), `make install-v2` into .venv-v2.
 STACK = ("numpy", "paddle", "parl", "gymnasium", "mujoco", "safetensors", "scipy", "matplotlib",
@@ -86,8 +88,3 @@ def how_to_install(root, cwd=None):
     return (f"`{make} install` installs them into {shortest_path(venv, cwd)}; then run `source "
             f"{activate}` and type the command again")
 
-
-def shortest_path(path, cwd=None):
-    """``path`` relative to the working directory where that is shorter."""
-    relative = os.path.relpath(path, cwd)
-    return relative if len(relative) < len(path) else path

@@ -4,9 +4,8 @@
     python train.py --algo parl2 --env BreakoutNoFrameskip-v4     PARL 2.x's PPO
 
 The loops are parl1/train_loop.py (PARL 1.x's) and parl2/train_loop.py (PARL 2.x's), chosen by
---algo in algorithms.py; the run's
-bookkeeping, shared by both, is run/. Nothing here imports Paddle: ``command`` blocks the stop
-signals first.
+--algo in algorithms.py; the run's bookkeeping, shared by both, is run/. Nothing here imports
+Paddle: ``command`` blocks the stop signals first.
 """
 import signal
 import sys

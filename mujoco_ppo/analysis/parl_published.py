@@ -1,5 +1,5 @@
 """PARL's published curves, digitised (reference/README.md): the curve a comparison draws beside
-ours, by task family and loss type. PARL's logs are read by parl_logs.py."""
+ours, by task family and loss type. PARL's logs are read by comparison/parl_logs.py."""
 import csv
 import os
 import re

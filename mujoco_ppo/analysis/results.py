@@ -1,4 +1,4 @@
-"""Reading runs back (config.json, progress.csv); PARL's logs are read by parl_logs.py, its
+"""Reading runs back (config.json, progress.csv); PARL's logs are read by comparison/parl_logs.py, its
 published curves by parl_published.py.
 
 Every reader refuses what it cannot read with one sentence (UserError, exit 2 in the tools); a torn

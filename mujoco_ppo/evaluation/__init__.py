@@ -2,5 +2,5 @@
 environment and player that each PPO's evaluate.py hands back and recording the first (player.py,
 video.py), the exported pretrained policies (pretrained.py), and the command line (command.py).
 
-The player and video.py import nothing of the package but errors and run/run_log.py's check of a
-file."""
+video.py and the player it plays through (envs/player.py) import nothing of the package but
+errors and run/run_log.py's check of a file."""

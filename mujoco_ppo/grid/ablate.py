@@ -44,7 +44,7 @@ published PARL curve = 1 with --normalise reference; across environments, rliabl
 median and optimality gap with stratified-bootstrap intervals) and curves_<env>.png with the
 series drawn in curves_<env>.csv. `report` does the same and writes GRID_DIR/report.md, one page
 with those tables, the probability of improvement of every setting over every other, the
-performance profile and the sample-efficiency curves (report_*.png; see report.py).
+performance profile and the sample-efficiency curves (report_*.png; see analysis/report.py).
 """
 import argparse
 import signal
@@ -82,7 +82,7 @@ def main(argv=None):
                      help=f"KLFIXED coefficients (default: {DEFAULTS['beta'][0]})")
     run.add_argument("--max_kl", nargs="+", type=float,
                      help=f"TRPO KL radii (default: {DEFAULTS['max_kl'][0]})")
-    run.add_argument("--seeds", nargs="+", type=int, help="seeds (default: 0 1 2)")
+    run.add_argument("--seeds", nargs="+", type=int, help=f"seeds (default: {' '.join(map(str, DEFAULTS['seeds']))})")
     run.add_argument("--steps", type=float,
                      help="env steps per run, at most 1e12 (default: 1e6; parl2: its config's)")
     run.add_argument("--jobs", type=int, help="runs at once, at most 256 (default: the number of "

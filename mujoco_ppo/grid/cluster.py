@@ -147,7 +147,7 @@ def store_checkpoint(run_dir, algo, name, files):
 
 class ClusterJob:
     """One run on the cluster, its files arriving in the grid directory (same interface as
-    grid_runner.LocalJob: poll, send_signal, wait, close). ``lost`` says why, once its actor
+    runner.LocalJob: poll, send_signal, wait, close). ``lost`` says why, once its actor
     has stopped answering."""
 
     def __init__(self, jobs, grid_dir, relative, args, status, algo):

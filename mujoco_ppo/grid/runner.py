@@ -61,7 +61,7 @@ def lock_grid(grid_dir):
 
 def run_grid(grid_dir, grid, cluster=None):
     """Run the grid's runs as local train.py processes, ``grid['jobs']`` at once, or as jobs
-    on ``cluster`` (cluster_grid.ClusterJobs); the command's exit status."""
+    on ``cluster`` (cluster.ClusterJobs); the command's exit status."""
     runs = grid_runs(grid)
     grid_lock = lock_grid(grid_dir)
     recorded = {key: value for key, value in grid.items()  # not the axes of another PPO

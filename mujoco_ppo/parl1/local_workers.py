@@ -19,6 +19,7 @@ import time
 from ..envs.make import make_env
 from ..errors import Interrupted, SamplingError
 from ..run.signals import STOP_SIGNALS, pending_stop
+from .config import DEFAULTS
 from .episodes import (
     EpisodeWorker,
     episode_shares,
@@ -130,7 +131,7 @@ class EpisodeSampler:
     """Samples a batch of whole episodes with ``len(seeds)`` workers, one environment each;
     a worker has ``timeout_s`` for its share of a batch (SamplingError past it)."""
 
-    def __init__(self, env_id, seeds, timeout_s=300.0):
+    def __init__(self, env_id, seeds, timeout_s=DEFAULTS.worker_timeout):
         self.env = make_env(env_id, seeds[0])  # worker 0, in this process
         self.timeout_s = timeout_s
         context = mp.get_context("spawn")  # no fork of a process that runs Paddle's threads

@@ -3,6 +3,7 @@ cluster, one actor each (EnvWorker, PARL's LocalEnv and RemoteEnv)."""
 import numpy as np
 
 from . import env_state
+from .config import DEFAULTS
 from .env_utils import make_env, obs_rms
 
 
@@ -45,7 +46,8 @@ class ParallelEnv:
     """``env_num`` environments (PARL's ParallelEnv): EnvWorkers in this process, stepped in
     turn, or on an xparl cluster (``xparl_addr``), stepped at once, one actor each."""
 
-    def __init__(self, env_id, kind, return_reset, seeds, xparl_addr=None, xparl_timeout=300):
+    def __init__(self, env_id, kind, return_reset, seeds, xparl_addr=None,
+                 xparl_timeout=DEFAULTS.xparl_timeout):
         if xparl_addr:
             from ..xparl.actors import RemoteActors
             self.remote = RemoteActors(xparl_addr, env_id, seeds, xparl_timeout,

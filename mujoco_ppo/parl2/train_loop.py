@@ -6,7 +6,7 @@
                      agent.learn: update_epochs x num_minibatches calls of PPO.learn
                      evaluate each time the step count crosses a multiple of test_every_steps
 
-The run's bookkeeping is the first PPO's (mujoco_ppo.run): train.log with PARL's lines,
+The run's bookkeeping is the shared harness's (mujoco_ppo.run): train.log with PARL's lines,
 config.json, progress.csv (spec.py's PROGRESS_COLUMNS, one row per update), TensorBoard, and
 checkpoints (every --checkpoint_every updates, at the end, and on a stop signal) that --resume
 continues exactly.

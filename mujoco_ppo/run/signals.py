@@ -30,7 +30,7 @@ class StopRequest:
 
 def pending_stop():
     """(signal, time.monotonic() of its arrival) of the stop a StopRequest was asked for, or
-    None: what a wait for sampling workers gives up for (mujoco_ppo/parl1/episodes.py)."""
+    None: what a wait for sampling workers gives up for (mujoco_ppo/parl1/local_workers.py)."""
     return _pending_stop
 
 
