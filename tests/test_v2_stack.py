@@ -7,6 +7,7 @@ Without .venv-v2 these tests skip, saying why; .ci/run installs it, and under CI
 .venv-v2 fails them unless .ci/run found that it cannot be installed here
 (MUJOCO_PPO_V2_UNAVAILABLE holds its reason)."""
 import json
+import math
 import os
 import re
 import signal
@@ -116,18 +117,33 @@ def test_a_literal_run_says_it_ran_gym_on_mujoco_py_and_mujoco_2_1_0(which, requ
     assert config["versions"]["numpy"].startswith("1.26")
 
 
+def same_up_to_float64_rounding_of_raw_returns(rows, expected):
+    """Every value equal, but the raw episode returns (train_reward), which may differ in their
+    last digits: mujoco-py's float64 rewards summed over an episode came out one unit in the last
+    place apart between two runs of these flags once, on a CI machine (row 4, written by the
+    stopped process before any resume; 53 repetitions here never differed). Everything the
+    learner sees is float32 and is compared exactly."""
+    rows, expected = without_timings(rows), without_timings(expected)
+    assert ([{**row, "train_reward": None} for row in rows]
+            == [{**row, "train_reward": None} for row in expected])
+    for row, other in zip(rows, expected):
+        assert (row["train_reward"] == other["train_reward"] == ""
+                or math.isclose(float(row["train_reward"]), float(other["train_reward"]),
+                                rel_tol=1e-13)), (row, other)
+
+
 def test_parl1_stopped_and_resumed_equals_one_run(v2_python, parl1_run, tmp_path):
     stopped = tmp_path / "stopped"
     stderr = stopped_and_resumed(v2_python, PARL1, stopped, rows=3)
     assert f"continue with: {shortest_path(v2_python, ROOT)} train.py --resume" in stderr
-    assert without_timings(read_progress(stopped)) == without_timings(read_progress(parl1_run[0]))
+    same_up_to_float64_rounding_of_raw_returns(read_progress(stopped), read_progress(parl1_run[0]))
 
 
 def test_parl2_stopped_mid_episode_and_resumed_equals_one_run(v2_python, parl2_run, tmp_path):
     stopped = tmp_path / "stopped"
     stopped_and_resumed(v2_python, PARL2, stopped, rows=3)
     rows = read_progress(stopped)
-    assert without_timings(rows) == without_timings(read_progress(parl2_run[0]))
+    same_up_to_float64_rounding_of_raw_returns(rows, read_progress(parl2_run[0]))
     assert int(rows[-1]["episodes"]) > 0  # episodes end and begin inside the rollouts
 
 
