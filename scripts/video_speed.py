@@ -32,6 +32,7 @@ from mujoco_ppo.dependencies import require  # the standard library only
 # one sentence, not a traceback, where this Python lacks the packages
 require("video_speed.py", checkout=CHECKOUT)
 
+from mujoco_ppo import cpu_info
 from mujoco_ppo.cli import OneLineErrorParser, run_command, whole_number
 from mujoco_ppo.errors import UserError
 
@@ -106,7 +107,7 @@ def main(argv=None):
     report = {
         "env": ENV_ID, "size": "480x480", "frames": args.frames,
         "MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl"),
-        "machine": f"{cpu_model()}, {os.cpu_count()} cores",
+        "machine": f"{cpu_info('model name') or platform.machine()}, {os.cpu_count()} cores",
         "load_average_at_start": os.getloadavg(), "variants": results,
         "speed_up": round(results["after"]["frames_per_second"]
                           / results["before"]["frames_per_second"], 2),
@@ -119,14 +120,6 @@ def main(argv=None):
     print(f"after / before: {report['speed_up']}x; written to {args.out}")
     return 0
 
-
-def cpu_model():
-    """The processor's model name (/proc/cpuinfo), else platform's machine type."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.machine()
 
 
 if __name__ == "__main__":
