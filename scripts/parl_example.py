@@ -276,10 +276,28 @@ def report(folder):
     lines += ["", "## Curves", "", "![curves](curves.png)", "",
               f"Thin lines: each run's evaluations, trailing mean over {MARK_WINDOW // 1000}k "
               f"steps; thick: their mean over seeds; black dashes: PARL 2.x's published curve "
-              f"(PARL-experiments, digitised).", ""]
+              f"(PARL-experiments, digitised).", ""] + step_cut_lines(folder)
     write_csv(folder / "finals.csv", rows)
     write_text(folder / "report.md", "\n".join(lines))
     print("\n".join(lines))
+
+
+def step_cut_lines(folder):
+    """What scripts/parl_step_cut.py measured in ``folder`` (step_cut.json), if it did: PARL's
+    evaluations of a task that terminates are cut by PARL 2.2.1's step count, ours are not."""
+    path = folder / "step_cut.json"
+    if not path.is_file():
+        return []
+    policies = json.loads(path.read_text())["policies"]
+    env_id = policies[0]["env_id"]
+    differences = [p["difference"] for p in policies]
+    return ["## PARL's step count", "",
+            f"PARL's {env_id} evaluations are played with PARL 2.2.1's step count "
+            f"(`CompatWrapper`: a done at every 1,000th step of the environment's life, across "
+            f"episodes), ours without it. Played both ways, the final policies of our "
+            f"{len(policies)} {env_id} runs evaluate {-sum(differences) / len(differences):,.0f} lower on "
+            f"average with it ({round(-max(differences)):,} to {round(-min(differences)):,}; "
+            f"[step_cut.json](step_cut.json), `scripts/parl_step_cut.py`, docs/parl2.md).", ""]
 
 
 def write_csv(path, rows):
