@@ -60,6 +60,11 @@ def parse_args(argv):
                         f"{args.evaluations}")
     if not 0 <= args.seed < 2**32:
         raise UserError(f"--seed must be in [0, 2**32), got {args.seed}")
+    for path in args.checkpoints:
+        if not os.path.isdir(path):
+            what = "is not a directory" if os.path.exists(path) else "does not exist"
+            raise UserError(f"{path} {what}; give parl2 run directories or their "
+                            f"checkpoints/iter_NNNNNN directories.")
     folder = os.path.dirname(os.path.abspath(args.out))
     if not os.path.isdir(folder):
         raise UserError(f"--out {args.out}: {folder} is not a directory.")
