@@ -117,34 +117,35 @@ def test_a_literal_run_says_it_ran_gym_on_mujoco_py_and_mujoco_2_1_0(which, requ
     assert config["versions"]["numpy"].startswith("1.26")
 
 
-def same_up_to_float64_rounding_of_raw_returns(rows, expected):
+def same_up_to_float64_rounding_of_raw_returns(run_dir, expected):
     """Every value equal, but the raw episode returns (train_reward), which may differ in their
     last digits: mujoco-py's float64 rewards summed over an episode came out one unit in the last
     place apart between two runs of these flags once, on a CI machine (row 4, written by the
     stopped process before any resume; 53 repetitions here never differed). Everything the
-    learner sees is float32 and is compared exactly."""
-    rows, expected = without_timings(rows), without_timings(expected)
+    learner sees is float32 and is compared exactly. On failure the message says from which
+    update the run was resumed (the rows before it are the stopped process's own)."""
+    rows, expected = without_timings(read_progress(run_dir)), without_timings(expected)
+    resumed = [line for line in (run_dir / "train.log").read_text().splitlines() if "Resumed" in line]
     assert ([{**row, "train_reward": None} for row in rows]
-            == [{**row, "train_reward": None} for row in expected])
+            == [{**row, "train_reward": None} for row in expected]), resumed
     for row, other in zip(rows, expected):
         assert (row["train_reward"] == other["train_reward"] == ""
                 or math.isclose(float(row["train_reward"]), float(other["train_reward"]),
-                                rel_tol=1e-13)), (row, other)
+                                rel_tol=1e-13)), (row, other, resumed)
 
 
 def test_parl1_stopped_and_resumed_equals_one_run(v2_python, parl1_run, tmp_path):
     stopped = tmp_path / "stopped"
     stderr = stopped_and_resumed(v2_python, PARL1, stopped, rows=3)
     assert f"continue with: {shortest_path(v2_python, ROOT)} train.py --resume" in stderr
-    same_up_to_float64_rounding_of_raw_returns(read_progress(stopped), read_progress(parl1_run[0]))
+    same_up_to_float64_rounding_of_raw_returns(stopped, read_progress(parl1_run[0]))
 
 
 def test_parl2_stopped_mid_episode_and_resumed_equals_one_run(v2_python, parl2_run, tmp_path):
     stopped = tmp_path / "stopped"
     stopped_and_resumed(v2_python, PARL2, stopped, rows=3)
-    rows = read_progress(stopped)
-    same_up_to_float64_rounding_of_raw_returns(rows, read_progress(parl2_run[0]))
-    assert int(rows[-1]["episodes"]) > 0  # episodes end and begin inside the rollouts
+    same_up_to_float64_rounding_of_raw_returns(stopped, read_progress(parl2_run[0]))
+    assert int(read_progress(stopped)[-1]["episodes"]) > 0  # episodes end and begin inside the rollouts
 
 
 def test_evaluate_plays_and_records_a_literal_run(v2_python, parl1_run, tmp_path):
