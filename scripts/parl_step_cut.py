@@ -67,7 +67,8 @@ def parse_args(argv):
                             f"checkpoints/iter_NNNNNN directories.")
     folder = os.path.dirname(os.path.abspath(args.out))
     if not os.path.isdir(folder):
-        raise UserError(f"--out {args.out}: {folder} is not a directory.")
+        what = "is not a directory" if os.path.exists(folder) else "does not exist"
+        raise UserError(f"--out {args.out}: {folder} {what}.")
     return args
 
 
@@ -110,8 +111,6 @@ def evaluations(checkpoint, count, seed, parl_count):
     from mujoco_ppo.evaluation.loading import load
 
     config, checkpoint_dir, arrays, info = load(checkpoint, PROG)
-    if config.get("algo") != "parl2" or config["config"]["kind"] != "mujoco":
-        raise UserError(f"{checkpoint} is not a run of --algo parl2 on a MuJoCo task.")
     evaluation = algorithm_of(config).load_evaluation()
     settings = argparse.Namespace(seed=seed, video=None, episodes=EVAL_EPISODES)
     returns, cut = [], []
@@ -125,9 +124,25 @@ def evaluations(checkpoint, count, seed, parl_count):
             "means": means.tolist(), "returns": returns, "cut": cut}
 
 
+def check_runs(checkpoints):
+    """UserError, before anything is played, unless every run is a parl2 run of one MuJoCo task."""
+    from mujoco_ppo.evaluation.loading import load
+
+    tasks = set()
+    for checkpoint in checkpoints:
+        config = load(checkpoint, PROG)[0]
+        if config.get("algo") != "parl2" or config["config"]["kind"] != "mujoco":
+            raise UserError(f"{checkpoint} is not a run of --algo parl2 on a MuJoCo task.")
+        tasks.add(config["env_id"])
+    if len(tasks) > 1:
+        raise UserError(f"the runs are of {len(tasks)} tasks ({', '.join(sorted(tasks))}); give "
+                        f"the runs of one task.")
+
+
 def measure(args):
     import numpy as np
 
+    check_runs(args.checkpoints)
     policies = []
     for checkpoint in args.checkpoints:
         ours = evaluations(checkpoint, args.evaluations, args.seed, parl_count=False)

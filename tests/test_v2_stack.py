@@ -117,21 +117,25 @@ def test_a_literal_run_says_it_ran_gym_on_mujoco_py_and_mujoco_2_1_0(which, requ
     assert config["versions"]["numpy"].startswith("1.26")
 
 
+RAW_RETURNS = ("train_reward", "eval_reward")  # float64 sums of mujoco-py's rewards
+
+
 def same_up_to_float64_rounding_of_raw_returns(run_dir, expected):
-    """Every value equal, but the raw episode returns (train_reward), which may differ in their
-    last digits: mujoco-py's float64 rewards summed over an episode came out one unit in the last
-    place apart between two runs of these flags once, on a CI machine (row 4, written by the
-    stopped process before any resume; 53 repetitions here never differed). Everything the
-    learner sees is float32 and is compared exactly. On failure the message says from which
-    update the run was resumed (the rows before it are the stopped process's own)."""
+    """Every value equal, but the raw episode returns (RAW_RETURNS), which may differ in their last
+    digits: mujoco-py's float64 rewards summed over an episode came out one unit in the last place
+    apart between two runs of these flags once, on a CI machine (train_reward of row 4, written by
+    the stopped process before any resume; 53 repetitions here never differed). Everything the
+    learner sees is float32 and is compared exactly. On failure the message says from which update
+    the run was resumed (the rows before it are the stopped process's own)."""
     rows, expected = without_timings(read_progress(run_dir)), without_timings(expected)
     resumed = [line for line in (run_dir / "train.log").read_text().splitlines() if "Resumed" in line]
-    assert ([{**row, "train_reward": None} for row in rows]
-            == [{**row, "train_reward": None} for row in expected]), resumed
+    assert ([{**row, **dict.fromkeys(RAW_RETURNS)} for row in rows]
+            == [{**row, **dict.fromkeys(RAW_RETURNS)} for row in expected]), resumed
     for row, other in zip(rows, expected):
-        assert (row["train_reward"] == other["train_reward"] == ""
-                or math.isclose(float(row["train_reward"]), float(other["train_reward"]),
-                                rel_tol=1e-13)), (row, other, resumed)
+        for column in RAW_RETURNS:
+            found, wanted = row[column], other[column]
+            assert (found == wanted or "" not in (found, wanted) and math.isclose(
+                float(found), float(wanted), rel_tol=1e-13)), (column, row, other, resumed)
 
 
 def test_parl1_stopped_and_resumed_equals_one_run(v2_python, parl1_run, tmp_path):
