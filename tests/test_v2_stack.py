@@ -124,7 +124,7 @@ def same_up_to_float64_rounding_of_raw_returns(run_dir, expected):
     """Every value equal, but the raw episode returns (RAW_RETURNS), which may differ in their last
     digits: mujoco-py's float64 rewards summed over an episode came out one unit in the last place
     apart between two runs of these flags once, on a CI machine (train_reward of row 4, written by
-    the stopped process before any resume; 53 repetitions here never differed). Everything the
+    the stopped process before any resume; 57 repetitions here never differed). Everything the
     learner sees is float32 and is compared exactly. On failure the message says from which update
     the run was resumed (the rows before it are the stopped process's own)."""
     rows, expected = without_timings(read_progress(run_dir)), without_timings(expected)
