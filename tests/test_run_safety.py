@@ -77,6 +77,20 @@ def wait_for_rows(out, proc, rows):
         time.sleep(0.05)
 
 
+def wait_until_stuck(out, proc, quiet=2.0):
+    """Returns once the run has written no row for ``quiet`` seconds (an iteration of the runs
+    that use it takes well under a second): with a sampling worker stopped, the iteration under
+    way, or at the latest the next one or its checkpoint, waits for that worker. Without this, a
+    stop signal can land after the stopped worker's last part in an iteration and before the
+    loop's next check, and the run stops cleanly instead (seen once on an idle CI machine)."""
+    rows, since = len(read_progress(out)), time.time()
+    while time.time() - since < quiet:
+        assert proc.poll() is None, "the run ended while one of its workers was stopped"
+        if len(read_progress(out)) != rows:
+            rows, since = len(read_progress(out)), time.time()
+        time.sleep(0.05)
+
+
 def finished(proc, timeout=120):
     stdout, stderr = proc.communicate(timeout=timeout)
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
@@ -807,6 +821,7 @@ def test_a_stopped_worker_ends_the_run_with_one_sentence(tmp_path, ending, statu
                if "spawn_main" in " ".join(child.cmdline())]
     worker.suspend()
     if ending != "deadline":
+        wait_until_stuck(out, proc)
         proc.send_signal(ending)
     result = finished(proc, timeout=60)
     assert_one_sentence(result, status, phrase)
