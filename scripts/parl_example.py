@@ -162,6 +162,8 @@ def run_one(folder, python, env_id, seed, steps, run_dir, stack):
 
 
 def cpu_model():
+    # not mujoco_ppo.cpu_info: importing the package sets environment defaults (on AMD CPUs
+    # MKL_DEBUG_CPU_TYPE) that the example's later runs, started from this process, would inherit
     try:
         for line in open("/proc/cpuinfo"):
             if line.startswith("model name"):

@@ -102,15 +102,14 @@ def parl_step_count(env):
     return PARLStepCount(env)
 
 
-def evaluations(checkpoint, count, seed, parl_count):
+def evaluations(run, count, seed, parl_count):
     """{"means": the mean return of each of ``count`` evaluations, "returns": every episode's,
-    "cut": whether each was cut by PARL's count} of the checkpoint's policy."""
+    "cut": whether each was cut by PARL's count} of the policy of ``run`` (loaded_runs')."""
     import numpy as np
 
     from mujoco_ppo.algorithms import algorithm_of
-    from mujoco_ppo.evaluation.loading import load
 
-    config, checkpoint_dir, arrays, info = load(checkpoint, PROG)
+    config, checkpoint_dir, arrays, info = run
     evaluation = algorithm_of(config).load_evaluation()
     settings = argparse.Namespace(seed=seed, video=None, episodes=EVAL_EPISODES)
     returns, cut = [], []
@@ -119,37 +118,36 @@ def evaluations(checkpoint, count, seed, parl_count):
         for _ in range(count * EVAL_EPISODES):
             returns.append(run_episode(played))
             cut.append(bool(parl_count and played.cut))
-    means = np.mean(np.reshape(returns, (count, EVAL_EPISODES)), axis=1)
-    return {"checkpoint": checkpoint_dir, "env_id": config["env_id"], "steps": info["steps"],
-            "means": means.tolist(), "returns": returns, "cut": cut}
+    return {"means": np.mean(np.reshape(returns, (count, EVAL_EPISODES)), axis=1).tolist(),
+            "returns": returns, "cut": cut}
 
 
-def check_runs(checkpoints):
-    """UserError, before anything is played, unless every run is a parl2 run of one MuJoCo task."""
+def loaded_runs(checkpoints):
+    """(config, checkpoint directory, arrays, info) of each run, as evaluate.py loads them;
+    UserError, before anything is played, unless every run is a parl2 run of one MuJoCo task."""
     from mujoco_ppo.evaluation.loading import load
 
-    tasks = set()
-    for checkpoint in checkpoints:
-        config = load(checkpoint, PROG)[0]
+    runs = [load(checkpoint, PROG) for checkpoint in checkpoints]
+    for checkpoint, (config, *_) in zip(checkpoints, runs):
         if config.get("algo") != "parl2" or config["config"]["kind"] != "mujoco":
             raise UserError(f"{checkpoint} is not a run of --algo parl2 on a MuJoCo task.")
-        tasks.add(config["env_id"])
+    tasks = {config["env_id"] for config, *_ in runs}
     if len(tasks) > 1:
         raise UserError(f"the runs are of {len(tasks)} tasks ({', '.join(sorted(tasks))}); give "
                         f"the runs of one task.")
+    return runs
 
 
 def measure(args):
     import numpy as np
 
-    check_runs(args.checkpoints)
     policies = []
-    for checkpoint in args.checkpoints:
-        ours = evaluations(checkpoint, args.evaluations, args.seed, parl_count=False)
-        parl = evaluations(checkpoint, args.evaluations, args.seed, parl_count=True)
+    for run in loaded_runs(args.checkpoints):
+        config, checkpoint_dir, _, info = run
+        ours = evaluations(run, args.evaluations, args.seed, parl_count=False)
+        parl = evaluations(run, args.evaluations, args.seed, parl_count=True)
         cut_returns = [r for r, c in zip(parl["returns"], parl["cut"]) if c]
-        policy = {"checkpoint": ours["checkpoint"], "env_id": ours["env_id"],
-                  "steps": ours["steps"],
+        policy = {"checkpoint": checkpoint_dir, "env_id": config["env_id"], "steps": info["steps"],
                   "ours_mean": float(np.mean(ours["means"])),
                   "parl_count_mean": float(np.mean(parl["means"])),
                   "episodes_cut": f"{sum(parl['cut'])} of {len(parl['cut'])}",

@@ -121,6 +121,5 @@ def main(argv=None):
     return 0
 
 
-
 if __name__ == "__main__":
     run_command(main, PROG)

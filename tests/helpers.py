@@ -2,6 +2,7 @@
 progress.csv, and the assertions about what a command line prints when it refuses."""
 import contextlib
 import csv
+import importlib.util
 import os
 import subprocess
 import sys
@@ -17,6 +18,14 @@ TEST_ENVS = {"PYTHONPATH": os.pathsep.join([os.path.join(ROOT, "tests"), ROOT])}
 def python_command(script, *args):
     """``python SCRIPT ARGS``, the script named relative to ROOT (or absolute)."""
     return [sys.executable, os.path.join(ROOT, script), *map(str, args)]
+
+
+def script(name):
+    """scripts/NAME.py as a module (the scripts are programs, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "scripts", f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def child_environment(env=None):

@@ -2,7 +2,6 @@
 docs/development.md is what the modules' docstrings say, and every relative link in README.md and
 docs/ points at a file that exists."""
 
-import importlib.util
 import re
 import shutil
 import subprocess
@@ -10,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from helpers import script
 
 ROOT = next(p for p in Path(__file__).resolve().parents if (p / "README.md").exists())
 # [text](target) and ![alt](target); the target ends at whitespace or the closing parenthesis.
@@ -20,14 +21,6 @@ pytestmark = pytest.mark.unit
 
 def pages():
     return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-
-
-def script(name):
-    """scripts/NAME.py as a module (the scripts are programs, not a package)."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

@@ -1,21 +1,11 @@
 """scripts/parl_step_cut.py's copy of PARL 2.2.1's step count (CompatWrapper): the cuts of a
 stream of fixed-length episodes land where PARL's count puts them, worked out by hand."""
-import importlib.util
-from pathlib import Path
-
 import gymnasium as gym
 import pytest
 
-from helpers import ROOT
+from helpers import script
 
 pytestmark = pytest.mark.unit
-
-
-def script(name):
-    spec = importlib.util.spec_from_file_location(name, Path(ROOT) / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class FallsAfter(gym.Env):

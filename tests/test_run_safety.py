@@ -86,8 +86,9 @@ def wait_until_stuck(out, proc, quiet=2.0):
     rows, since = len(read_progress(out)), time.time()
     while time.time() - since < quiet:
         assert proc.poll() is None, "the run ended while one of its workers was stopped"
-        if len(read_progress(out)) != rows:
-            rows, since = len(read_progress(out)), time.time()
+        now = len(read_progress(out))
+        if now != rows:
+            rows, since = now, time.time()
         time.sleep(0.05)
 
 

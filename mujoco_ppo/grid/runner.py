@@ -259,8 +259,6 @@ class LocalJobs:
         return LocalJob(grid_dir, relative, [*TRAIN, *args])
 
 
-
-
 class LocalJob:
     """A train.py run, its output in GRID_DIR/logs. In a session of its own: a Ctrl-C at the
     terminal reaches only the grid runner, which passes it on once (a second one would stop
