@@ -106,12 +106,13 @@ def train(args, ending):
         stop_if_diverged(counters, batch, (train_reward, policy_loss, kl, value_loss))
         if agent.step_fraction is not None:  # TRPO: iterations whose line search took no step
             failed = agent.step_fraction == 0.0
-            counters.line_search_failures = (counters.line_search_failures or 0) + failed
-            row["line_search_failures"] = counters.line_search_failures
+            counts = counters.algorithm_counts
+            counts["line_search_failures"] = counts.get("line_search_failures", 0) + failed
+            row["line_search_failures"] = counts["line_search_failures"]
             if failed:
                 run.logger.info(f"TRPO: no step within --max_kl {args.max_kl} improved the "
                                 f"surrogate in {args.ls_max_tries} tries; the policy is "
-                                f"unchanged ({counters.line_search_failures} such iterations "
+                                f"unchanged ({counts['line_search_failures']} such iterations "
                                 f"so far)")
         row.update(iteration=counters.iteration, steps=counters.steps,
                    episodes=counters.episodes, train_reward=train_reward, eval_reward=None,

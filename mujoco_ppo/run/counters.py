@@ -1,7 +1,7 @@
 """A run's counters, by name, and their form in a checkpoint's state.json ("counters"). The
 training loops change them, where the reader sees it; a resumed run starts from a checkpoint's."""
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Dict
 
 from .schema import COUNT, DURATION
 
@@ -18,18 +18,19 @@ class Counters:
     episodes: int = 0  # training episodes finished
     next_evaluation: int = 0  # PARL's test_flag: the multiple of test_every_steps due next
     wall_time: float = 0.0  # seconds of training, over every stop and resume
-    line_search_failures: Optional[int] = None  # TRPO's iterations whose line search took no step
+    # an algorithm's own counts, kept beside these in state.json (PARL 1.x's TRPO:
+    # line_search_failures); its checkpoint's schema says which it may have
+    algorithm_counts: Dict[str, int] = field(default_factory=dict)
 
     def to_state(self):
         """The counters as state.json holds them."""
         state = {"iteration": self.iteration, "steps": self.steps, "episodes": self.episodes,
                  "test_flag": self.next_evaluation, "wall_time": self.wall_time}
-        if self.line_search_failures is not None:
-            state["line_search_failures"] = self.line_search_failures
-        return state
+        return {**state, **self.algorithm_counts}
 
     @classmethod
     def from_state(cls, state):
         return cls(iteration=state["iteration"], steps=state["steps"], episodes=state["episodes"],
                    next_evaluation=state["test_flag"], wall_time=state["wall_time"],
-                   line_search_failures=state.get("line_search_failures"))
+                   algorithm_counts={name: count for name, count in state.items()
+                                     if name not in COUNTERS_SCHEMA})
