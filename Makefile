@@ -38,12 +38,22 @@ train: $(STAMP)
 	@trap : INT; $(PY) train.py $(TRAIN_ARGS) || { status=$$?; [ $$status -eq 130 ] || exit $$status; }
 
 # `make test` is what CI runs (.ci/run): the linter, then every test; `make test-fast` only the
-# unit tests (pytest.ini describes the kinds), under two minutes.
+# unit tests (pytest.ini describes the kinds), under two minutes. The tests but the cluster ones run
+# in TEST_WORKERS processes (pytest-xdist; each file in one, so that its module fixtures run once);
+# the cluster tests run after them, alone, since an xparl actor starved of CPU can miss its
+# timeout. Both parts run even where the first fails; either failing fails the target.
+TEST_WORKERS ?= 2
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 test: lint
-	$(PY) -m pytest tests
+	@status=0; \
+	echo "$(PY) -m pytest tests -m 'not cluster' -n $(TEST_WORKERS) --dist loadfile"; \
+	$(PY) -m pytest tests -m 'not cluster' -n $(TEST_WORKERS) --dist loadfile || status=1; \
+	echo "$(PY) -m pytest tests -m cluster"; \
+	$(PY) -m pytest tests -m cluster || status=1; \
+	exit $$status
 
 test-fast: $(STAMP)
 	$(PY) -m pytest tests -m unit

@@ -40,9 +40,9 @@ def _seeded():
 
 
 class TrainedRuns:
-    """Finished runs of train.py, each trained once a session for its flags however many tests
-    read it. Tests read these directories and never change them: a test that must change one
-    copies it first."""
+    """Finished runs of train.py, each trained once a session (under pytest-xdist, once a worker)
+    for its flags however many tests read it. Tests read these directories and never change them:
+    a test that must change one copies it first."""
 
     def __init__(self, tmp_path_factory):
         self._tmp_path_factory = tmp_path_factory
