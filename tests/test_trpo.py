@@ -252,3 +252,22 @@ def test_grid_runner_takes_trpo_with_its_max_kl_values():
     _, labels = group_by_setting(fake)
     assert sorted(labels.values()) == ["Hopper-v4 CLIP", "Hopper-v4 TRPO max_kl=0.01",
                                        "Hopper-v4 TRPO max_kl=0.02"]
+
+
+@pytest.mark.unit
+def test_the_line_search_count_goes_through_a_checkpoint_and_nothing_else_does():
+    """TRPO's count is PARL 1.x's own counter: state.json holds it beside the shared ones, a
+    resumed run reads it back, a PPO run's state has no such key, and a key no RunKind names is
+    not carried into the next checkpoint."""
+    from mujoco_ppo.parl1.train_loop import RUNS
+    from mujoco_ppo.run.counters import Counters
+
+    trpo = Counters(iteration=3, steps=300, episodes=7, next_evaluation=1, wall_time=2.5,
+                    algorithm_counts={"line_search_failures": 2})
+    state = trpo.to_state()
+    assert state == {"iteration": 3, "steps": 300, "episodes": 7, "test_flag": 1,
+                     "wall_time": 2.5, "line_search_failures": 2}
+    assert Counters.from_state(state, RUNS.algorithm_counts) == trpo
+    assert "line_search_failures" not in Counters(iteration=3).to_state()
+    assert Counters.from_state({**state, "stray": 9}, RUNS.algorithm_counts).to_state() == state
+    assert Counters.from_state(state).algorithm_counts == {}

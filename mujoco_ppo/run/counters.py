@@ -19,7 +19,7 @@ class Counters:
     next_evaluation: int = 0  # PARL's test_flag: the multiple of test_every_steps due next
     wall_time: float = 0.0  # seconds of training, over every stop and resume
     # an algorithm's own counts, kept beside these in state.json (PARL 1.x's TRPO:
-    # line_search_failures); its checkpoint's schema says which it may have
+    # line_search_failures); its RunKind names them, its checkpoint's schema bounds them
     algorithm_counts: Dict[str, int] = field(default_factory=dict)
 
     def to_state(self):
@@ -29,8 +29,10 @@ class Counters:
         return {**state, **self.algorithm_counts}
 
     @classmethod
-    def from_state(cls, state):
+    def from_state(cls, state, algorithm_counts=()):
+        """The counters of a checkpoint's state.json, with those of ``algorithm_counts`` (names)
+        that it holds; any other key is not read."""
         return cls(iteration=state["iteration"], steps=state["steps"], episodes=state["episodes"],
                    next_evaluation=state["test_flag"], wall_time=state["wall_time"],
-                   algorithm_counts={name: count for name, count in state.items()
-                                     if name not in COUNTERS_SCHEMA})
+                   algorithm_counts={name: state[name] for name in algorithm_counts
+                                     if name in state})

@@ -36,6 +36,7 @@ class RunKind:
     columns: list  # progress.csv's, one row per iteration
     checkpointer: Callable  # run directory -> its Checkpointer, checking this PPO's checkpoints
     resumed_line: str  # train.log's line on resuming: str.format of run_dir, iteration, steps, path
+    algorithm_counts: tuple = ()  # the names of its own counts in state.json's "counters"
 
 
 class TrainingRun:
@@ -56,7 +57,7 @@ class TrainingRun:
             path, state = self.saved[0], self.saved[2]
             if check_saved is not None:
                 check_saved(path, state["counters"])
-            self.counters = Counters.from_state(state["counters"])
+            self.counters = Counters.from_state(state["counters"], kind.algorithm_counts)
             if finished(self.counters):
                 raise UserError(f"the run in {output_dir} already finished at "
                                 f"{self.counters.steps} steps; pass a larger "
