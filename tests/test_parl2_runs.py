@@ -4,23 +4,34 @@ and the grid runner."""
 import json
 import re
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from helpers import (
+    ROOT,
     TEST_ENVS,
     assert_no_traceback,
     assert_one_sentence,
+    child_environment,
+    python_command,
     read_progress,
     run_python,
     run_train,
 )
 
+from mujoco_ppo.xparl.local import private_network_command
+
 pytestmark = pytest.mark.e2e
 
 TRAIN_EPISODE = re.compile(r"Training: total steps: (\d+), episode rewards: (\S+)$")
 EVAL_LINE = re.compile(r"Evaluation over: (\d+) episodes, Reward: (\S+)$")
+# A private network namespace's loopback starts down (nothing could answer, for another reason
+# than the one a test means): bring it up, then run the command.
+LOOPBACK_UP_THEN_RUN = ("import os, sys; from mujoco_ppo.xparl.local import bring_loopback_up; "
+                        "bring_loopback_up(); os.execv(sys.argv[1], sys.argv[1:])")
 # A fast CartPole config: 10 epochs at a constant 1e-3 (the classic-control config, 4 epochs at
 # 2.5e-4 decayed, takes longer and is less steady on the way).
 FAST_CARTPOLE = ["--env", "CartPole-v1", "--env_num", 4, "--step_nums", 128,
@@ -105,7 +116,6 @@ def test_short_atari_run_goes_through_every_wrapper_and_writes_rows(atari_run):
     (["--env", "CartPole-v1", "--lr_decay", "maybe"], "is not true or false"),
     (["--env", "CartPole-v1", "--train_total_steps", "100"], "less than one rollout"),
     (["--env", "Breakout-v9"], "unknown environment id"),
-    (["--env", "CartPole-v1", "--xparl_addr", "127.0.0.1:8019"], "no xparl cluster answers at"),
     (["--env", "CartPole-v1", "--xparl_timeout", "0"],
      "--xparl_timeout must be a positive number of seconds"),
     (["--algo", "parl3"], "invalid choice"),
@@ -136,6 +146,21 @@ def test_bad_input_is_one_sentence_and_exit_2(args, phrase, tmp_path):
         if args[0] != "--algo" else run_train(*args, timeout=120)
     assert_one_sentence(proc, 2, phrase)
     assert not out.exists()  # refused before the run's directory is made
+
+
+def test_a_cluster_that_does_not_answer_is_one_sentence(tmp_path):
+    """--xparl_addr where no cluster listens, in a private network namespace: a cluster of the
+    user's on that port cannot answer, and nothing reaches beyond the machine."""
+    out = tmp_path / "out"
+    train = python_command("train.py", "--algo", "parl2", "--env", "CartPole-v1", "--xparl_addr",
+                           "127.0.0.1:8019", "--xparl_timeout", "5", "--output_dir", out)
+    command, reason = private_network_command([sys.executable, "-c", LOOPBACK_UP_THEN_RUN, *train])
+    if command is None:
+        pytest.skip(f"no private network namespace on this machine: {reason}")
+    proc = subprocess.run(command, cwd=ROOT, env=child_environment(), capture_output=True,
+                          text=True, timeout=120)
+    assert_one_sentence(proc, 2, "no xparl cluster answers at 127.0.0.1:8019")
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("algo", ["parl1", "parl2"])

@@ -77,7 +77,7 @@ def wait_for_rows(out, proc, rows):
         time.sleep(0.05)
 
 
-def wait_until_stuck(out, proc, quiet=2.0):
+def wait_until_stuck(out, proc, quiet=3.0):
     """Returns once the run has written no row for ``quiet`` seconds (an iteration of the runs
     that use it takes well under a second): with a sampling worker stopped, the iteration under
     way, or at the latest the next one or its checkpoint, waits for that worker. Without this, a
