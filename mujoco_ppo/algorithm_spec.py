@@ -34,7 +34,8 @@ class AlgorithmSpec:
     finish_line: Callable  # (run directory, the grid's steps) -> the step it is finished at
 
     # its results read back (analysis/, comparison/)
-    run_facts: Callable  # config.json -> {seed, test_every_steps, episodes_per_evaluation}
+    run_facts: Callable  # config.json -> {seed, test_every_steps, episodes_per_evaluation,
+    #                     update_steps (an evaluation ends one), total_steps (its budget, or None)}
     setting_values: Callable  # config.json -> {name: value} of what tells its runs' settings
     #                          apart (analysis/results.py's SETTING_FLAGS; a name absent: none)
     published: tuple  # its curves in analysis/reference; the first is what scores are put to

@@ -62,9 +62,10 @@ def _read_progress(path):
 
 def load_run(run_dir):
     """{'dir', 'config', 'seed', 'train_steps', 'train_reward', 'eval_steps', 'eval_reward',
-    'last_step', 'test_every_steps', 'episodes_per_evaluation'} of one output directory of train.py
-    with at least one evaluation; the seed, the evaluations' schedule and episodes as its PPO's
-    spec reads them from config.json (run_facts)."""
+    'last_step', 'test_every_steps', 'episodes_per_evaluation', 'update_steps', 'total_steps'} of
+    one output directory of train.py with at least one evaluation; the seed, the evaluations'
+    schedule and episodes, the steps of an update and the step budget as its PPO's spec reads
+    them from config.json (run_facts)."""
     if not os.path.isdir(run_dir):
         raise UserError(f"{run_dir} is not a directory." if os.path.exists(run_dir)
                         else f"{run_dir} does not exist.")
@@ -96,6 +97,8 @@ def load_run(run_dir):
         "last_step": rows[-1]["steps"],
         "test_every_steps": facts["test_every_steps"],
         "episodes_per_evaluation": facts["episodes_per_evaluation"],
+        "update_steps": facts["update_steps"],
+        "total_steps": facts["total_steps"],
     }
 
 

@@ -74,10 +74,8 @@ def reached(run):
     PARL 2.x's PPO (our parl2 runs and PARL 2.x's logs), which evaluates only at the end of an
     update, the step before its next update would end (a 1M run stops at 999,424, its last whole
     update of 2,048 steps, and reaches 1M); never past a run's step budget nor past --until."""
-    config = run.get("config", {}).get("config", {})  # parl2's resolved config (config.json)
-    update = run.get("update_steps") or config.get("batch_size", 1)
-    return min(run["last_step"] + update - 1, config.get("train_total_steps", math.inf),
-               run.get("until", math.inf))
+    budget = run.get("total_steps") or math.inf
+    return min(run["last_step"] + run["update_steps"] - 1, budget, run.get("until", math.inf))
 
 
 def band_at(runs, mark, window):

@@ -92,10 +92,11 @@ def setting_values(config):
 
 
 def run_facts(config):
-    """It evaluates one episode at a time (PARL's run_evaluate_episode)."""
+    """It evaluates one episode at a time (PARL's run_evaluate_episode), after an iteration of
+    whole episodes, which may run past --train_total_steps: a run reaches its last step."""
     return {"seed": config["seed"],
             "test_every_steps": setting_values(config)["test_every_steps"],
-            "episodes_per_evaluation": 1}
+            "episodes_per_evaluation": 1, "update_steps": 1, "total_steps": None}
 
 
 SPEC = AlgorithmSpec(

@@ -77,10 +77,13 @@ def setting_values(config):
 
 
 def run_facts(config):
-    """Its seed is a flag; it evaluates its config's eval_episode episodes at a time."""
+    """Its seed is a flag; it evaluates its config's eval_episode episodes at a time, at the end
+    of an update of batch_size steps, within train_total_steps."""
     return {"seed": config["args"]["seed"],
             "test_every_steps": config["config"]["test_every_steps"],
-            "episodes_per_evaluation": config["config"]["eval_episode"]}
+            "episodes_per_evaluation": config["config"]["eval_episode"],
+            "update_steps": config["config"]["batch_size"],
+            "total_steps": config["config"]["train_total_steps"]}
 
 
 SPEC = AlgorithmSpec(
