@@ -29,10 +29,12 @@ from ..run.weights import (
     weight_arrays,
 )
 
+# its own counts beside the shared counters (TRPO's iterations whose line search took no step)
+ALGORITHM_COUNTS = ("line_search_failures",)
 # state.json as capture() and Checkpointer.save() write it
 STATE_SCHEMA = {
     "format": int, "beta": NUMBER, "scaler_count": NUMBER,
-    "counters": {**COUNTERS_SCHEMA, "line_search_failures?": COUNT},
+    "counters": {**COUNTERS_SCHEMA, **{f"{name}?": COUNT for name in ALGORITHM_COUNTS}},
     "agent_rng": RNG_STATE, "eval_env_rng": RNG_STATE,
     "workers": [{"env_rng": RNG_STATE, "rng?": RNG_STATE}],
     "sha256": {ARRAYS: str}, "checksum": str,

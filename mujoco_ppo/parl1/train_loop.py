@@ -24,7 +24,7 @@ from .flags import parse_args
 from .spec import PROGRESS_COLUMNS
 
 RUNS = RunKind(columns=PROGRESS_COLUMNS, checkpointer=checkpoint.checkpointer,
-               algorithm_counts=("line_search_failures",),
+               algorithm_counts=checkpoint.ALGORITHM_COUNTS,
                resumed_line="Resumed {run_dir} from iteration {iteration}, step {steps} ({path})")
 
 
